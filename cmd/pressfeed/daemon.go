@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"pressfeed"
+	"pressfeed/config"
+	"pressfeed/fetch"
+	"pressfeed/index"
+	"pressfeed/schedule"
+	"pressfeed/web"
+)
+
+// Daemon is the whole running system: store, poller, scheduler and web
+// server, wired from one Config. Tests start it in-process on :0.
+type Daemon struct {
+	Config    config.Config
+	Logger    *slog.Logger
+	DB        *index.DB
+	Poller    *fetch.Poller
+	Scheduler *schedule.Scheduler
+	Server    *web.Server
+
+	http     *http.Server
+	listener net.Listener
+	served   chan error
+}
+
+// OpenDaemon opens the store named by cfg, seeds it with cfg's sources (or
+// the embedded defaults) if it holds none, and builds every part. Nothing
+// runs until Start.
+func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
+	db, err := index.Open(cfg.DB, index.Options{})
+	if err != nil {
+		return nil, err
+	}
+	seeded, err := db.SeedSources(context.Background(), cfg.SeedSources())
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if seeded {
+		logger.Info("store seeded with sources", "db", cfg.DB, "sources", len(cfg.SeedSources()), "from_settings", len(cfg.Sources) > 0)
+	}
+	d := &Daemon{Config: cfg, Logger: logger, DB: db}
+	d.Poller = fetch.NewPoller(db, fetch.Options{
+		UserAgent:            cfg.UserAgent,
+		AllowPrivateNetworks: cfg.AllowPrivateNetworks,
+		Logger:               logger,
+	})
+	d.Scheduler = schedule.New(d.poll, schedule.Options{
+		DefaultSchedule: cfg.DefaultSchedule,
+		Concurrency:     cfg.Concurrency,
+		Logger:          logger,
+	})
+	d.Server = web.NewServer(db, web.Options{BaseURL: cfg.BaseURL, Logger: logger})
+	return d, nil
+}
+
+func (d *Daemon) poll(ctx context.Context, src pressfeed.Source) { d.Poller.Poll(ctx, src) }
+
+// Start listens on the configured address, schedules every enabled source
+// (each is polled at once) and serves HTTP in the background.
+func (d *Daemon) Start(ctx context.Context) error {
+	ln, err := net.Listen("tcp", d.Config.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", d.Config.Listen, err)
+	}
+	d.listener = ln
+	sources, err := d.DB.Sources(ctx)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	if err := d.Scheduler.Sync(sources); err != nil {
+		// A stored source with a bad schedule is skipped, not fatal: the
+		// others still run, and the log names the source.
+		d.Logger.Error("some sources could not be scheduled", "error", err)
+	}
+	d.Scheduler.Start(ctx)
+	d.http = &http.Server{
+		Handler:           d.Server,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(d.Logger.Handler(), slog.LevelWarn),
+	}
+	d.served = make(chan error, 1)
+	go func() { d.served <- d.http.Serve(ln) }()
+	d.Logger.Info("serving", "addr", d.URL(), "db", d.Config.DB, "sources", len(sources))
+	return nil
+}
+
+// URL returns the base URL the daemon is listening on.
+func (d *Daemon) URL() string {
+	if d.listener == nil {
+		return ""
+	}
+	return "http://" + d.listener.Addr().String()
+}
+
+// Close stops serving and scheduling, waits for running polls until ctx
+// ends (then cancels them), and closes the store.
+func (d *Daemon) Close(ctx context.Context) error {
+	var errs []error
+	if d.http != nil {
+		if err := d.http.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("stop http: %w", err))
+		}
+		if err := <-d.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, fmt.Errorf("serve: %w", err))
+		}
+	}
+	d.Scheduler.Stop(ctx)
+	if err := d.DB.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close store: %w", err))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"pressfeed"
+	"pressfeed/config"
+)
+
+//go:embed demo
+var demoFiles embed.FS
+
+// demoSources are fictional organisations whose sample feeds ship in demo/.
+// Between them they show RSS, Atom and JSON Feed, a feed without guids and
+// with relative links, and one story published by three of them.
+var demoSources = []struct {
+	pressfeed.Source
+	file, contentType string
+}{
+	{pressfeed.Source{ID: "demo-constabulary", Name: "Demo Constabulary", Kind: pressfeed.KindForce, Area: "Demoshire"}, "demo-constabulary.rss", "application/rss+xml; charset=utf-8"},
+	{pressfeed.Source{ID: "demo-commissioner", Name: "Demo Police and Crime Commissioner", Kind: pressfeed.KindPCC, Area: "Demoshire"}, "demo-commissioner.atom", "application/atom+xml"},
+	{pressfeed.Source{ID: "demo-rocu", Name: "Demo Regional Organised Crime Unit", Kind: pressfeed.KindROCU, Area: "Demo Region"}, "demo-rocu.json", "application/feed+json"},
+	{pressfeed.Source{ID: "demo-valley-police", Name: "Demo Valley Police", Kind: pressfeed.KindForce, Area: "Demo Valley"}, "demo-valley-police.rss", "text/xml"},
+}
+
+// demoFeedServer serves the sample feeds on a loopback port, with
+// validators so the second poll gets 304s.
+func demoFeedServer() (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", fmt.Errorf("listen for sample feeds: %w", err)
+	}
+	mux := http.NewServeMux()
+	modified := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+	for _, ds := range demoSources {
+		data, err := demoFiles.ReadFile("demo/" + ds.file)
+		if err != nil {
+			ln.Close()
+			return nil, "", err
+		}
+		ct := ds.contentType
+		mux.HandleFunc("GET /"+ds.file, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", ct)
+			http.ServeContent(w, r, "", modified, bytes.NewReader(data))
+		})
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return srv, "http://" + ln.Addr().String(), nil
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("demo", "demo [-addr ADDR]", stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "listen address for the demo daemon")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	dir, err := os.MkdirTemp("", "pressfeed-demo-")
+	if err != nil {
+		fmt.Fprintf(stderr, "pressfeed demo: %v\n", err)
+		return exitFailure
+	}
+	defer os.RemoveAll(dir)
+	feeds, feedsURL, err := demoFeedServer()
+	if err != nil {
+		fmt.Fprintf(stderr, "pressfeed demo: %v\n", err)
+		return exitFailure
+	}
+	defer feeds.Close()
+
+	cfg := config.Default()
+	cfg.Listen = *addr
+	cfg.DB = filepath.Join(dir, "demo.db")
+	cfg.AllowPrivateNetworks = true // the sample feeds are on loopback
+	for _, ds := range demoSources {
+		src := ds.Source
+		src.URL = feedsURL + "/" + ds.file
+		src.Type = pressfeed.TypeFeed
+		src.Enabled = true
+		cfg.Sources = append(cfg.Sources, src)
+	}
+	logger := newLogger(stderr)
+	d, err := OpenDaemon(cfg, logger)
+	if err != nil {
+		return storeError(stderr, cfg.DB, err)
+	}
+	if err := d.Start(ctx); err != nil {
+		fmt.Fprintf(stderr, "pressfeed demo: %v\n", err)
+		d.Close(context.Background())
+		return exitFailure
+	}
+	fmt.Fprintf(stdout, "pressfeed demo: sample feeds at %s, temporary store %s\n", feedsURL, cfg.DB)
+	fmt.Fprintf(stdout, "open %s/ or subscribe to %s/feed.atom — Ctrl-C stops and deletes the store\n", d.URL(), d.URL())
+	<-ctx.Done()
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := d.Close(sctx); err != nil {
+		logger.Error("shutdown", "error", err)
+		return exitFailure
+	}
+	return exitOK
+}

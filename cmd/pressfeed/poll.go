@@ -1,0 +1,62 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"sync"
+	"time"
+
+	"pressfeed"
+	"pressfeed/fetch"
+	"pressfeed/schedule"
+)
+
+func runPoll(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("poll", "poll [-config FILE]", stderr)
+	cfgPath := fs.String("config", "", "settings file (TOML); the defaults and the embedded source list when empty")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return exitUsage
+	}
+	d, err := OpenDaemon(cfg, newLogger(io.Discard))
+	if err != nil {
+		return storeError(stderr, cfg.DB, err)
+	}
+	defer d.Close(context.Background())
+	sources, err := d.DB.Sources(ctx)
+	if err != nil {
+		return storeError(stderr, cfg.DB, err)
+	}
+	var (
+		mu      sync.Mutex
+		results []fetch.Result
+	)
+	schedule.RunOnce(ctx, sources, cfg.Concurrency, func(ctx context.Context, src pressfeed.Source) {
+		r := d.Poller.Poll(ctx, src)
+		mu.Lock()
+		results = append(results, r)
+		mu.Unlock()
+	})
+	sort.Slice(results, func(i, j int) bool { return results[i].SourceID < results[j].SourceID })
+	for _, r := range results {
+		fmt.Fprintln(stdout, summaryLine(r))
+	}
+	return exitOK
+}
+
+// summaryLine describes one poll for a person reading a terminal.
+func summaryLine(r fetch.Result) string {
+	head := fmt.Sprintf("%-28s %-12s", r.SourceID, r.Outcome)
+	switch r.Outcome {
+	case fetch.OutcomeError:
+		return head + " " + r.Err.Error()
+	case fetch.OutcomeOK:
+		return head + fmt.Sprintf(" %d items: %d new, %d updated (%s)", r.Items, r.New, r.Updated, r.Duration.Round(time.Millisecond))
+	}
+	return head
+}

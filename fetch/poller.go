@@ -1,0 +1,204 @@
+// Package fetch turns a source into items: it fetches the source's URL
+// politely and defensively, decodes and parses the document (gofeed for
+// feeds) and normalizes what it finds into pressfeed.Items, which it hands to
+// a Sink together with the source's new state.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/microcosm-cc/bluemonday"
+
+	"pressfeed"
+)
+
+// Sink is where a poll's outcome goes. *index.DB implements it.
+type Sink interface {
+	// State returns the source's state, the zero state if it has none.
+	State(ctx context.Context, sourceID string) (pressfeed.SourceState, error)
+	// SaveState records a poll that stored no items.
+	SaveState(ctx context.Context, sourceID string, st pressfeed.SourceState) error
+	// Ingest stores a poll's items and the source's state in one step.
+	Ingest(ctx context.Context, sourceID string, items []pressfeed.Item, st pressfeed.SourceState) (pressfeed.IngestResult, error)
+}
+
+// Options tune a Poller. Zero values take the defaults noted.
+type Options struct {
+	UserAgent            string           // required in practice; "pressfeed"
+	AllowPrivateNetworks bool             // fetch loopback and private addresses
+	MaxBodyBytes         int64            // 10 MiB, counted after decompression
+	Timeout              time.Duration    // whole poll, including a slow body; 60 s
+	Now                  func() time.Time // time.Now
+	Logger               *slog.Logger     // slog.Default()
+	Client               *http.Client     // NewClient(...) from the options above
+}
+
+// Poller polls sources. It is safe for concurrent use; the scheduler keeps
+// two polls of one source from overlapping.
+type Poller struct {
+	opts   Options
+	client *http.Client
+	sink   Sink
+	policy *bluemonday.Policy
+	logger *slog.Logger
+}
+
+// NewPoller returns a Poller that stores into sink.
+func NewPoller(sink Sink, opts Options) *Poller {
+	if opts.UserAgent == "" {
+		opts.UserAgent = "pressfeed"
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 10 << 20
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 60 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Client == nil {
+		opts.Client = NewClient(ClientOptions{AllowPrivateNetworks: opts.AllowPrivateNetworks})
+	}
+	return &Poller{opts: opts, client: opts.Client, sink: sink, policy: newPolicy(), logger: opts.Logger}
+}
+
+// Outcomes of a poll, as logged and counted.
+const (
+	OutcomeOK          = "ok"           // fetched and stored
+	OutcomeNotModified = "not_modified" // the server or the body hash said nothing changed
+	OutcomeError       = "error"        // failed; the state says why
+	OutcomeSkipped     = "skipped"      // backing off; not fetched
+)
+
+// Result is what one poll did.
+type Result struct {
+	SourceID string
+	Outcome  string
+	Items    int // items found in the document
+	pressfeed.IngestResult
+	Duration time.Duration
+	Err      error // set when Outcome is OutcomeError
+}
+
+// Poll fetches src once and records the outcome in the sink: new and
+// changed items and the source's state on success, the error and its
+// category on failure. It logs one line per poll and returns what it did; the
+// error in Result is already recorded and logged.
+func (p *Poller) Poll(ctx context.Context, src pressfeed.Source) Result {
+	start := p.opts.Now()
+	res := Result{SourceID: src.ID}
+	st, err := p.sink.State(ctx, src.ID)
+	if err != nil {
+		res.Outcome, res.Err = OutcomeError, &Error{Category: CatStore, Err: err}
+		p.logResult(res, src)
+		return res
+	}
+	if !st.NextAttempt.IsZero() && start.Before(st.NextAttempt) {
+		res.Outcome = OutcomeSkipped
+		p.logger.Debug("poll skipped", "source", src.ID, "until", st.NextAttempt, "reason", st.NextReason)
+		return res
+	}
+	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
+	defer cancel()
+
+	items, resp, err := p.fetchItems(ctx, src, st)
+	st.LastAttempt = start
+	if resp != nil {
+		st.LastStatus = resp.Status
+	}
+	switch {
+	case err != nil:
+		res.Err = p.recordFailure(ctx, src, &st, err)
+		res.Outcome = OutcomeError
+	case resp.NotModified:
+		recordSuccess(&st, resp, start)
+		if err := p.sink.SaveState(ctx, src.ID, st); err != nil {
+			res.Outcome, res.Err = OutcomeError, &Error{Category: CatStore, Err: err}
+			break
+		}
+		res.Outcome = OutcomeNotModified
+	default:
+		recordSuccess(&st, resp, start)
+		res.Items = len(items)
+		ir, err := p.sink.Ingest(ctx, src.ID, items, st)
+		if err != nil {
+			res.Outcome, res.Err = OutcomeError, &Error{Category: CatStore, Err: err}
+			break
+		}
+		res.Outcome, res.IngestResult = OutcomeOK, ir
+	}
+	res.Duration = p.opts.Now().Sub(start)
+	p.logResult(res, src)
+	return res
+}
+
+// fetchItems fetches and parses src. A 304 returns no items and a response
+// marked NotModified.
+func (p *Poller) fetchItems(ctx context.Context, src pressfeed.Source, st pressfeed.SourceState) ([]pressfeed.Item, *response, error) {
+	switch src.Type {
+	case pressfeed.TypeFeed:
+		resp, err := p.get(ctx, src.URL, feedAccept, st)
+		if err != nil || resp.NotModified {
+			return nil, resp, err
+		}
+		feed, err := parseFeed(resp.Body, resp.ContentType)
+		if err != nil {
+			return nil, resp, err
+		}
+		return p.normalizeFeed(feed, resp.URL), resp, nil
+	default:
+		return nil, nil, &Error{Category: CatUnsupported, Err: fmt.Errorf("source type %q is not supported yet", src.Type)}
+	}
+}
+
+// recordSuccess resets the failure fields and keeps the server's
+// validators; validators are stored only after a success.
+func recordSuccess(st *pressfeed.SourceState, resp *response, now time.Time) {
+	st.LastSuccess = now
+	st.LastError, st.ErrorCategory = "", ""
+	st.FailingSince = time.Time{}
+	st.ConsecutiveFailures = 0
+	st.NextAttempt, st.NextReason = time.Time{}, ""
+	if !resp.NotModified {
+		st.ETag, st.LastModified = resp.ETag, resp.LastModified
+	}
+}
+
+// recordFailure notes err in the source's state and saves it, keeping the
+// stored items and validators untouched. It returns the categorized error.
+func (p *Poller) recordFailure(ctx context.Context, src pressfeed.Source, st *pressfeed.SourceState, err error) error {
+	fe := categorize(err)
+	st.LastError, st.ErrorCategory = fe.Error(), fe.Category
+	if st.ConsecutiveFailures == 0 {
+		st.FailingSince = st.LastAttempt
+	}
+	st.ConsecutiveFailures++
+	if serr := p.sink.SaveState(ctx, src.ID, *st); serr != nil {
+		return errors.Join(fe, &Error{Category: CatStore, Err: serr})
+	}
+	return fe
+}
+
+func (p *Poller) logResult(res Result, src pressfeed.Source) {
+	attrs := []any{"source", src.ID, "outcome", res.Outcome, "new", res.New, "updated", res.Updated,
+		"items", res.Items, "duration", res.Duration.Round(time.Millisecond)}
+	if res.Err != nil {
+		var fe *Error
+		cat := ""
+		if errors.As(res.Err, &fe) {
+			cat = fe.Category
+		}
+		p.logger.Warn("poll failed", append(attrs, "category", cat, "error", res.Err)...)
+		return
+	}
+	p.logger.Info("poll", attrs...)
+}

@@ -1,0 +1,275 @@
+package fetch_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"pressfeed"
+	"pressfeed/fetch"
+	"pressfeed/index"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func openDB(t *testing.T) *index.DB {
+	t.Helper()
+	db, err := index.Open(filepath.Join(t.TempDir(), "s.db"), index.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func fixture(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// feedServer serves files from testdata with an ETag, answering 304 to a
+// matching If-None-Match, and counts requests and conditional requests.
+type feedServer struct {
+	*httptest.Server
+	requests, conditional atomic.Int32
+	body                  atomic.Value // map path → []byte, swappable
+}
+
+func newFeedServer(t *testing.T, files map[string]string) *feedServer {
+	t.Helper()
+	fs := &feedServer{}
+	bodies := map[string][]byte{}
+	for path, name := range files {
+		bodies[path] = fixture(t, name)
+	}
+	fs.body.Store(bodies)
+	fs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fs.requests.Add(1)
+		b, ok := fs.body.Load().(map[string][]byte)[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		etag := `"` + pressfeed.ItemKey("etag", string(b)) + `"`
+		if r.Header.Get("If-None-Match") != "" {
+			fs.conditional.Add(1)
+		}
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		switch {
+		case strings.HasSuffix(r.URL.Path, ".html"):
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		case strings.HasSuffix(r.URL.Path, ".json"):
+			w.Header().Set("Content-Type", "application/feed+json")
+		default:
+			w.Header().Set("Content-Type", "application/xml")
+		}
+		w.Write(b)
+	}))
+	t.Cleanup(fs.Close)
+	return fs
+}
+
+func source(id, url string) pressfeed.Source {
+	return pressfeed.Source{ID: id, Name: id, Kind: pressfeed.KindForce, URL: url, Type: pressfeed.TypeFeed, Enabled: true}
+}
+
+func newPoller(db *index.DB) *fetch.Poller {
+	return fetch.NewPoller(db, fetch.Options{UserAgent: "pressfeed-test", AllowPrivateNetworks: true, Logger: quiet})
+}
+
+func TestPollEachFormat(t *testing.T) {
+	srv := newFeedServer(t, map[string]string{"/rss": "rss.xml", "/atom": "atom.xml", "/json": "feed.json", "/noguid": "noguid.rss"})
+	db := openDB(t)
+	p := newPoller(db)
+	ctx := context.Background()
+	want := map[string]int{"rss": 2, "atom": 1, "json": 2, "noguid": 3}
+	for id, n := range want {
+		res := p.Poll(ctx, source(id, srv.URL+"/"+id))
+		if res.Outcome != fetch.OutcomeOK || res.New != n {
+			t.Errorf("%s: outcome %s new %d err %v, want ok with %d new", id, res.Outcome, res.New, res.Err, n)
+		}
+	}
+	page, err := db.Stories(ctx, pressfeed.Query{Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := map[string]pressfeed.Item{}
+	for _, s := range page.Stories {
+		items[s.Primary().Title] = s.Primary()
+	}
+
+	t.Run("html is sanitized", func(t *testing.T) {
+		it := items["Man charged with burglary offences"]
+		for _, bad := range []string{"<script", "onclick", "onerror", "alert("} {
+			if strings.Contains(it.Summary, bad) {
+				t.Errorf("summary kept %q: %s", bad, it.Summary)
+			}
+		}
+		if !strings.Contains(it.Summary, "A 41-year-old man has been charged.") {
+			t.Errorf("summary lost its text: %s", it.Summary)
+		}
+		if len(it.Authors) != 1 || it.Authors[0] != "Press Office" || len(it.Categories) != 1 {
+			t.Errorf("authors %v categories %v", it.Authors, it.Categories)
+		}
+		atom := items["Commissioner welcomes inspection report"]
+		if strings.Contains(atom.Content, "javascript:") {
+			t.Errorf("content kept a javascript: link: %s", atom.Content)
+		}
+	})
+	t.Run("titles are plain text", func(t *testing.T) {
+		if _, ok := items["Appeal after assault in park & ride"]; !ok {
+			t.Errorf("entity-laden title not decoded once; titles: %v", keys(items))
+		}
+	})
+	t.Run("dates", func(t *testing.T) {
+		atom := items["Commissioner welcomes inspection report"]
+		if want := time.Date(2026, 11, 24, 8, 0, 0, 0, time.UTC); !atom.Published.Equal(want) {
+			t.Errorf("atom published %v, want %v", atom.Published, want)
+		}
+		undated := items["No date on this one"]
+		if !undated.Published.Equal(undated.FirstSeen) {
+			t.Errorf("undated item published %v, first seen %v", undated.Published, undated.FirstSeen)
+		}
+	})
+	t.Run("relative links resolved, identity from canonical link", func(t *testing.T) {
+		it := items["Tractor recovered"]
+		if want := srv.URL + "/news/tractor?utm_source=rss&utm_medium=feed"; it.Link != want {
+			t.Errorf("link %q, want %q", it.Link, want)
+		}
+		if want := pressfeed.CanonicalURL(srv.URL + "/news/tractor"); it.GUID != want {
+			t.Errorf("guid %q, want canonical link %q", it.GUID, want)
+		}
+		if !strings.Contains(it.Summary, `href="`+srv.URL+`/rural"`) || !strings.Contains(it.Summary, `src="`+srv.URL+`/img/t.png"`) {
+			t.Errorf("relative links in summary not resolved: %s", it.Summary)
+		}
+		nolink := items["No link and no guid"]
+		if !strings.HasPrefix(nolink.GUID, "sha256:") {
+			t.Errorf("item with neither guid nor link has identity %q", nolink.GUID)
+		}
+		if _, ok := items["An item with no title whose summary stands in for one"]; !ok {
+			t.Errorf("untitled item not given its summary as title: %v", keys(items))
+		}
+	})
+}
+
+func keys(m map[string]pressfeed.Item) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestSecondPollIsConditionalAndStoresNothing(t *testing.T) {
+	srv := newFeedServer(t, map[string]string{"/rss": "rss.xml"})
+	db := openDB(t)
+	p := newPoller(db)
+	ctx := context.Background()
+	src := source("rss", srv.URL+"/rss")
+	if res := p.Poll(ctx, src); res.Outcome != fetch.OutcomeOK || res.New != 2 {
+		t.Fatalf("first poll: %+v", res)
+	}
+	gen := db.Generation()
+	res := p.Poll(ctx, src)
+	if res.Outcome != fetch.OutcomeNotModified {
+		t.Fatalf("second poll: %+v, want not_modified", res)
+	}
+	if srv.conditional.Load() != 1 {
+		t.Errorf("conditional requests %d, want 1", srv.conditional.Load())
+	}
+	if db.Generation() != gen {
+		t.Error("a 304 changed the store")
+	}
+	st, _ := db.State(ctx, "rss")
+	if st.LastSuccess.IsZero() || st.ETag == "" || st.ItemCount != 2 {
+		t.Errorf("state after 304: %+v", st)
+	}
+}
+
+func TestFailuresAreCategorizedAndKeepItems(t *testing.T) {
+	var fail atomic.Bool
+	ok := fixture(t, "rss.xml")
+	page := fixture(t, "challenge.html")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/challenge":
+			w.Header().Set("Content-Type", "text/html")
+			w.Write(page)
+		case r.URL.Path == "/mislabelled":
+			w.Header().Set("Content-Type", "text/html")
+			w.Write(ok)
+		case fail.Load():
+			http.Error(w, "boom", http.StatusInternalServerError)
+		default:
+			w.Write(ok)
+		}
+	}))
+	defer srv.Close()
+	db := openDB(t)
+	p := newPoller(db)
+	ctx := context.Background()
+
+	src := source("flaky", srv.URL+"/feed")
+	if res := p.Poll(ctx, src); res.New != 2 {
+		t.Fatalf("first poll: %+v", res)
+	}
+	fail.Store(true)
+	for i := 1; i <= 2; i++ {
+		res := p.Poll(ctx, src)
+		var fe *fetch.Error
+		if res.Outcome != fetch.OutcomeError || !errors.As(res.Err, &fe) || fe.Category != fetch.CatHTTPStatus {
+			t.Fatalf("failing poll: %+v", res)
+		}
+		st, _ := db.State(ctx, "flaky")
+		if st.ConsecutiveFailures != i || st.ErrorCategory != fetch.CatHTTPStatus || !strings.Contains(st.LastError, "500") {
+			t.Errorf("state after failure %d: %+v", i, st)
+		}
+	}
+	if n, _ := db.ItemCount(ctx); n != 2 {
+		t.Errorf("items after failures: %d, want 2 kept", n)
+	}
+	fail.Store(false)
+	p.Poll(ctx, src)
+	if st, _ := db.State(ctx, "flaky"); st.ConsecutiveFailures != 0 || st.LastError != "" {
+		t.Errorf("success did not reset the failure state: %+v", st)
+	}
+
+	res := p.Poll(ctx, source("challenge", srv.URL+"/challenge"))
+	if res.Err == nil || !strings.Contains(res.Err.Error(), "got an HTML page, not a feed") {
+		t.Errorf("bot challenge page: %+v", res)
+	}
+	if res := p.Poll(ctx, source("mislabelled", srv.URL+"/mislabelled")); res.Outcome != fetch.OutcomeOK {
+		t.Errorf("a feed served as text/html should still parse: %+v", res)
+	}
+}
+
+func TestPrivateAddressesRefusedByDefault(t *testing.T) {
+	srv := newFeedServer(t, map[string]string{"/rss": "rss.xml"})
+	db := openDB(t)
+	p := fetch.NewPoller(db, fetch.Options{Logger: quiet})
+	res := p.Poll(context.Background(), source("local", srv.URL+"/rss"))
+	var fe *fetch.Error
+	if !errors.As(res.Err, &fe) || fe.Category != fetch.CatBlockedAddress {
+		t.Fatalf("poll of loopback: %+v, want blocked_address", res)
+	}
+	if srv.requests.Load() != 0 {
+		t.Errorf("the blocked server got %d requests", srv.requests.Load())
+	}
+}

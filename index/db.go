@@ -1,0 +1,134 @@
+// Package index is pressfeed's store: one bbolt file holding the source
+// list, each source's fetch state, every item and the indexes the merged
+// feed is read through. It is the only package that touches the file.
+package index
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"pressfeed"
+)
+
+// SchemaVersion is the layout version written to a new store. Open refuses a
+// file written by a newer version rather than misreading it.
+const SchemaVersion = 1
+
+// Bucket names. Keys are described where each bucket is used.
+var (
+	bucketMeta     = []byte("meta")      // "schema" → version
+	bucketSources  = []byte("sources")   // source id → Source JSON
+	bucketState    = []byte("state")     // source id → SourceState JSON
+	bucketItems    = []byte("items")     // item key (16 bytes) → Item JSON
+	bucketByTime   = []byte("by_time")   // published (8) | item key (16) → nil
+	bucketBySource = []byte("by_source") // source id | 0 | published (8) | item key (16) → nil
+
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource}
+)
+
+// Options tune Open. Zero values take the defaults noted.
+type Options struct {
+	// Timeout is how long Open waits for another process to release the
+	// file before it returns pressfeed.ErrStoreLocked; one second.
+	Timeout time.Duration
+	// Now is the clock used for first-seen and update times; time.Now.
+	Now func() time.Time
+	// ReadOnly opens the file without taking the write lock.
+	ReadOnly bool
+}
+
+// DB is an open store. Its methods are safe for concurrent use.
+type DB struct {
+	bolt *bolt.DB
+	path string
+	now  func() time.Time
+	gen  atomic.Uint64
+}
+
+// Open opens or creates the store at path. It returns an error wrapping
+// pressfeed.ErrStoreLocked when another process holds the file.
+func Open(path string, opts Options) (*DB, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("open store %s: %w", path, pressfeed.ErrStoreLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open store %s: %w", path, err)
+	}
+	db := &DB{bolt: b, path: path, now: opts.Now}
+	if !opts.ReadOnly {
+		if err := db.init(); err != nil {
+			b.Close()
+			return nil, fmt.Errorf("open store %s: %w", path, err)
+		}
+	}
+	return db, nil
+}
+
+func (db *DB) init() error {
+	return db.bolt.Update(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		meta := tx.Bucket(bucketMeta)
+		v := meta.Get([]byte("schema"))
+		if v == nil {
+			return meta.Put([]byte("schema"), []byte(fmt.Sprint(SchemaVersion)))
+		}
+		var got int
+		if _, err := fmt.Sscan(string(v), &got); err != nil {
+			return fmt.Errorf("schema version %q is unreadable", v)
+		}
+		if got > SchemaVersion {
+			return fmt.Errorf("schema version %d is newer than this program's %d", got, SchemaVersion)
+		}
+		return nil
+	})
+}
+
+// Close closes the file.
+func (db *DB) Close() error { return db.bolt.Close() }
+
+// Path returns the file the store was opened from.
+func (db *DB) Path() string { return db.path }
+
+// Generation changes whenever a write changes what a query could return.
+// Readers cache rendered output against it.
+func (db *DB) Generation() uint64 { return db.gen.Load() }
+
+func (db *DB) changed() { db.gen.Add(1) }
+
+// getJSON decodes the value at key into v and reports whether it existed.
+func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+	data := b.Get(key)
+	if data == nil {
+		return false, nil
+	}
+	if err := decodeJSON(data, v); err != nil {
+		return true, fmt.Errorf("decode %x: %w", key, err)
+	}
+	return true, nil
+}
+
+func decodeJSON(data []byte, v any) error { return json.Unmarshal(data, v) }
+
+func putJSON(b *bolt.Bucket, key []byte, v any) error {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}

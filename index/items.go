@@ -1,0 +1,187 @@
+package index
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"pressfeed"
+)
+
+// Ingest stores the items of one fetched feed and the source's new state in
+// one write transaction, so a poll is either wholly stored or not at all.
+//
+// A new item is inserted with the store's clock as its first-seen time; an
+// unknown publication time becomes the first-seen time and a future one is
+// clamped to it. A known item whose title, link, text, authors, categories or
+// image changed is updated in place: it keeps its key and first-seen time and
+// gets an updated time. An unchanged item is not rewritten. The state's item
+// count and last-new-item time are maintained here.
+func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Item, st pressfeed.SourceState) (pressfeed.IngestResult, error) {
+	var res pressfeed.IngestResult
+	now := db.now().UTC()
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		res = pressfeed.IngestResult{}
+		itemsB := tx.Bucket(bucketItems)
+		var prev pressfeed.SourceState
+		if _, err := getJSON(tx.Bucket(bucketState), []byte(sourceID), &prev); err != nil {
+			return err
+		}
+		seen := make(map[string]bool, len(items))
+		for _, in := range items {
+			in.SourceID = sourceID
+			in.Key = pressfeed.ItemKey(sourceID, in.GUID)
+			if seen[in.Key] {
+				continue // a feed that repeats a guid: the first copy wins
+			}
+			seen[in.Key] = true
+			key, err := hex.DecodeString(in.Key)
+			if err != nil {
+				return err
+			}
+			var old pressfeed.Item
+			found, err := getJSON(itemsB, key, &old)
+			if err != nil {
+				return err
+			}
+			if !found {
+				in.FirstSeen = now
+				in.Published = clampPublished(in.Published, now)
+				in.Updated = time.Time{}
+				if in.StoryID == "" {
+					in.StoryID = in.Key
+				}
+				if err := insertItem(tx, key, in); err != nil {
+					return err
+				}
+				res.New++
+				continue
+			}
+			next, changed := mergeItem(old, in, now)
+			if !changed {
+				res.Unchanged++
+				continue
+			}
+			if err := replaceItem(tx, key, old, next); err != nil {
+				return err
+			}
+			res.Updated++
+		}
+		st.ItemCount = prev.ItemCount + res.New
+		st.LastNewItem = prev.LastNewItem
+		if res.New > 0 {
+			st.LastNewItem = now
+		}
+		return putJSON(tx.Bucket(bucketState), []byte(sourceID), st)
+	})
+	if err != nil {
+		return pressfeed.IngestResult{}, fmt.Errorf("ingest %s: %w", sourceID, err)
+	}
+	if res.New > 0 || res.Updated > 0 {
+		db.changed()
+	}
+	return res, nil
+}
+
+// clampPublished returns the publication time to store for an item first
+// seen at firstSeen: unknown and future times become firstSeen.
+func clampPublished(published, firstSeen time.Time) time.Time {
+	if published.IsZero() || published.After(firstSeen) {
+		return firstSeen
+	}
+	return published.UTC()
+}
+
+// mergeItem applies a fresh copy of a stored item and reports whether
+// anything a reader sees changed.
+func mergeItem(old, in pressfeed.Item, now time.Time) (pressfeed.Item, bool) {
+	next := old
+	next.Title, next.Link, next.Summary, next.Content = in.Title, in.Link, in.Summary, in.Content
+	next.Authors, next.Categories, next.Image = in.Authors, in.Categories, in.Image
+	if !in.Published.IsZero() {
+		next.Published = clampPublished(in.Published, old.FirstSeen)
+	}
+	changed := next.Title != old.Title || next.Link != old.Link ||
+		next.Summary != old.Summary || next.Content != old.Content ||
+		next.Image != old.Image || !next.Published.Equal(old.Published) ||
+		!slices.Equal(next.Authors, old.Authors) || !slices.Equal(next.Categories, old.Categories)
+	if changed {
+		next.Updated = now
+	}
+	return next, changed
+}
+
+func insertItem(tx *bolt.Tx, key []byte, it pressfeed.Item) error {
+	if err := putJSON(tx.Bucket(bucketItems), key, it); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bucketByTime).Put(timeKey(it.Published, key), nil); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketBySource).Put(sourceKey(it.SourceID, it.Published, key), nil)
+}
+
+func replaceItem(tx *bolt.Tx, key []byte, old, next pressfeed.Item) error {
+	if !old.Published.Equal(next.Published) {
+		if err := tx.Bucket(bucketByTime).Delete(timeKey(old.Published, key)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketBySource).Delete(sourceKey(old.SourceID, old.Published, key)); err != nil {
+			return err
+		}
+	}
+	return insertItem(tx, key, next)
+}
+
+// timeKey orders items by publication time, then key, so a reverse cursor
+// walk yields newest first. Times before 1970 sort as 1970.
+func timeKey(t time.Time, key []byte) []byte {
+	out := make([]byte, 8, 8+len(key))
+	ns := t.UnixNano()
+	if ns < 0 {
+		ns = 0
+	}
+	binary.BigEndian.PutUint64(out, uint64(ns))
+	return append(out, key...)
+}
+
+func sourceKey(sourceID string, t time.Time, key []byte) []byte {
+	out := append([]byte(sourceID), 0)
+	return append(out, timeKey(t, key)...)
+}
+
+// Item returns the item with key (hex), or an error wrapping
+// pressfeed.ErrNotFound.
+func (db *DB) Item(ctx context.Context, key string) (pressfeed.Item, error) {
+	raw, err := hex.DecodeString(key)
+	if err != nil {
+		return pressfeed.Item{}, fmt.Errorf("item %q: %w", key, pressfeed.ErrNotFound)
+	}
+	var it pressfeed.Item
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		ok, err := getJSON(tx.Bucket(bucketItems), raw, &it)
+		if err == nil && !ok {
+			err = pressfeed.ErrNotFound
+		}
+		return err
+	})
+	if err != nil {
+		return pressfeed.Item{}, fmt.Errorf("item %s: %w", key, err)
+	}
+	return it, nil
+}
+
+// ItemCount returns the number of stored items.
+func (db *DB) ItemCount(ctx context.Context) (int, error) {
+	var n int
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketItems).Stats().KeyN
+		return nil
+	})
+	return n, err
+}

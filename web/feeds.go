@@ -1,0 +1,223 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"pressfeed"
+	"pressfeed/syndicate"
+)
+
+type format struct {
+	path        string
+	contentType string
+	write       func(*bytes.Buffer, syndicate.Feed) error
+}
+
+var (
+	formatAtom = format{"/feed.atom", "application/atom+xml; charset=utf-8", func(b *bytes.Buffer, f syndicate.Feed) error { return syndicate.WriteAtom(b, f) }}
+	formatRSS  = format{"/feed.rss", "application/rss+xml; charset=utf-8", func(b *bytes.Buffer, f syndicate.Feed) error { return syndicate.WriteRSS(b, f) }}
+	formatJSON = format{"/feed.json", "application/feed+json; charset=utf-8", func(b *bytes.Buffer, f syndicate.Feed) error { return syndicate.WriteJSON(b, f) }}
+)
+
+// Source-describing category schemes, so a reader can tell a source
+// category from a kind or an area.
+const (
+	schemeSource = "urn:pressfeed:source"
+	schemeKind   = "urn:pressfeed:kind"
+	schemeArea   = "urn:pressfeed:area"
+)
+
+func (s *Server) handleFeed(f format) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q, err := parseQuery(r.URL.Query())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		page, err := s.store.Stories(r.Context(), q)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		sources, err := s.store.Sources(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		doc := s.buildFeed(r, f, q, page, byID(sources))
+		var buf bytes.Buffer
+		if err := f.write(&buf, doc); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Content-Type", f.contentType)
+		w.Write(buf.Bytes())
+	}
+}
+
+func byID(list []pressfeed.Source) map[string]pressfeed.Source {
+	m := make(map[string]pressfeed.Source, len(list))
+	for _, s := range list {
+		m[s.ID] = s
+	}
+	return m
+}
+
+// buildFeed turns a page of stories into a feed document whose self link is
+// the request's own URL, so every filtered view is its own subscribable feed.
+func (s *Server) buildFeed(r *http.Request, f format, q pressfeed.Query, page pressfeed.Page, sources map[string]pressfeed.Source) syndicate.Feed {
+	base := s.baseURL(r)
+	doc := syndicate.Feed{
+		Title:    "North West police news" + describe(q, sources),
+		Subtitle: "Press releases from the police forces, Police and Crime Commissioners and the Regional Organised Crime Unit of north-west England and North Wales",
+		SelfURL:  base + f.path + encodeQuery(q, q.Cursor),
+		HomeURL:  base + "/" + encodeQuery(q, ""),
+		Language: "en-GB",
+		Updated:  time.Unix(0, 0).UTC(),
+	}
+	doc.ID = base + f.path + encodeQuery(q, "")
+	if page.Next != "" {
+		doc.NextURL = base + f.path + encodeQuery(q, page.Next)
+	}
+	for _, st := range page.Stories {
+		e := entryOf(st, sources)
+		if e.Updated.After(doc.Updated) {
+			doc.Updated = e.Updated
+		}
+		doc.Entries = append(doc.Entries, e)
+	}
+	return doc
+}
+
+// entryOf renders a story as a feed entry: the primary's title, link and
+// text; every publisher as an author and a category.
+func entryOf(st pressfeed.Story, sources map[string]pressfeed.Source) syndicate.Entry {
+	p := st.Primary()
+	e := syndicate.Entry{
+		ID:        syndicate.EntryID(st.ID),
+		Title:     p.Title,
+		Link:      p.Link,
+		Published: p.Published,
+		Updated:   st.Updated,
+		Summary:   p.Summary,
+		Content:   p.Content,
+		Image:     p.Image,
+	}
+	if e.Updated.Before(e.Published) {
+		e.Updated = e.Published
+	}
+	seenCat := make(map[string]bool)
+	addCat := func(c syndicate.Category) {
+		if c.Term != "" && !seenCat[c.Scheme+"\x00"+c.Term] {
+			seenCat[c.Scheme+"\x00"+c.Term] = true
+			e.Categories = append(e.Categories, c)
+		}
+	}
+	for i, id := range st.SourceIDs() {
+		src := sourceOrUnknown(sources, id)
+		e.Authors = append(e.Authors, src.Name)
+		addCat(syndicate.Category{Term: src.ID, Scheme: schemeSource, Label: src.Name})
+		addCat(syndicate.Category{Term: string(src.Kind), Scheme: schemeKind})
+		addCat(syndicate.Category{Term: src.Area, Scheme: schemeArea})
+		o := syndicate.Origin{ID: src.ID, Title: src.Name, FeedURL: src.URL, Kind: string(src.Kind), Area: src.Area}
+		for _, m := range st.Members {
+			if m.SourceID == id {
+				o.Link = m.Link
+				break
+			}
+		}
+		if i == 0 {
+			origin := o
+			e.Source = &origin
+		} else if o.Link != "" && o.Link != p.Link {
+			e.Related = append(e.Related, syndicate.Link{Href: o.Link, Title: src.Name})
+		}
+		e.Sources = append(e.Sources, o)
+	}
+	return e
+}
+
+// sourceOrUnknown returns the source with id, or a stand-in for a source
+// deleted since its items were stored.
+func sourceOrUnknown(sources map[string]pressfeed.Source, id string) pressfeed.Source {
+	if src, ok := sources[id]; ok {
+		return src
+	}
+	return pressfeed.Source{ID: id, Name: id, Kind: pressfeed.KindOther}
+}
+
+// describe names the filter for the feed title: " — Merseyside Police, forces".
+func describe(q pressfeed.Query, sources map[string]pressfeed.Source) string {
+	var parts []string
+	for _, id := range q.Sources {
+		parts = append(parts, sourceOrUnknown(sources, id).Name)
+	}
+	for _, k := range q.Kinds {
+		parts = append(parts, kindLabel(k))
+	}
+	parts = append(parts, q.Areas...)
+	if q.Text != "" {
+		parts = append(parts, "“"+q.Text+"”")
+	}
+	if !q.Since.IsZero() {
+		parts = append(parts, "since "+q.Since.UTC().Format("2 Jan 2006 15:04 MST"))
+	}
+	if q.Ungrouped {
+		parts = append(parts, "every item")
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return " — " + strings.Join(parts, ", ")
+}
+
+func kindLabel(k pressfeed.Kind) string {
+	switch k {
+	case pressfeed.KindForce:
+		return "police forces"
+	case pressfeed.KindPCC:
+		return "commissioners"
+	case pressfeed.KindROCU:
+		return "organised crime unit"
+	}
+	return "other sources"
+}
+
+// encodeQuery writes q back as URL parameters in a fixed order, so the same
+// view always has the same URL. cursor, when set, replaces q's own.
+func encodeQuery(q pressfeed.Query, cursor string) string {
+	v := url.Values{}
+	for _, s := range q.Sources {
+		v.Add("source", s)
+	}
+	for _, k := range q.Kinds {
+		v.Add("kind", string(k))
+	}
+	for _, a := range q.Areas {
+		v.Add("area", a)
+	}
+	if q.Text != "" {
+		v.Set("q", q.Text)
+	}
+	if !q.Since.IsZero() {
+		v.Set("since", q.Since.UTC().Format(time.RFC3339))
+	}
+	if q.Limit != pressfeed.DefaultLimit && q.Limit != 0 {
+		v.Set("limit", strconv.Itoa(q.Limit))
+	}
+	if q.Ungrouped {
+		v.Set("dedup", "none")
+	}
+	if cursor != "" {
+		v.Set("cursor", cursor)
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}

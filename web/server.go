@@ -1,0 +1,139 @@
+// Package web serves the merged regional feed (Atom, RSS, JSON Feed), the
+// source list and health. It reads the store only through the Store
+// interface it declares.
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"pressfeed"
+)
+
+// Store is what the web server reads. *index.DB implements it.
+type Store interface {
+	// Stories returns a page of stories matching q, newest first. It
+	// returns an error wrapping pressfeed.ErrInvalidCursor for a bad cursor.
+	Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, error)
+	// Sources returns every source, sorted by ID.
+	Sources(ctx context.Context) ([]pressfeed.Source, error)
+	// States returns each source's fetch state by source ID.
+	States(ctx context.Context) (map[string]pressfeed.SourceState, error)
+}
+
+// Options tune a Server. Zero values take the defaults noted.
+type Options struct {
+	// BaseURL is the public URL the server is reached at, used for self
+	// links. Empty means http:// plus the request's Host.
+	BaseURL string
+	Logger  *slog.Logger     // slog.Default()
+	Now     func() time.Time // time.Now
+}
+
+// Server is the HTTP front end. It is an http.Handler.
+type Server struct {
+	store  Store
+	opts   Options
+	logger *slog.Logger
+	mux    *http.ServeMux
+}
+
+// NewServer returns a Server reading from store.
+func NewServer(store Store, opts Options) *Server {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
+	s := &Server{store: store, opts: opts, logger: opts.Logger, mux: http.NewServeMux()}
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("GET /feed.atom", s.handleFeed(formatAtom))
+	s.mux.HandleFunc("GET /feed.rss", s.handleFeed(formatRSS))
+	s.mux.HandleFunc("GET /feed.json", s.handleFeed(formatJSON))
+	s.mux.HandleFunc("GET /sources.json", s.handleSourcesJSON)
+	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
+	s.mux.HandleFunc("GET /{$}", s.handleIndex)
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.mux.ServeHTTP(w, r)
+}
+
+// baseURL returns the configured public URL or one built from the request.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.opts.BaseURL != "" {
+		return s.opts.BaseURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// fail answers an error: 400 with the message for a bad request, 500 with a
+// generic message (the detail goes to the log) for anything else.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var br *BadRequest
+	switch {
+	case errors.As(err, &br):
+		http.Error(w, br.Msg, http.StatusBadRequest)
+	case errors.Is(err, pressfeed.ErrInvalidCursor):
+		http.Error(w, "cursor is not one this server issued", http.StatusBadRequest)
+	case errors.Is(err, pressfeed.ErrNotFound):
+		http.Error(w, "not found", http.StatusNotFound)
+	case errors.Is(err, context.Canceled):
+		// the client went away; nothing to answer
+	default:
+		s.logger.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		http.Error(w, "internal error", http.StatusInternalServerError)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	_ = enc.Encode(v) // the client went away; nothing to do
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Write([]byte("ok\n"))
+}
+
+// sourceStatus is one source in /sources.json: its definition and state.
+type sourceStatus struct {
+	pressfeed.Source
+	State pressfeed.SourceState `json:"state"`
+}
+
+func (s *Server) handleSourcesJSON(w http.ResponseWriter, r *http.Request) {
+	sources, err := s.store.Sources(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	states, err := s.store.States(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]sourceStatus, len(sources))
+	for i, src := range sources {
+		out[i] = sourceStatus{Source: src, State: states[src.ID]}
+	}
+	writeJSON(w, map[string]any{"sources": out})
+}
