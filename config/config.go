@@ -31,6 +31,11 @@ type Config struct {
 	DefaultSchedule      string `toml:"default_schedule"`
 	Concurrency          int    `toml:"concurrency"`
 
+	// Operations: see ops.go.
+	LogFormat string `toml:"log_format"` // text or json
+	LogLevel  string `toml:"log_level"`  // debug, info, warn or error
+	Retention int    `toml:"retention"`  // days to keep an item after first seeing it; 0 keeps for ever
+
 	// Sources are the [[source]] tables of the settings file. They seed an
 	// empty store; once the store holds sources, the store is the list.
 	Sources []pressfeed.Source `toml:"-"`
@@ -49,6 +54,9 @@ func Default() Config {
 		UserAgent:       "pressfeed/" + Version + " (+https://pressfeed.invalid/contact; set user_agent to your own contact URL)",
 		DefaultSchedule: "@every 10m",
 		Concurrency:     4,
+		LogFormat:       "text",
+		LogLevel:        "info",
+		Retention:       DefaultRetention,
 	}
 }
 
@@ -271,6 +279,7 @@ func (c Config) Validate() error {
 	if c.Concurrency < 1 || c.Concurrency > 64 {
 		problems = append(problems, fmt.Sprintf("concurrency: %d is not between 1 and 64", c.Concurrency))
 	}
+	problems = append(problems, c.opsProblems()...)
 	if len(problems) > 0 {
 		return &Error{File: c.Path, Problems: problems}
 	}

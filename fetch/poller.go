@@ -83,7 +83,8 @@ const (
 type Result struct {
 	SourceID string
 	Outcome  string
-	Items    int // items found in the document
+	Items    int   // items found in the document
+	Bytes    int64 // body bytes fetched, after decompression
 	pressfeed.IngestResult
 	Duration time.Duration
 	Err      error // set when Outcome is OutcomeError
@@ -114,6 +115,7 @@ func (p *Poller) Poll(ctx context.Context, src pressfeed.Source) Result {
 	st.LastAttempt = start
 	if resp != nil {
 		st.LastStatus = resp.Status
+		res.Bytes = int64(len(resp.Body))
 	}
 	switch {
 	case err != nil:

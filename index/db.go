@@ -48,6 +48,8 @@ type DB struct {
 	path string
 	now  func() time.Time
 	gen  atomic.Uint64
+
+	statsCache statsCache // stats.go
 }
 
 // Open opens or creates the store at path. It returns an error wrapping

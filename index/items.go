@@ -49,6 +49,10 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 			if err != nil {
 				return err
 			}
+			if !found && tombstoned(tx, key) {
+				res.Unchanged++ // pruned by retention: it stays gone (retention.go)
+				continue
+			}
 			if !found {
 				in.FirstSeen = now
 				in.Published = clampPublished(in.Published, now)

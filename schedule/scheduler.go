@@ -36,6 +36,7 @@ type Scheduler struct {
 
 	mu      sync.Mutex
 	entries map[string]entry
+	jobs    []*job // jobs.go
 	running map[string]bool
 	started bool
 	ctx     context.Context
@@ -87,6 +88,9 @@ func (s *Scheduler) Start(ctx context.Context) {
 	s.cron.Start()
 	for _, e := range s.entries {
 		s.goPoll(e.src)
+	}
+	for _, j := range s.jobs {
+		s.goJob(j)
 	}
 }
 

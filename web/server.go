@@ -33,6 +33,9 @@ type Options struct {
 	BaseURL string
 	Logger  *slog.Logger     // slog.Default()
 	Now     func() time.Time // time.Now
+
+	// Operations hooks (ops.go); each is optional.
+	Ops Ops
 }
 
 // Server is the HTTP front end. It is an http.Handler.
@@ -63,12 +66,13 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /feed.json", s.handleFeed(formatJSON))
 	s.mux.HandleFunc("GET /sources.json", s.handleSourcesJSON)
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
+	s.opsRoutes()
 	s.mux.HandleFunc("GET /{$}", s.handleIndex)
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	s.mux.ServeHTTP(w, r)
+	s.observe(s.mux, w, r)
 }
 
 // baseURL returns the configured public URL or one built from the request.

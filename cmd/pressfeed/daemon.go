@@ -13,6 +13,7 @@ import (
 	"pressfeed/config"
 	"pressfeed/fetch"
 	"pressfeed/index"
+	"pressfeed/metrics"
 	"pressfeed/schedule"
 	"pressfeed/web"
 )
@@ -26,7 +27,13 @@ type Daemon struct {
 	Poller    *fetch.Poller
 	Scheduler *schedule.Scheduler
 	Server    *web.Server
+	Metrics   *metrics.Metrics
+	// LogLevel, when set, is the level SIGHUP's reload changes (ops.go).
+	LogLevel *slog.LevelVar
+	// Now is the clock retention reads; time.Now.
+	Now func() time.Time
 
+	ops      opsState
 	http     *http.Server
 	listener net.Listener
 	served   chan error
@@ -48,7 +55,10 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 	if seeded {
 		logger.Info("store seeded with sources", "db", cfg.DB, "sources", len(cfg.SeedSources()), "from_settings", len(cfg.Sources) > 0)
 	}
-	d := &Daemon{Config: cfg, Logger: logger, DB: db}
+	d := &Daemon{Config: cfg, Logger: logger, DB: db, Now: time.Now}
+	d.ops.token = newToken()
+	d.ops.retention.Store(int64(cfg.RetentionPeriod()))
+	d.Metrics = metrics.New(d.storeStats, logger)
 	d.Poller = fetch.NewPoller(db, fetch.Options{
 		UserAgent:            cfg.UserAgent,
 		AllowPrivateNetworks: cfg.AllowPrivateNetworks,
@@ -59,11 +69,17 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 		Concurrency:     cfg.Concurrency,
 		Logger:          logger,
 	})
-	d.Server = web.NewServer(db, web.Options{BaseURL: cfg.BaseURL, Logger: logger})
+	if err := d.addJobs(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	d.Server = web.NewServer(db, web.Options{BaseURL: cfg.BaseURL, Logger: logger, Ops: d.webOps()})
 	return d, nil
 }
 
-func (d *Daemon) poll(ctx context.Context, src pressfeed.Source) { d.Poller.Poll(ctx, src) }
+func (d *Daemon) poll(ctx context.Context, src pressfeed.Source) {
+	d.observePoll(d.Poller.Poll(ctx, src))
+}
 
 // Start listens on the configured address, schedules every enabled source
 // (each is polled at once) and serves HTTP in the background.
@@ -94,6 +110,10 @@ func (d *Daemon) Start(ctx context.Context) error {
 	}
 	d.served = make(chan error, 1)
 	go func() { d.served <- d.http.Serve(ln) }()
+	if err := d.writeControl(); err != nil {
+		// Only local tools (pressfeed backup) need it; the daemon runs on.
+		d.Logger.Error("local tools cannot reach this daemon", "error", err)
+	}
 	d.Logger.Info("serving", "addr", d.URL(), "db", d.Config.DB, "sources", len(sources))
 	return nil
 }
@@ -119,6 +139,7 @@ func (d *Daemon) Close(ctx context.Context) error {
 		}
 	}
 	d.Scheduler.Stop(ctx)
+	d.removeControl()
 	if err := d.DB.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}

@@ -4,6 +4,10 @@
 //	pressfeed serve   [-config FILE] [-addr ADDR]   run the daemon
 //	pressfeed poll    [-config FILE]                poll every source once
 //	pressfeed sources [-config FILE]                list the sources
+//	pressfeed backup  [-config FILE] OUT            write a verified copy of the store
+//	pressfeed restore [-config FILE] BACKUP         replace the stopped store with a backup
+//	pressfeed compact [-config FILE]                rewrite the stopped store smaller
+//	pressfeed verify  [-config FILE] [FILE]         check a store or backup for damage
 //	pressfeed demo    [-addr ADDR]                  run against bundled sample feeds
 //	pressfeed version                               print the version
 package main
@@ -48,6 +52,10 @@ func commands() []command {
 		{"serve", "run the daemon: poll on schedule and serve the merged feed", runServe},
 		{"poll", "poll every enabled source once and print a line per source", runPoll},
 		{"sources", "list the sources in the store", runSources},
+		{"backup", "write a verified copy of the store, also while the daemon runs", runBackup},
+		{"restore", "replace the (stopped) store with a backup", runRestore},
+		{"compact", "rewrite the (stopped) store into a smaller file", runCompact},
+		{"verify", "check a store or backup file for damage", runVerify},
 		{"demo", "run the daemon against bundled sample feeds on loopback", runDemo},
 		{"version", "print the version", runVersion},
 	}

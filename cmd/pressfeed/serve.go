@@ -4,7 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
 	"time"
+
+	"pressfeed/config"
 )
 
 // shutdownGrace is how long running polls get to finish on shutdown before
@@ -18,24 +24,41 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
+	// SIGHUP reloads the settings; until the loop below reads it, it waits.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	load := func() (config.Config, error) {
+		cfg, err := config.Load(*cfgPath)
+		if err == nil && *addr != "" {
+			cfg.Listen = *addr
+		}
+		return cfg, err
+	}
+	cfg, err := load()
+	if err != nil {
+		fmt.Fprintln(stderr, err)
 		return exitUsage
 	}
-	if *addr != "" {
-		cfg.Listen = *addr
-	}
-	logger := newLogger(stderr)
+	level := new(slog.LevelVar)
+	logger := newDaemonLogger(stderr, cfg, level)
 	d, err := OpenDaemon(cfg, logger)
 	if err != nil {
 		return storeError(stderr, cfg.DB, err)
 	}
+	d.LogLevel = level
 	if err := d.Start(ctx); err != nil {
 		fmt.Fprintf(stderr, "pressfeed: %v\n", err)
 		d.Close(context.Background())
 		return exitFailure
 	}
-	<-ctx.Done()
+	for ctx.Err() == nil {
+		select {
+		case <-hup:
+			reloadSettings(d, *cfgPath, load)
+		case <-ctx.Done():
+		}
+	}
 	logger.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()

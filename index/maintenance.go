@@ -1,0 +1,381 @@
+package index
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"pressfeed"
+)
+
+// WriteBackup writes a consistent copy of the whole store to w from one read
+// transaction and returns the number of bytes written. Writers carry on
+// meanwhile, but one that must grow the file waits for the copy to end, so w
+// should be fast (a local file, not a network client).
+func (db *DB) WriteBackup(ctx context.Context, w io.Writer) (int64, error) {
+	var n int64
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(ctxWriter{ctx, w})
+		return err
+	})
+	if err != nil {
+		return n, fmt.Errorf("back up %s: %w", db.path, err)
+	}
+	return n, nil
+}
+
+// BackupToTemp writes a consistent copy of the store to a new file in dir
+// (the store's own directory when dir is empty) and returns it synced and
+// open at offset 0, with its size. The file is unlinked at once: it lives
+// only as long as the returned handle, so a crash leaves nothing behind.
+func (db *DB) BackupToTemp(ctx context.Context, dir string) (*os.File, int64, error) {
+	if dir == "" {
+		dir = filepath.Dir(db.path)
+	}
+	f, err := os.CreateTemp(dir, ".pressfeed-backup-*")
+	if err != nil {
+		return nil, 0, fmt.Errorf("back up %s: %w", db.path, err)
+	}
+	// Unlinking an open file is fine on Unix; on systems where it fails the
+	// caller's Close removes nothing and the name stays, which is harmless.
+	_ = os.Remove(f.Name())
+	n, err := db.WriteBackup(ctx, f)
+	if err == nil {
+		_, err = f.Seek(0, io.SeekStart)
+	}
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, n, nil
+}
+
+// BackupToFile writes a consistent copy of the store to path, atomically: it
+// writes path.tmp, syncs and verifies it (VerifyFile) and renames it into
+// place, so path is either what it was or a complete, sound copy.
+func (db *DB) BackupToFile(ctx context.Context, path string) (int64, error) {
+	var n int64
+	err := writeAtomic(path, func(f *os.File) error {
+		var err error
+		n, err = db.WriteBackup(ctx, f)
+		return err
+	}, func(tmp string) error { return VerifyFile(ctx, tmp) })
+	if err != nil {
+		return 0, fmt.Errorf("back up to %s: %w", path, err)
+	}
+	return n, nil
+}
+
+// SaveBackup writes a store copy read from r (a download from a running
+// daemon) to path, atomically. The copy must be complete (size bytes, when
+// size is not negative) and pass VerifyFile before it takes path's name, so
+// a cut-short download or a damaged copy never replaces a good backup.
+func SaveBackup(ctx context.Context, r io.Reader, size int64, path string) (int64, error) {
+	var n int64
+	err := writeAtomic(path, func(f *os.File) error {
+		var err error
+		n, err = io.Copy(f, ctxReader{ctx, r})
+		if err == nil && size >= 0 && n != size {
+			err = fmt.Errorf("got %d of %d bytes", n, size)
+		}
+		return err
+	}, func(tmp string) error { return VerifyFile(ctx, tmp) })
+	if err != nil {
+		return n, fmt.Errorf("save backup to %s: %w", path, err)
+	}
+	return n, nil
+}
+
+// writeAtomic creates path.tmp, lets write fill it, syncs it, runs check on
+// it (when not nil) and renames it to path. On error path.tmp is removed and
+// path is untouched.
+func writeAtomic(path string, write func(*os.File) error, check func(tmp string) error) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return err
+	}
+	err = write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && check != nil {
+		err = check(tmp)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	syncDir(filepath.Dir(path))
+	return nil
+}
+
+// syncDir makes a rename in dir durable. Failure only weakens durability, so
+// it is ignored.
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// ctxWriter stops a long copy when its context ends.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
+}
+
+// Verify checks the store: bbolt's own consistency check of every page, then
+// this package's invariants (the schema version is readable, every item is
+// decodable and listed in the time and source indexes under its publication
+// time, and no index entry points at a missing item). It returns every
+// problem found, joined, or nil.
+func (db *DB) Verify(ctx context.Context) error {
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var errs []error
+		for err := range tx.Check() {
+			errs = append(errs, err)
+			if len(errs) == 20 {
+				errs = append(errs, errors.New("more problems not listed"))
+				break
+			}
+		}
+		if len(errs) > 0 {
+			return errors.Join(errs...)
+		}
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("bucket %s is missing", name)
+			}
+		}
+		return verifyItems(ctx, tx)
+	})
+	if err != nil {
+		return fmt.Errorf("verify %s: %w", db.path, err)
+	}
+	return nil
+}
+
+func verifyItems(ctx context.Context, tx *bolt.Tx) error {
+	byTime, bySource := tx.Bucket(bucketByTime), tx.Bucket(bucketBySource)
+	n := 0
+	err := tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+		if n++; n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		var it pressfeed.Item
+		if err := decodeJSON(v, &it); err != nil {
+			return fmt.Errorf("item %x: %w", k, err)
+		}
+		if byTime.Get(timeKey(it.Published, k)) == nil {
+			return fmt.Errorf("item %x is missing from the time index", k)
+		}
+		if bySource.Get(sourceKey(it.SourceID, it.Published, k)) == nil {
+			return fmt.Errorf("item %x is missing from the source index", k)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if got := byTime.Stats().KeyN; got != n {
+		return fmt.Errorf("time index has %d entries for %d items", got, n)
+	}
+	if got := bySource.Stats().KeyN; got != n {
+		return fmt.Errorf("source index has %d entries for %d items", got, n)
+	}
+	return nil
+}
+
+// VerifyFile opens the store at path read-only, verifies it and closes it. It
+// returns an error wrapping pressfeed.ErrStoreLocked if a daemon holds it.
+func VerifyFile(ctx context.Context, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("verify %s: %w", path, err)
+	}
+	db, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.checkSchema(); err != nil {
+		return fmt.Errorf("verify %s: %w", path, err)
+	}
+	return db.Verify(ctx)
+}
+
+// checkSchema reports a store whose layout this program cannot read.
+func (db *DB) checkSchema() error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if meta == nil {
+			return errors.New("not a pressfeed store (no meta bucket)")
+		}
+		v := meta.Get([]byte("schema"))
+		var got int
+		if _, err := fmt.Sscan(string(v), &got); err != nil {
+			return fmt.Errorf("schema version %q is unreadable", v)
+		}
+		if got > SchemaVersion {
+			return fmt.Errorf("schema version %d is newer than this program's %d", got, SchemaVersion)
+		}
+		return nil
+	})
+}
+
+// compactTxSize bounds each transaction of a compaction, so memory stays
+// flat however large the store.
+const compactTxSize = 16 << 20
+
+// Compact rewrites the store at path into a fresh file holding only live
+// pages, verifies the copy and swaps it into place. It needs the store to
+// itself: it returns an error wrapping pressfeed.ErrStoreLocked when a daemon
+// holds it. It returns the file's size before and after.
+func Compact(ctx context.Context, path string) (before, after int64, err error) {
+	src, err := Open(path, Options{})
+	if err != nil {
+		return 0, 0, err
+	}
+	defer func() {
+		if cerr := src.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("compact %s: %w", path, cerr)
+		}
+	}()
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	tmp := path + ".compact.tmp"
+	os.Remove(tmp) // a leftover from an interrupted run
+	if err := compactInto(ctx, src, tmp); err != nil {
+		os.Remove(tmp)
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	if err := VerifyFile(ctx, tmp); err != nil {
+		os.Remove(tmp)
+		return 0, 0, fmt.Errorf("compact %s: the new copy failed its check, the store is untouched: %w", path, err)
+	}
+	// The source stays open, and so locked, until the new file has its name.
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	syncDir(filepath.Dir(path))
+	nfi, err := os.Stat(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("compact %s: %w", path, err)
+	}
+	return fi.Size(), nfi.Size(), nil
+}
+
+func compactInto(ctx context.Context, src *DB, tmp string) error {
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	if err := bolt.Compact(dst, src.bolt, compactTxSize); err != nil {
+		dst.Close()
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		dst.Close()
+		return err
+	}
+	return dst.Close()
+}
+
+// Restore replaces the store at path with the backup at backup, after
+// checking that the backup is a sound pressfeed store. The store being
+// replaced is kept as path.before-restore. It needs the store to itself: it
+// returns an error wrapping pressfeed.ErrStoreLocked when a daemon holds it.
+func Restore(ctx context.Context, backup, path string) (err error) {
+	if err := VerifyFile(ctx, backup); err != nil {
+		return fmt.Errorf("restore from %s: the backup is not usable: %w", backup, err)
+	}
+	if same, _ := sameFile(backup, path); same {
+		return fmt.Errorf("restore from %s: it is the store itself", backup)
+	}
+	if _, statErr := os.Stat(path); statErr == nil {
+		// Holding the store open keeps a daemon from starting on it while the
+		// files are swapped, and fails now if one is running.
+		cur, err := Open(path, Options{})
+		if err != nil {
+			return err
+		}
+		defer cur.Close()
+		if err := copyFile(path, path+".before-restore"); err != nil {
+			return fmt.Errorf("restore: keep the current store: %w", err)
+		}
+	}
+	err = writeAtomic(path, func(f *os.File) error {
+		in, err := os.Open(backup)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		_, err = io.Copy(f, ctxReader{ctx, in})
+		return err
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("restore from %s: %w", backup, err)
+	}
+	return nil
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return writeAtomic(to, func(f *os.File) error {
+		_, err := io.Copy(f, in)
+		return err
+	}, nil)
+}
+
+func sameFile(a, b string) (bool, error) {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	fb, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(fa, fb), nil
+}
+
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -1,0 +1,167 @@
+// Package metrics keeps the daemon's Prometheus metrics on a registry of its
+// own and serves them. It is the only package that imports client_golang:
+// the fetcher and the web server report what they observe through plain
+// hooks, and the command forwards those observations here.
+//
+// Labels carry only source ids, outcomes, routes and status codes, never URLs,
+// tokens or anything a reader of /metrics should not see.
+package metrics
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Poll is one finished poll of one source.
+type Poll struct {
+	Source   string
+	Outcome  string // ok, not_modified, error, skipped
+	New      int
+	Updated  int
+	Bytes    int64 // body bytes fetched (after decompression)
+	Duration time.Duration
+}
+
+// SourceStats is what the store knows about one source's health.
+type SourceStats struct {
+	ID                  string
+	Enabled             bool
+	LastSuccess         time.Time // zero if it never succeeded
+	ConsecutiveFailures int
+}
+
+// StoreStats is a snapshot of the store, read at scrape time.
+type StoreStats struct {
+	SizeBytes  int64 // the file's size on disk
+	Items      int
+	Stories    int
+	Tombstones int // identities of pruned items, kept so they never return
+	Sources    []SourceStats
+}
+
+// StatsFunc reads a StoreStats snapshot. It is called once per scrape.
+type StatsFunc func(ctx context.Context) (StoreStats, error)
+
+// Metrics records the daemon's observations. Its methods are safe for
+// concurrent use.
+type Metrics struct {
+	reg          *prometheus.Registry
+	logger       *slog.Logger
+	polls        *prometheus.CounterVec
+	pollDuration *prometheus.HistogramVec
+	itemsNew     *prometheus.CounterVec
+	itemsUpdated *prometheus.CounterVec
+	bytes        *prometheus.CounterVec
+	requests     *prometheus.CounterVec
+	reqDuration  *prometheus.HistogramVec
+	retention    *prometheus.CounterVec
+}
+
+// New returns Metrics on a fresh registry that also carries the Go runtime
+// and process collectors and, when stats is not nil, the store's gauges.
+func New(stats StatsFunc, logger *slog.Logger) *Metrics {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	m := &Metrics{
+		reg:    prometheus.NewRegistry(),
+		logger: logger,
+		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pressfeed_polls_total",
+			Help: "Polls finished, by source and outcome (ok, not_modified, error, skipped).",
+		}, []string{"source", "outcome"}),
+		pollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "pressfeed_poll_duration_seconds",
+			Help:    "Time from the start of a poll to its stored outcome, by outcome.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+		}, []string{"outcome"}),
+		itemsNew: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pressfeed_items_new_total",
+			Help: "Items stored for the first time, by source.",
+		}, []string{"source"}),
+		itemsUpdated: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pressfeed_items_updated_total",
+			Help: "Stored items whose content changed, by source.",
+		}, []string{"source"}),
+		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pressfeed_fetched_bytes_total",
+			Help: "Response body bytes fetched, after decompression, by source.",
+		}, []string{"source"}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pressfeed_http_requests_total",
+			Help: "HTTP requests served, by route and status code.",
+		}, []string{"route", "code"}),
+		reqDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "pressfeed_http_request_duration_seconds",
+			Help:    "Time to serve an HTTP request, by route.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"route"}),
+		retention: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "pressfeed_retention_pruned_total",
+			Help: "Items removed by retention (their identities are kept as tombstones).",
+		}, nil),
+	}
+	m.reg.MustRegister(
+		m.polls, m.pollDuration, m.itemsNew, m.itemsUpdated, m.bytes,
+		m.requests, m.reqDuration, m.retention,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	if stats != nil {
+		m.reg.MustRegister(newStoreCollector(stats))
+	}
+	return m
+}
+
+// ObservePoll records one finished poll.
+func (m *Metrics) ObservePoll(p Poll) {
+	m.polls.WithLabelValues(p.Source, p.Outcome).Inc()
+	if p.Outcome == "skipped" {
+		return // not fetched: no duration worth a bucket
+	}
+	m.pollDuration.WithLabelValues(p.Outcome).Observe(p.Duration.Seconds())
+	if p.New > 0 {
+		m.itemsNew.WithLabelValues(p.Source).Add(float64(p.New))
+	}
+	if p.Updated > 0 {
+		m.itemsUpdated.WithLabelValues(p.Source).Add(float64(p.Updated))
+	}
+	if p.Bytes > 0 {
+		m.bytes.WithLabelValues(p.Source).Add(float64(p.Bytes))
+	}
+}
+
+// ObserveRequest records one served HTTP request. route is the pattern that
+// matched ("GET /feed.atom"), or empty when none did.
+func (m *Metrics) ObserveRequest(route string, status int, d time.Duration) {
+	if route == "" {
+		route = "unmatched"
+	}
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.reqDuration.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// ObservePruned records items removed by retention.
+func (m *Metrics) ObservePruned(n int) {
+	m.retention.WithLabelValues().Add(float64(n))
+}
+
+// Handler serves the registry in the Prometheus text format. A failing
+// store read is logged and leaves its gauges out; the rest is still served.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{
+		ErrorLog:      slogLogger{m.logger},
+		ErrorHandling: promhttp.ContinueOnError,
+	})
+}
+
+type slogLogger struct{ l *slog.Logger }
+
+func (s slogLogger) Println(v ...any) { s.l.Warn("metrics", "error", v) }
