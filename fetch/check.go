@@ -3,6 +3,7 @@ package fetch
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"pressfeed"
 )
@@ -10,12 +11,12 @@ import (
 // CheckReport is a dry run of one poll of a source: what would be stored,
 // what its rules would drop, and what a person writing selectors should know.
 type CheckReport struct {
-	URL      string           // the page or feed fetched, after redirects
-	Status   int              // its HTTP status; 0 when nothing was fetched
-	Found    int              // items found in the document
-	Items    []pressfeed.Item // what a poll would store, in document order; a zero Published gets the first-seen time
-	Dropped  []Dropped        // what the include, exclude and max_age rules would drop
-	Warnings []string         // no dates found, robots.txt disallows, the item selector matched nothing, …
+	URL      string           `json:"url,omitempty"`      // the page or feed fetched, after redirects
+	Status   int              `json:"status,omitempty"`   // its HTTP status; 0 when nothing was fetched
+	Found    int              `json:"found"`              // items found in the document
+	Items    []pressfeed.Item `json:"items"`              // what a poll would store, in document order; a zero Published gets the first-seen time
+	Dropped  []Dropped        `json:"dropped,omitempty"`  // what the include, exclude and max_age rules would drop
+	Warnings []string         `json:"warnings,omitempty"` // no dates found, robots.txt disallows, the item selector matched nothing, …
 }
 
 // Check fetches src once, as a poll would, and reports what a poll would
@@ -66,9 +67,32 @@ func (p *Poller) Check(ctx context.Context, src pressfeed.Source) (CheckReport, 
 		return rep, err
 	}
 	rep.Found = len(items)
+	if src.Type != pressfeed.TypeHTML && len(items) > 0 && undated(items) == len(items) {
+		rep.Warnings = append(rep.Warnings, "no dates found: every item will be dated when it is first seen")
+	}
 	rep.Items, rep.Dropped = rules.filter(items, p.opts.Now(), false)
 	if len(rep.Items) == 0 && len(rep.Dropped) > 0 {
 		rep.Warnings = append(rep.Warnings, "the rules drop every item: a poll would store nothing")
 	}
 	return rep, nil
+}
+
+func undated(items []pressfeed.Item) int {
+	n := 0
+	for _, it := range items {
+		if it.Published.IsZero() {
+			n++
+		}
+	}
+	return n
+}
+
+// Excerpt returns the start of an HTML fragment (a summary) as plain text,
+// at most n characters, ending in "…" when cut.
+func Excerpt(fragment string, n int) string {
+	text := plainText(fragment)
+	if r := []rune(text); len(r) > n {
+		return strings.TrimSpace(string(r[:n])) + "…"
+	}
+	return text
 }

@@ -149,8 +149,8 @@ func (rs *Rules) Keep(it pressfeed.Item, now time.Time, partial bool) (bool, str
 
 // Dropped is an item the rules removed, and why.
 type Dropped struct {
-	Item   pressfeed.Item
-	Reason string
+	Item   pressfeed.Item `json:"item"`
+	Reason string         `json:"reason"`
 }
 
 // filter returns the items rs keeps and those it drops.
