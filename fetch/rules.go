@@ -21,7 +21,8 @@ type Rules struct {
 
 type rule struct {
 	pressfeed.Rule
-	re *regexp.Regexp
+	re *regexp.Regexp // a regexp rule
+	kw string         // a keyword rule: lower case, single spaces
 }
 
 // CompileRules compiles src's include and exclude rules and max_age. It
@@ -74,15 +75,7 @@ func compileRule(r pressfeed.Rule) (rule, *pressfeed.FieldError) {
 	case kw != "" && rx != "":
 		return rule{}, &pressfeed.FieldError{Field: "", Reason: "has both a keyword and a regexp; give one"}
 	case kw != "":
-		pattern := `(?i)` + regexp.QuoteMeta(strings.Join(strings.Fields(kw), " "))
-		pattern = strings.ReplaceAll(pattern, " ", `\s+`)
-		if first, _ := utf8.DecodeRuneInString(kw); isWord(first) {
-			pattern = `(?i)\b` + strings.TrimPrefix(pattern, `(?i)`)
-		}
-		if last, _ := utf8.DecodeLastRuneInString(kw); isWord(last) {
-			pattern += `\b`
-		}
-		return rule{Rule: r, re: regexp.MustCompile(pattern)}, nil
+		return rule{Rule: r, kw: fold(kw)}, nil
 	}
 	re, err := regexp.Compile(rx)
 	if err != nil {
@@ -93,20 +86,71 @@ func compileRule(r pressfeed.Rule) (rule, *pressfeed.FieldError) {
 
 func isWord(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsDigit(r) }
 
-func (r rule) matches(it pressfeed.Item) bool {
+// fold lower-cases s and collapses its white space, so keywords match
+// across case and line breaks.
+func fold(s string) string { return strings.Join(strings.Fields(strings.ToLower(s)), " ") }
+
+// itemText is the text of an item the rules look at, made once per item: the
+// summary's tags are stripped once, not once per rule, and keyword rules
+// compare folded copies.
+type itemText struct {
+	title, summary, ftitle, fsummary string
+	categories, fcategories          []string
+}
+
+func textOf(it pressfeed.Item) itemText {
+	t := itemText{title: it.Title, summary: plainText(it.Summary), categories: it.Categories}
+	t.ftitle, t.fsummary = fold(t.title), fold(t.summary)
+	for _, c := range it.Categories {
+		t.fcategories = append(t.fcategories, fold(c))
+	}
+	return t
+}
+
+// match reports whether the rule matches one field, given as is and folded.
+func (r rule) match(text, folded string) bool {
+	if r.re != nil {
+		return r.re.MatchString(text)
+	}
+	return containsWord(folded, r.kw)
+}
+
+// containsWord reports whether kw occurs in s as whole words: not preceded
+// or followed by a letter or digit where kw itself starts or ends with one.
+// A keyword is matched this way rather than as a \b regexp, which Go runs on
+// its slow backtracker: rules run on every item of every poll.
+func containsWord(s, kw string) bool {
+	first, _ := utf8.DecodeRuneInString(kw)
+	last, _ := utf8.DecodeLastRuneInString(kw)
+	for from := 0; ; {
+		i := strings.Index(s[from:], kw)
+		if i < 0 {
+			return false
+		}
+		start, end := from+i, from+i+len(kw)
+		before, _ := utf8.DecodeLastRuneInString(s[:start])
+		after, _ := utf8.DecodeRuneInString(s[end:])
+		if (start == 0 || !isWord(first) || !isWord(before)) && (end == len(s) || !isWord(last) || !isWord(after)) {
+			return true
+		}
+		from = start + 1
+	}
+}
+
+func (r rule) matches(t itemText) bool {
 	if r.Field == pressfeed.RuleAny || r.Field == pressfeed.RuleTitle {
-		if r.re.MatchString(it.Title) {
+		if r.match(t.title, t.ftitle) {
 			return true
 		}
 	}
 	if r.Field == pressfeed.RuleAny || r.Field == pressfeed.RuleSummary {
-		if s := plainText(it.Summary); s != "" && r.re.MatchString(s) {
+		if t.summary != "" && r.match(t.summary, t.fsummary) {
 			return true
 		}
 	}
 	if r.Field == pressfeed.RuleAny || r.Field == pressfeed.RuleCategory {
-		for _, c := range it.Categories {
-			if r.re.MatchString(c) {
+		for i, c := range t.categories {
+			if r.match(c, t.fcategories[i]) {
 				return true
 			}
 		}
@@ -124,15 +168,19 @@ func (rs *Rules) Keep(it pressfeed.Item, now time.Time, partial bool) (bool, str
 	if rs == nil {
 		return true, ""
 	}
+	var t itemText
+	if len(rs.exclude)+len(rs.include) > 0 {
+		t = textOf(it)
+	}
 	for _, r := range rs.exclude {
-		if r.matches(it) {
+		if r.matches(t) {
 			return false, "excluded by " + r.String()
 		}
 	}
 	if len(rs.include) > 0 {
 		matched := false
 		for _, r := range rs.include {
-			if r.matches(it) {
+			if r.matches(t) {
 				matched = true
 				break
 			}

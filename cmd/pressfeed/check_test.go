@@ -210,3 +210,23 @@ func TestBinaryCheckWarnsAndFails(t *testing.T) {
 		})
 	}
 }
+
+func TestBinaryPollHTMLSource(t *testing.T) {
+	srv, listing := pccSite(t)
+	dir := t.TempDir()
+	settings := checkSettings(t, dir, srv.URL+"/news/")
+	body, _ := os.ReadFile(settings)
+	os.WriteFile(settings, []byte(strings.Replace(string(body), "enabled = false", "enabled = true", 1)), 0o644)
+
+	out, errOut, code := runBinary(t, nil, "poll", "-config", settings)
+	if code != 0 || !strings.Contains(out, "county-pcc") || !strings.Contains(out, "3 items: 2 new, 0 updated, 1 dropped by rules") {
+		t.Fatalf("poll: exit %d: %s\n%s", code, errOut, out)
+	}
+	out, _, _ = runBinary(t, nil, "poll", "-config", settings)
+	if !strings.Contains(out, "3 items: 0 new, 0 updated, 1 dropped by rules") {
+		t.Errorf("second poll (the test server sends no validators):\n%s", out)
+	}
+	if got := listing.Load(); got != 2 {
+		t.Errorf("listing fetched %d times, want 2", got)
+	}
+}
