@@ -30,7 +30,7 @@ type CheckReport struct {
 // item selector matched nothing, an HTTP error) the *Error a poll would
 // record, with the report saying as much as was learned.
 func (p *Poller) Check(ctx context.Context, src pressfeed.Source) (CheckReport, error) {
-	var rep CheckReport
+	rep := CheckReport{Items: []pressfeed.Item{}}
 	if err := src.Validate(); err != nil {
 		return rep, err
 	}

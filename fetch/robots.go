@@ -161,9 +161,10 @@ func productToken(ua string) string {
 
 // checkRobots returns nil when the site's robots.txt lets us fetch rawURL,
 // an *Error of category CatRobots wrapping ErrRobotsDisallowed when it does
-// not, and an *Error of category CatRobots when robots.txt cannot be read
-// (a server error or no answer means "assume everything is disallowed", as
-// RFC 9309 says). A robots.txt that does not exist (4xx) allows everything.
+// not, and an *Error when robots.txt cannot be read: a server error or no
+// answer means "assume everything is disallowed", as RFC 9309 says, and the
+// category is robots for a server error, else that of the failure (dns,
+// timeout, …). A robots.txt that does not exist (4xx) allows everything.
 func (p *Poller) checkRobots(ctx context.Context, rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
@@ -203,7 +204,11 @@ func (p *Poller) fetchRobots(ctx context.Context, origin string) (*robotsRules, 
 		if resp != nil && resp.Status >= 400 && resp.Status < 500 {
 			return &robotsRules{allowAll: true}, nil
 		}
-		return nil, &Error{Category: CatRobots, Err: fmt.Errorf("robots.txt unreadable, so nothing is fetched: %w", err)}
+		cat := CatRobots // the server answered, but not with robots.txt
+		if resp == nil {
+			cat = categorize(err).Category // no answer: say why (dns, timeout, …)
+		}
+		return nil, &Error{Category: cat, Err: fmt.Errorf("robots.txt unreadable, so nothing is fetched: %w", err)}
 	}
 	return parseRobots(resp.Body, productToken(p.opts.UserAgent)), nil
 }

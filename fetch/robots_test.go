@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"pressfeed"
 	"pressfeed/fetch"
@@ -71,5 +72,45 @@ func TestRobotsTxtIsNotAskedForFeeds(t *testing.T) {
 	res := newHTMLPoller(openDB(t)).Poll(t.Context(), source("feed", s.URL+"/feed"))
 	if res.Outcome != fetch.OutcomeOK || s.count("/robots.txt") != 0 {
 		t.Errorf("feed poll: %+v, robots.txt requests %d", res, s.count("/robots.txt"))
+	}
+}
+
+func TestRobotsTxtIsCachedForADay(t *testing.T) {
+	s := newSite(t)
+	s.serve(t, "/news/", "cards.html")
+	s.put("/robots.txt", "text/plain", "User-agent: *\nDisallow: /admin/\n")
+	now := fixedNow
+	p := fetch.NewPoller(openDB(t), fetch.Options{AllowPrivateNetworks: true, Logger: quiet, Now: func() time.Time { return now }})
+	src := htmlSource("cached", s.URL+"/news/", pressfeed.HTMLSpec{Item: ".news-card"})
+	for _, step := range []struct {
+		after       time.Duration
+		wantRobots  int
+		wantOutcome string
+	}{
+		{0, 1, fetch.OutcomeOK},
+		{23 * time.Hour, 1, fetch.OutcomeNotModified},
+		// A day on, robots.txt is asked again, and now it says no.
+		{2 * time.Hour, 2, fetch.OutcomeError},
+	} {
+		now = now.Add(step.after)
+		if step.wantRobots == 2 {
+			s.put("/robots.txt", "text/plain", "User-agent: *\nDisallow: /news/\n")
+		}
+		res := p.Poll(t.Context(), src)
+		if res.Outcome != step.wantOutcome || s.count("/robots.txt") != step.wantRobots {
+			t.Errorf("after %v: outcome %s (%v), robots.txt fetched %d times; want %s and %d",
+				step.after, res.Outcome, res.Err, s.count("/robots.txt"), step.wantOutcome, step.wantRobots)
+		}
+	}
+}
+
+func TestUnreachableSiteKeepsItsCategory(t *testing.T) {
+	s := newSite(t)
+	url := s.URL + "/news/"
+	s.Close() // nothing listens there now
+	res := newHTMLPoller(openDB(t)).Poll(t.Context(), htmlSource("gone", url, pressfeed.HTMLSpec{Item: "article"}))
+	var fe *fetch.Error
+	if !errors.As(res.Err, &fe) || fe.Category != fetch.CatConnect || !strings.Contains(res.Err.Error(), "robots.txt unreadable") {
+		t.Errorf("poll of a closed port: %+v, want a connect error while reading robots.txt", res)
 	}
 }

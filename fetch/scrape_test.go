@@ -168,7 +168,7 @@ func TestHTMLSourceSecondPollIsConditional(t *testing.T) {
 	if res := p.Poll(t.Context(), src); res.Outcome != fetch.OutcomeNotModified {
 		t.Fatalf("second poll: %+v, want not_modified", res)
 	}
-	// The listing and robots.txt once each: robots.txt is cached.
+	// robots.txt (here a 404, which allows everything) is cached.
 	if got := s.count("/robots.txt"); got != 1 {
 		t.Errorf("robots.txt fetched %d times, want 1 (cached)", got)
 	}

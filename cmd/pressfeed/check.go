@@ -166,7 +166,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		enc.Encode(out)
 	} else {
-		printReport(stdout, src, origin, rep, *limit)
+		printReport(stdout, src, origin, rep, checkErr, *limit)
 	}
 	if checkErr != nil {
 		fmt.Fprintf(stderr, "pressfeed check: a poll of %s would fail: %v\n", src.ID, checkErr)
@@ -234,7 +234,7 @@ func fieldLines(err error) []string {
 }
 
 // printReport writes the check report for a person at a terminal.
-func printReport(w io.Writer, src pressfeed.Source, origin string, rep fetch.CheckReport, limit int) {
+func printReport(w io.Writer, src pressfeed.Source, origin string, rep fetch.CheckReport, checkErr error, limit int) {
 	state := ""
 	if !src.Enabled {
 		state = ", disabled"
@@ -274,6 +274,10 @@ func printReport(w io.Writer, src pressfeed.Source, origin string, rep fetch.Che
 		for _, warn := range rep.Warnings {
 			fmt.Fprintf(w, "  ! %s\n", printable(warn))
 		}
+	}
+	if checkErr != nil {
+		fmt.Fprintf(w, "\na poll would fail and store nothing; nothing was stored\n")
+		return
 	}
 	fmt.Fprintf(w, "\na poll would store %d items (%d dropped by rules); nothing was stored\n", len(rep.Items), len(rep.Dropped))
 }

@@ -175,7 +175,8 @@ func TestBinaryCheckWarnsAndFails(t *testing.T) {
 		wantErr  []string
 	}{
 		{"robots.txt disallows", []string{"check", srv.URL + "/drafts/news/", "-item", "article"}, 1,
-			[]string{"warnings:", "! " + srv.URL + `/robots.txt disallows /drafts/news/ for "pressfeed"`}, []string{"a poll of check would fail"}},
+			[]string{"warnings:", "! " + srv.URL + `/robots.txt disallows /drafts/news/ for "pressfeed"`, "a poll would fail and store nothing"},
+			[]string{"a poll of check would fail"}},
 		{"item selector matches nothing", []string{"check", "county-pcc", "-item", "div.card"}, 1,
 			[]string{`! item selector matched 0 elements: "div.card"`}, nil},
 		{"no dates found", []string{"check", "county-pcc", "-date", ".missing"}, 0,
