@@ -195,7 +195,7 @@ func parseSources(md toml.MetaData, prims []toml.Primitive) ([]pressfeed.Source,
 		}
 		var f sourceFile
 		if err := md.PrimitiveDecode(p, &f); err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v", sourceLabel(i, raw), err))
+			problems = append(problems, fmt.Sprintf("%s: %v%s", sourceLabel(i, raw), err, decodeHint(err)))
 			continue
 		}
 		label := sourceLabel(i, raw)

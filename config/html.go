@@ -86,3 +86,17 @@ func nestedUnknownKeys(raw map[string]any) []string {
 	sort.Strings(unknown)
 	return unknown
 }
+
+// decodeHint says how to write the html and rule tables when a settings file
+// gives them the wrong shape, which the TOML decoder only calls a "type
+// mismatch".
+func decodeHint(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "source.include") || strings.Contains(msg, "source.exclude"):
+		return ` (include and exclude are lists of rule tables: [[source.include]] with keyword = "…", or include = [{ keyword = "police" }])`
+	case strings.Contains(msg, "source.html"):
+		return " (html is a table: [source.html] with item = \"…\" and the other selectors)"
+	}
+	return ""
+}

@@ -90,6 +90,7 @@ func TestBadHTMLSourcesNameSourceAndKey(t *testing.T) {
 		{"negative max_age", `max_age = "14d"`, `max_age = "-3d"`, []string{`max_age: "-3d" must be more than zero`}, false},
 		{"html source without html", "[source.html]", "[source.notes]", []string{`html: is required for type = "html"`}, false},
 		{"html table on a feed", `type = "html"`, `type = "feed"`, []string{`html: is only read for type = "html"`}, false},
+		{"a rules key written after [source.html] belongs to it", `follow = 3`, "follow = 3\nmax_age = \"3d\"", []string{`source "county-pcc": unknown key "html.max_age"`}, false},
 		{"the good file", ``, ``, nil, true},
 	}
 	for _, tt := range tests {
@@ -120,5 +121,12 @@ func TestBadHTMLSourcesNameSourceAndKey(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestRulesAsAPlainListGetAHint(t *testing.T) {
+	_, err := config.Parse("s.toml", []byte("[[source]]\nid = \"a\"\nname = \"A\"\nkind = \"pcc\"\nurl = \"https://a.example/\"\ninclude = [\"policing\"]\n"))
+	if err == nil || !strings.Contains(err.Error(), `s.toml: source "a":`) || !strings.Contains(err.Error(), `include = [{ keyword = "police" }]`) {
+		t.Errorf("error %v, want one naming the source with a hint", err)
 	}
 }
