@@ -39,6 +39,12 @@ func TestCheckPreviewsWithoutAStore(t *testing.T) {
 			wantWarnings: []string{"no dates found", `date "Thursday, May 8, 2025" does not match layout "2 January 2006"`},
 		},
 		{
+			name:         "a story shown twice is one item",
+			src:          htmlSource("c", s.URL+"/news/", pressfeed.HTMLSpec{Item: ".card, .card h3"}),
+			wantItems:    4,
+			wantWarnings: []string{"no dates found"},
+		},
+		{
 			name:      "dates fine: no warnings",
 			src:       htmlSource("c", s.URL+"/latest/", pressfeed.HTMLSpec{Item: "article.story", Date: ".posted"}),
 			wantItems: 4,

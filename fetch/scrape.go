@@ -193,12 +193,17 @@ func (p *Poller) extract(body []byte, contentType string, pageURL *url.URL, cs *
 		}
 		return out, &Error{Category: CatNoItems, Err: fmt.Errorf("item selector matched 0 elements: %q on %s (%s)", cs.Item, pageURL, hint)}
 	}
+	seen := make(map[string]bool, out.matched)
 	elems.Each(func(_ int, el *goquery.Selection) {
 		it, dateErr, ok := p.extractItem(el, cs, base)
 		if !ok {
 			out.skipped++
 			return
 		}
+		if seen[it.GUID] {
+			return // a story shown twice (a featured card and the list): the first copy, as the store keeps
+		}
+		seen[it.GUID] = true
 		if it.Published.IsZero() {
 			out.undated++
 			if dateErr != "" && len(out.dateErrs) < 3 {
