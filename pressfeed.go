@@ -72,6 +72,12 @@ type Source struct {
 	Type     SourceType `json:"type"`
 	Schedule string     `json:"schedule,omitempty"` // cron spec or @every; empty means the default
 	Enabled  bool       `json:"enabled"`
+
+	HTML         *HTMLSpec `json:"html,omitempty"`          // how to read an html source; nil for feeds
+	Include      []Rule    `json:"include,omitempty"`       // when set, keep only items matching one
+	Exclude      []Rule    `json:"exclude,omitempty"`       // drop items matching any
+	MaxAge       string    `json:"max_age,omitempty"`       // never store items dated older than this (ParseMaxAge)
+	IgnoreRobots bool      `json:"ignore_robots,omitempty"` // fetch even where robots.txt disallows: only with the site's permission
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)

@@ -17,6 +17,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"pressfeed"
+	"pressfeed/fetch"
 	"pressfeed/schedule"
 )
 
@@ -116,6 +117,12 @@ type sourceFile struct {
 	Type     string `toml:"type"`
 	Schedule string `toml:"schedule"`
 	Enabled  *bool  `toml:"enabled"`
+
+	HTML         *htmlFile  `toml:"html"`
+	Include      []ruleFile `toml:"include"`
+	Exclude      []ruleFile `toml:"exclude"`
+	MaxAge       string     `toml:"max_age"`
+	IgnoreRobots bool       `toml:"ignore_robots"`
 }
 
 func (f sourceFile) source() pressfeed.Source {
@@ -128,6 +135,12 @@ func (f sourceFile) source() pressfeed.Source {
 		Type:     pressfeed.SourceType(f.Type),
 		Schedule: strings.TrimSpace(f.Schedule),
 		Enabled:  f.Enabled == nil || *f.Enabled,
+
+		HTML:         f.HTML.spec(),
+		Include:      rules(f.Include),
+		Exclude:      rules(f.Exclude),
+		MaxAge:       strings.TrimSpace(f.MaxAge),
+		IgnoreRobots: f.IgnoreRobots,
 	}
 	if s.Type == "" {
 		s.Type = pressfeed.TypeFeed
@@ -173,6 +186,7 @@ func Parse(name string, data []byte) (Config, error) {
 var sourceKeys = map[string]bool{
 	"id": true, "name": true, "kind": true, "area": true, "url": true,
 	"type": true, "schedule": true, "enabled": true,
+	"html": true, "include": true, "exclude": true, "max_age": true, "ignore_robots": true,
 }
 
 func parseSources(md toml.MetaData, prims []toml.Primitive) ([]pressfeed.Source, []string) {
@@ -189,7 +203,7 @@ func parseSources(md toml.MetaData, prims []toml.Primitive) ([]pressfeed.Source,
 		}
 		var f sourceFile
 		if err := md.PrimitiveDecode(p, &f); err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v", sourceLabel(i, raw), err))
+			problems = append(problems, fmt.Sprintf("%s: %v%s", sourceLabel(i, raw), err, decodeHint(err)))
 			continue
 		}
 		label := sourceLabel(i, raw)
@@ -200,6 +214,7 @@ func parseSources(md toml.MetaData, prims []toml.Primitive) ([]pressfeed.Source,
 			}
 		}
 		sort.Strings(unknown)
+		unknown = append(unknown, nestedUnknownKeys(raw)...)
 		for _, k := range unknown {
 			problems = append(problems, fmt.Sprintf("%s: unknown key %q", label, k))
 		}
@@ -237,7 +252,8 @@ func fieldProblems(label string, err error) []string {
 	return []string{label + ": " + err.Error()}
 }
 
-// ValidateSource checks every field of src, including its schedule. It
+// ValidateSource checks every field of src, including its schedule, html
+// selectors and rules (through fetch.ValidateSource). It
 // returns a pressfeed.ValidationError naming each bad field, or nil. The admin
 // page, the API and the command line all validate through it.
 func ValidateSource(src pressfeed.Source) error {
@@ -249,6 +265,10 @@ func ValidateSource(src pressfeed.Source) error {
 		if _, err := schedule.Parse(src.Schedule); err != nil {
 			errs = append(errs, pressfeed.FieldError{Field: "schedule", Reason: err.Error()})
 		}
+	}
+	var ferrs pressfeed.ValidationError
+	if errors.As(fetch.ValidateSource(src), &ferrs) {
+		errs = append(errs, ferrs...)
 	}
 	if len(errs) == 0 {
 		return nil

@@ -24,7 +24,10 @@ func TestDefaultSourcesNameTheRegion(t *testing.T) {
 			t.Errorf("default source %s: %v", s.ID, err)
 		}
 		if s.Type == pressfeed.TypeHTML && s.Enabled {
-			t.Errorf("html source %s is enabled before html sources exist", s.ID)
+			t.Errorf("html source %s is enabled, but no default selectors have been verified", s.ID)
+		}
+		if s.Type == pressfeed.TypeHTML && (s.HTML == nil || s.HTML.Item == "") {
+			t.Errorf("html source %s has no selectors", s.ID)
 		}
 	}
 	if kinds[pressfeed.KindForce] != 6 || kinds[pressfeed.KindPCC] != 6 || kinds[pressfeed.KindROCU] != 1 {

@@ -36,6 +36,7 @@ type Options struct {
 	Now                  func() time.Time // time.Now
 	Logger               *slog.Logger     // slog.Default()
 	Client               *http.Client     // NewClient(...) from the options above
+	FollowDelay          time.Duration    // spacing between an html source's followed item pages; 1 s
 }
 
 // Poller polls sources. It is safe for concurrent use; the scheduler keeps
@@ -46,6 +47,7 @@ type Poller struct {
 	sink   Sink
 	policy *bluemonday.Policy
 	logger *slog.Logger
+	html   *htmlState // robots.txt cache and the zone listing dates are read in
 }
 
 // NewPoller returns a Poller that stores into sink.
@@ -68,7 +70,10 @@ func NewPoller(sink Sink, opts Options) *Poller {
 	if opts.Client == nil {
 		opts.Client = NewClient(ClientOptions{AllowPrivateNetworks: opts.AllowPrivateNetworks})
 	}
-	return &Poller{opts: opts, client: opts.Client, sink: sink, policy: newPolicy(), logger: opts.Logger}
+	if opts.FollowDelay <= 0 {
+		opts.FollowDelay = time.Second
+	}
+	return &Poller{opts: opts, client: opts.Client, sink: sink, policy: newPolicy(), logger: opts.Logger, html: newHTMLState()}
 }
 
 // Outcomes of a poll, as logged and counted.
@@ -84,6 +89,7 @@ type Result struct {
 	SourceID string
 	Outcome  string
 	Items    int   // items found in the document
+	Dropped  int   // of those, items the source's include, exclude and max_age rules removed
 	Bytes    int64 // body bytes fetched, after decompression
 	pressfeed.IngestResult
 	Duration time.Duration
@@ -112,6 +118,10 @@ func (p *Poller) Poll(ctx context.Context, src pressfeed.Source) Result {
 	defer cancel()
 
 	items, resp, err := p.fetchItems(ctx, src, st)
+	found := len(items)
+	if err == nil && !resp.NotModified {
+		items, res.Dropped, err = p.applyRules(src, items, start)
+	}
 	st.LastAttempt = start
 	if resp != nil {
 		st.LastStatus = resp.Status
@@ -130,7 +140,7 @@ func (p *Poller) Poll(ctx context.Context, src pressfeed.Source) Result {
 		res.Outcome = OutcomeNotModified
 	default:
 		recordSuccess(&st, resp, start)
-		res.Items = len(items)
+		res.Items = found
 		ir, err := p.sink.Ingest(ctx, src.ID, items, st)
 		if err != nil {
 			res.Outcome, res.Err = OutcomeError, &Error{Category: CatStore, Err: err}
@@ -157,6 +167,8 @@ func (p *Poller) fetchItems(ctx context.Context, src pressfeed.Source, st pressf
 			return nil, resp, err
 		}
 		return p.normalizeFeed(feed, resp.URL), resp, nil
+	case pressfeed.TypeHTML:
+		return p.scrapeSource(ctx, src, st, nil)
 	default:
 		return nil, nil, &Error{Category: CatUnsupported, Err: fmt.Errorf("source type %q is not supported yet", src.Type)}
 	}
@@ -192,7 +204,7 @@ func (p *Poller) recordFailure(ctx context.Context, src pressfeed.Source, st *pr
 
 func (p *Poller) logResult(res Result, src pressfeed.Source) {
 	attrs := []any{"source", src.ID, "outcome", res.Outcome, "new", res.New, "updated", res.Updated,
-		"items", res.Items, "duration", res.Duration.Round(time.Millisecond)}
+		"items", res.Items, "dropped", res.Dropped, "duration", res.Duration.Round(time.Millisecond)}
 	if res.Err != nil {
 		var fe *Error
 		cat := ""

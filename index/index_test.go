@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -253,12 +254,15 @@ func TestReopenKeepsEverything(t *testing.T) {
 func TestSourceCRUD(t *testing.T) {
 	ctx := context.Background()
 	db := mustOpen(t, filepath.Join(t.TempDir(), "s.db"), &clock{t0})
-	src := pressfeed.Source{ID: "x", Name: "X", Kind: pressfeed.KindOther, URL: "https://x.example/", Type: pressfeed.TypeFeed}
+	src := pressfeed.Source{ID: "x", Name: "X", Kind: pressfeed.KindOther, URL: "https://x.example/", Type: pressfeed.TypeHTML,
+		HTML:    &pressfeed.HTMLSpec{Item: "article", Date: "time", DateAttr: "datetime", Follow: 2},
+		Include: []pressfeed.Rule{{Keyword: "policing"}}, Exclude: []pressfeed.Rule{{Field: "title", Regexp: "(?i)^test"}},
+		MaxAge: "30d", IgnoreRobots: true}
 	if err := db.PutSource(ctx, src); err != nil {
 		t.Fatal(err)
 	}
 	got, err := db.Source(ctx, "x")
-	if err != nil || got != src {
+	if err != nil || !reflect.DeepEqual(got, src) {
 		t.Fatalf("get: %+v %v", got, err)
 	}
 	if err := db.DeleteSource(ctx, "x"); err != nil {

@@ -56,7 +56,11 @@ func summaryLine(r fetch.Result) string {
 	case fetch.OutcomeError:
 		return head + " " + r.Err.Error()
 	case fetch.OutcomeOK:
-		return head + fmt.Sprintf(" %d items: %d new, %d updated (%s)", r.Items, r.New, r.Updated, r.Duration.Round(time.Millisecond))
+		line := head + fmt.Sprintf(" %d items: %d new, %d updated", r.Items, r.New, r.Updated)
+		if r.Dropped > 0 {
+			line += fmt.Sprintf(", %d dropped by rules", r.Dropped)
+		}
+		return line + fmt.Sprintf(" (%s)", r.Duration.Round(time.Millisecond))
 	}
 	return head
 }

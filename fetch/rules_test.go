@@ -1,0 +1,134 @@
+package fetch_test
+
+import (
+	"sort"
+	"testing"
+	"time"
+
+	"pressfeed"
+	"pressfeed/fetch"
+)
+
+func TestRulesFilterWhatIsStored(t *testing.T) {
+	s := newSite(t)
+	s.serve(t, "/news/", "cards.html")
+	s.put("/feed", "application/rss+xml", string(fixture(t, "rss.xml")))
+	cards := pressfeed.HTMLSpec{Item: ".news-card", Title: "h3", Date: ".news-card__date", Summary: ".news-card__teaser"}
+	// The day after the newest card.
+	may9 := time.Date(2025, 5, 9, 9, 0, 0, 0, time.UTC)
+
+	tests := []struct {
+		name        string
+		src         pressfeed.Source
+		now         time.Time
+		wantTitles  []string
+		wantDropped int
+	}{
+		{
+			name: "exclude a test item by keyword, any case",
+			src: withRules(htmlSource("r", s.URL+"/news/", cards), nil,
+				[]pressfeed.Rule{{Keyword: "test appeal"}}, ""),
+			now: may9,
+			wantTitles: []string{
+				"Appeal following “fatal” collision in Blackburn – can you help?",
+				"Fifteen arrested in week of action to tackle illegal ketamine use in Burnley & Padiham",
+				"Neighbourhood Q&amp;A session at Chorley police station",
+				"Prolific Preston shoplifter jailed and banned from city centre shops",
+				"Three jailed for spate of Chorley burglaries",
+			},
+			wantDropped: 1,
+		},
+		{
+			name: "include by whole word in the title only",
+			src: withRules(htmlSource("r", s.URL+"/news/", cards),
+				[]pressfeed.Rule{{Field: pressfeed.RuleTitle, Keyword: "jailed"}}, nil, ""),
+			now: may9,
+			wantTitles: []string{
+				"Prolific Preston shoplifter jailed and banned from city centre shops",
+				"Three jailed for spate of Chorley burglaries",
+			},
+			wantDropped: 4,
+		},
+		{
+			name: "include by regexp on the summary; a keyword is a whole word, not a fragment",
+			src: withRules(htmlSource("r", s.URL+"/news/", cards),
+				[]pressfeed.Rule{{Field: pressfeed.RuleSummary, Regexp: `(?i)\barrest(ed)?\b`}, {Keyword: "polic"}}, nil, ""),
+			now: may9,
+			wantTitles: []string{
+				"Appeal following “fatal” collision in Blackburn – can you help?",
+				"Fifteen arrested in week of action to tackle illegal ketamine use in Burnley & Padiham",
+			},
+			wantDropped: 4,
+		},
+		{
+			name: "max_age skips the backlog",
+			src:  withRules(htmlSource("r", s.URL+"/news/", cards), nil, nil, "4d"),
+			now:  may9,
+			wantTitles: []string{
+				"Appeal following “fatal” collision in Blackburn – can you help?",
+				"Fifteen arrested in week of action to tackle illegal ketamine use in Burnley & Padiham",
+				"Neighbourhood Q&amp;A session at Chorley police station",
+				"Prolific Preston shoplifter jailed and banned from city centre shops",
+			},
+			wantDropped: 2,
+		},
+		{
+			name:        "rules work on feeds too: a category",
+			src:         withRules(source("f", s.URL+"/feed"), nil, []pressfeed.Rule{{Field: pressfeed.RuleCategory, Keyword: "charges"}}, ""),
+			now:         may9,
+			wantTitles:  []string{"Appeal after assault in park & ride"},
+			wantDropped: 1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db := openDB(t)
+			p := fetch.NewPoller(db, fetch.Options{AllowPrivateNetworks: true, Logger: quiet, Now: func() time.Time { return tt.now }})
+			res := p.Poll(t.Context(), tt.src)
+			if res.Outcome != fetch.OutcomeOK {
+				t.Fatalf("poll: %+v", res)
+			}
+			if res.Dropped != tt.wantDropped || res.New != len(tt.wantTitles) {
+				t.Errorf("dropped %d new %d, want %d and %d", res.Dropped, res.New, tt.wantDropped, len(tt.wantTitles))
+			}
+			got := keys(storedItems(t, db))
+			sort.Strings(got)
+			if !equalStrings(got, tt.wantTitles) {
+				t.Errorf("stored %q\nwant   %q", got, tt.wantTitles)
+			}
+		})
+	}
+}
+
+func TestMaxAgeKeepsTheBacklogOutOnLaterPolls(t *testing.T) {
+	s := newSite(t)
+	s.serve(t, "/news/", "cards.html")
+	db := openDB(t)
+	now := time.Date(2025, 5, 9, 9, 0, 0, 0, time.UTC)
+	p := fetch.NewPoller(db, fetch.Options{AllowPrivateNetworks: true, Logger: quiet, Now: func() time.Time { return now }})
+	src := withRules(htmlSource("r", s.URL+"/news/", pressfeed.HTMLSpec{Item: ".news-card", Title: "h3", Date: ".news-card__date"}), nil, nil, "4d")
+	if res := p.Poll(t.Context(), src); res.New != 4 {
+		t.Fatalf("first poll: %+v", res)
+	}
+	s.put("/news/", "text/html", string(fixture(t, "html/cards.html"))+"<!-- changed -->")
+	if res := p.Poll(t.Context(), src); res.Outcome != fetch.OutcomeOK || res.New != 0 || res.Dropped != 2 {
+		t.Errorf("second poll: %+v, want the two old items dropped again", res)
+	}
+}
+
+func withRules(src pressfeed.Source, include, exclude []pressfeed.Rule, maxAge string) pressfeed.Source {
+	src.Include, src.Exclude, src.MaxAge = include, exclude, maxAge
+	return src
+}
+
+func equalStrings(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

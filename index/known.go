@@ -1,0 +1,34 @@
+package index
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"pressfeed"
+)
+
+// KnownItems returns which of guids the source with sourceID already has
+// items for, so the fetcher spends requests only on new items.
+func (db *DB) KnownItems(ctx context.Context, sourceID string, guids []string) (map[string]bool, error) {
+	known := make(map[string]bool)
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketItems)
+		for _, g := range guids {
+			key, err := hex.DecodeString(pressfeed.ItemKey(sourceID, g))
+			if err != nil {
+				return err
+			}
+			if b.Get(key) != nil {
+				known[g] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("known items of %s: %w", sourceID, err)
+	}
+	return known, nil
+}
