@@ -25,6 +25,9 @@ func (db *DB) WriteBackup(ctx context.Context, w io.Writer) (int64, error) {
 		n, err = tx.WriteTo(ctxWriter{ctx, w})
 		return err
 	})
+	if cerr := ctx.Err(); err != nil && cerr != nil {
+		err = cerr // bbolt flattens the writer's error into text
+	}
 	if err != nil {
 		return n, fmt.Errorf("back up %s: %w", db.path, err)
 	}
