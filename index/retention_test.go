@@ -117,4 +117,3 @@ func TestPruneStopsWithItsContext(t *testing.T) {
 		t.Errorf("%d items left, want 10", got)
 	}
 }
-
