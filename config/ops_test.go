@@ -1,0 +1,112 @@
+package config_test
+
+import (
+	"log/slog"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"pressfeed/config"
+)
+
+func TestOpsSettings(t *testing.T) {
+	cfg, err := config.Parse("ops.toml", []byte("log_format = \"json\"\nlog_level = \"debug\"\nretention = 30\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.JSONLogs() || cfg.Level() != slog.LevelDebug || cfg.RetentionPeriod() != 30*24*time.Hour {
+		t.Errorf("got json=%v level=%v retention=%v", cfg.JSONLogs(), cfg.Level(), cfg.RetentionPeriod())
+	}
+	def := config.Default()
+	if def.JSONLogs() || def.Level() != slog.LevelInfo || def.RetentionPeriod() != 730*24*time.Hour {
+		t.Errorf("defaults: json=%v level=%v retention=%v", def.JSONLogs(), def.Level(), def.RetentionPeriod())
+	}
+	forever, _ := config.Parse("f.toml", []byte("retention = 0\n"))
+	if err := forever.Validate(); err != nil || forever.RetentionPeriod() != 0 {
+		t.Errorf("retention = 0: %v, %v", forever.RetentionPeriod(), err)
+	}
+}
+
+func TestBadOpsSettingsNameTheKey(t *testing.T) {
+	for _, tc := range []struct{ file, want string }{
+		{`log_format = "xml"`, `ops.toml: log_format: "xml" is not one of text, json`},
+		{`log_level = "loud"`, `ops.toml: log_level: "loud" is not one of debug, info, warn, error`},
+		{`retention = -1`, `ops.toml: retention: -1 is not a number of days between 0 (keep for ever) and 36500`},
+		{`retention = "2y"`, `ops.toml: `},
+	} {
+		cfg, err := config.Parse("ops.toml", []byte(tc.file+"\n"))
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.file, err, tc.want)
+		}
+	}
+}
+
+func TestChangedListsKeys(t *testing.T) {
+	a := config.Default()
+	b := a
+	b.LogLevel, b.Listen, b.Retention = "debug", "127.0.0.1:9999", 10
+	if got, want := a.Changed(b), []string{"listen", "log_level", "retention"}; !slices.Equal(got, want) {
+		t.Errorf("Changed = %v, want %v", got, want)
+	}
+	if got := a.Changed(a); len(got) != 0 {
+		t.Errorf("Changed against itself = %v", got)
+	}
+}
+
+// The sample settings file parses, shows every key with its default value
+// and documents the [[source]] keys in a block that parses once uncommented.
+func TestExampleSettingsFile(t *testing.T) {
+	data, err := os.ReadFile("../pressfeed.example.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("pressfeed.example.toml", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want := config.Default()
+	want.DB, want.Path = cfg.DB, cfg.Path
+	if !reflect.DeepEqual(cfg, want) {
+		t.Errorf("the example's values are not the defaults:\n got %+v\nwant %+v", cfg, want)
+	}
+	typ := reflect.TypeOf(config.Config{})
+	for i := 0; i < typ.NumField(); i++ {
+		key, _, _ := strings.Cut(typ.Field(i).Tag.Get("toml"), ",")
+		if key == "" || key == "-" {
+			continue
+		}
+		if !regexp.MustCompile(`(?m)^` + key + ` = `).Match(data) {
+			t.Errorf("the example does not show key %q", key)
+		}
+	}
+
+	start := strings.Index(string(data), "# --- source example start\n")
+	end := strings.Index(string(data), "# --- source example end")
+	if start < 0 || end < start {
+		t.Fatal("the example has no source example block")
+	}
+	var block strings.Builder
+	for _, line := range strings.Split(string(data[start:end]), "\n")[1:] {
+		block.WriteString(strings.TrimPrefix(strings.TrimPrefix(line, "#"), " ") + "\n")
+	}
+	withSource, err := config.Parse("example source", []byte(block.String()))
+	if err != nil {
+		t.Fatalf("the source example does not parse once uncommented: %v\n%s", err, block.String())
+	}
+	if len(withSource.Sources) != 1 || withSource.Sources[0].HTML == nil {
+		t.Errorf("the source example gave %+v", withSource.Sources)
+	}
+}
