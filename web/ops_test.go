@@ -155,7 +155,9 @@ func TestBackupNeedsTheToken(t *testing.T) {
 	}
 	// A server with no token configured refuses everyone.
 	srv := httptest.NewServer(web.NewServer(s.db, web.Options{Ops: web.Ops{
-		Backup: func(context.Context) (web.BackupFile, error) { return web.BackupFile{}, errors.New("must not be called") },
+		Backup: func(context.Context) (web.BackupFile, error) {
+			return web.BackupFile{}, errors.New("must not be called")
+		},
 	}}))
 	defer srv.Close()
 	if resp := backupRequest(t, srv.URL, "Bearer "); resp.StatusCode != 401 {
