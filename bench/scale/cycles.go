@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mmcdole/gofeed"
+)
+
+// cycleResult is one cycle's median cost for pressfeed and for the floor.
+type cycleResult struct {
+	name        string
+	ours, floor usage
+	storeBytes  int64
+	items       string // what the cycle stored, from the poll summary
+}
+
+// cycles runs the cold, 304 and 10 %-changed cycles, each o.runs times,
+// alternating pressfeed and the floor so that noise hits both alike.
+func (b *bench) cycles(ctx context.Context) ([]cycleResult, error) {
+	var out []cycleResult
+
+	// Cold: an empty store each time.
+	var ours, floor []usage
+	var summary string
+	for r := 0; r < b.o.runs; r++ {
+		for _, ext := range []string{"", ".control"} {
+			os.Remove(b.db + ext)
+		}
+		b.stored = 0
+		progress("cold cycle %d/%d", r+1, b.o.runs)
+		u, s, err := b.poll(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ours, summary = append(ours, u), s
+		f, err := b.floor(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		floor = append(floor, f)
+	}
+	out = append(out, cycleResult{name: "cold (empty store)", ours: median(ours), floor: median(floor), storeBytes: size(b.db), items: summary})
+
+	// 304: nothing changed since the last poll.
+	ours, floor = nil, nil
+	for r := 0; r < b.o.runs; r++ {
+		progress("304 cycle %d/%d", r+1, b.o.runs)
+		u, s, err := b.poll(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ours, summary = append(ours, u), s
+		f, err := b.floor(ctx, b.feeds.etags())
+		if err != nil {
+			return nil, err
+		}
+		floor = append(floor, f)
+	}
+	out = append(out, cycleResult{name: "every source 304", ours: median(ours), floor: median(floor), storeBytes: size(b.db), items: summary})
+
+	// 10 %: every tenth source has step new items; the floor holds the
+	// validators from before the change, as pressfeed does.
+	ours, floor = nil, nil
+	for r := 0; r < b.o.runs; r++ {
+		before := b.feeds.etags()
+		b.feeds.bump(10, 1)
+		progress("10%% cycle %d/%d", r+1, b.o.runs)
+		u, s, err := b.poll(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ours, summary = append(ours, u), s
+		f, err := b.floor(ctx, before)
+		if err != nil {
+			return nil, err
+		}
+		floor = append(floor, f)
+	}
+	out = append(out, cycleResult{name: "10 % of sources changed", ours: median(ours), floor: median(floor), storeBytes: size(b.db), items: summary})
+	return out, nil
+}
+
+// poll runs `pressfeed poll` once and returns its cost and a summary of its
+// per-source lines.
+func (b *bench) poll(ctx context.Context) (usage, string, error) {
+	cmd := exec.CommandContext(ctx, b.bin, "poll", "-config", b.settings)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	u, err := measure(cmd)
+	if err != nil {
+		return u, "", fmt.Errorf("pressfeed poll: %v\n%s", err, stderr.String())
+	}
+	summary, n := countPoll(stdout.String())
+	b.stored += n
+	return u, summary, nil
+}
+
+// summarize counts outcomes and new items in `pressfeed poll` output.
+func summarize(out string) string {
+	s, _ := countPoll(out)
+	return s
+}
+
+// countPoll describes `pressfeed poll` output and returns its new items.
+func countPoll(out string) (string, int) {
+	outcomes := map[string]int{}
+	newItems := 0
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		outcomes[f[1]]++
+		for i, w := range f {
+			if strings.HasPrefix(w, "new") && i > 0 {
+				n, _ := strconv.Atoi(f[i-1])
+				newItems += n
+			}
+		}
+	}
+	var keys []string
+	for k := range outcomes {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%d %s", outcomes[k], k))
+	}
+	return fmt.Sprintf("%s; %d new items", strings.Join(parts, ", "), newItems), newItems
+}
+
+// floor runs this program in floor mode as a child: fetch every URL (with
+// the given ETags as validators) and parse each 200 with gofeed.
+func (b *bench) floor(ctx context.Context, etags []string) (usage, error) {
+	list := b.dir + "/floor.txt"
+	var buf strings.Builder
+	for i, u := range b.urls {
+		etag := ""
+		if etags != nil {
+			etag = etags[i]
+		}
+		fmt.Fprintf(&buf, "%s\t%s\n", u, etag)
+	}
+	if err := os.WriteFile(list, []byte(buf.String()), 0o644); err != nil {
+		return usage{}, err
+	}
+	cmd := exec.CommandContext(ctx, b.self, "-floor", list, strconv.Itoa(b.o.concurrency))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	u, err := measure(cmd)
+	if err != nil {
+		return u, fmt.Errorf("floor: %v\n%s", err, stderr.String())
+	}
+	return u, nil
+}
+
+// floorMain is the floor child: a plain http.Client, gofeed, nothing else.
+func floorMain(args []string) int {
+	data, err := os.ReadFile(args[0])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	conc, _ := strconv.Atoi(args[1])
+	client := &http.Client{Timeout: time.Minute}
+	sem := make(chan struct{}, conc)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failed []string
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		url, etag, _ := strings.Cut(line, "\t")
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := fetchParse(client, url, etag); err != nil {
+				mu.Lock()
+				failed = append(failed, err.Error())
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(failed) > 0 {
+		fmt.Fprintf(os.Stderr, "%d failed, first: %s\n", len(failed), failed[0])
+		return 1
+	}
+	return 0
+}
+
+func fetchParse(client *http.Client, url, etag string) error {
+	req, _ := http.NewRequest("GET", url, nil)
+	if etag != "" {
+		req.Header.Set("If-None-Match", etag)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified {
+		return nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	_, err = gofeed.NewParser().Parse(bytes.NewReader(body))
+	return err
+}
+
+// measure runs cmd to completion and returns its wall time, CPU time and
+// peak RSS.
+func measure(cmd *exec.Cmd) (usage, error) {
+	start := time.Now()
+	err := cmd.Run()
+	u := usage{wall: time.Since(start)}
+	if cmd.ProcessState != nil {
+		u.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			u.rssKB = ru.Maxrss
+		}
+	}
+	return u, err
+}
+
+// median takes the median of each measure separately.
+func median(us []usage) usage {
+	pick := func(get func(usage) int64) int64 {
+		v := make([]int64, len(us))
+		for i, u := range us {
+			v[i] = get(u)
+		}
+		sort.Slice(v, func(i, j int) bool { return v[i] < v[j] })
+		return v[len(v)/2]
+	}
+	return usage{
+		wall:  time.Duration(pick(func(u usage) int64 { return int64(u.wall) })),
+		cpu:   time.Duration(pick(func(u usage) int64 { return int64(u.cpu) })),
+		rssKB: pick(func(u usage) int64 { return u.rssKB }),
+	}
+}
+
+func size(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
+}
