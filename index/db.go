@@ -49,7 +49,8 @@ type DB struct {
 	now  func() time.Time
 	gen  atomic.Uint64
 
-	statsCache statsCache // stats.go
+	statsCache statsCache  // stats.go
+	states     stateBuffer // statebuf.go
 }
 
 // Open opens or creates the store at path. It returns an error wrapping
@@ -101,8 +102,14 @@ func (db *DB) init() error {
 	})
 }
 
-// Close closes the file.
-func (db *DB) Close() error { return db.bolt.Close() }
+// Close commits buffered source states (statebuf.go) and closes the file.
+func (db *DB) Close() error {
+	ferr := db.closeStates()
+	if err := db.bolt.Close(); err != nil {
+		return err
+	}
+	return ferr
+}
 
 // Path returns the file the store was opened from.
 func (db *DB) Path() string { return db.path }

@@ -25,8 +25,13 @@ import (
 func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Item, st pressfeed.SourceState) (pressfeed.IngestResult, error) {
 	var res pressfeed.IngestResult
 	now := db.now().UTC()
+	var flushed map[string]pendingState
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		res = pressfeed.IngestResult{}
+		var err error
+		if flushed, err = db.states.writePending(tx); err != nil { // statebuf.go
+			return err
+		}
 		itemsB := tx.Bucket(bucketItems)
 		var prev pressfeed.SourceState
 		if _, err := getJSON(tx.Bucket(bucketState), []byte(sourceID), &prev); err != nil {
@@ -86,6 +91,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 	if err != nil {
 		return pressfeed.IngestResult{}, fmt.Errorf("ingest %s: %w", sourceID, err)
 	}
+	db.states.committed(flushed)
 	if res.New > 0 || res.Updated > 0 {
 		db.changed()
 	}

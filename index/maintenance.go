@@ -19,6 +19,11 @@ import (
 // meanwhile, but one that must grow the file waits for the copy to end, so w
 // should be fast (a local file, not a network client).
 func (db *DB) WriteBackup(ctx context.Context, w io.Writer) (int64, error) {
+	if !db.bolt.IsReadOnly() {
+		// Buffered states belong in the copy; failing that, the copy is
+		// still sound, only a second behind on them.
+		_ = db.flushStates()
+	}
 	var n int64
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error

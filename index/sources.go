@@ -73,6 +73,7 @@ func (db *DB) DeleteSource(ctx context.Context, id string) error {
 		if err := b.Delete([]byte(id)); err != nil {
 			return err
 		}
+		db.states.forget(id)
 		return tx.Bucket(bucketState).Delete([]byte(id))
 	})
 	if err != nil {
@@ -112,6 +113,9 @@ func (db *DB) SeedSources(ctx context.Context, list []pressfeed.Source) (bool, e
 // State returns the fetch state of the source with id; the zero state if it
 // has never been polled.
 func (db *DB) State(ctx context.Context, id string) (pressfeed.SourceState, error) {
+	if st, ok := db.states.get(id); ok {
+		return st, nil
+	}
 	var st pressfeed.SourceState
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		_, err := getJSON(tx.Bucket(bucketState), []byte(id), &st)
@@ -139,16 +143,17 @@ func (db *DB) States(ctx context.Context) (map[string]pressfeed.SourceState, err
 	if err != nil {
 		return nil, fmt.Errorf("list states: %w", err)
 	}
+	db.states.overlay(out)
 	return out, nil
 }
 
 // SaveState records st for the source with id without touching its items:
-// the outcome of a poll that fetched nothing new (a 304, an error).
+// the outcome of a poll that fetched nothing new (a 304, an error). State
+// and States see it at once; it reaches the disk within a second, with the
+// next Ingest, or at Close, whichever is first (statebuf.go says why). It
+// returns the error of an earlier such write that failed, if any.
 func (db *DB) SaveState(ctx context.Context, id string, st pressfeed.SourceState) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		return putJSON(tx.Bucket(bucketState), []byte(id), st)
-	})
-	if err != nil {
+	if err := db.states.save(id, st, db.timedFlush); err != nil {
 		return fmt.Errorf("save state of %s: %w", id, err)
 	}
 	return nil

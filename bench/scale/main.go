@@ -22,9 +22,11 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -32,7 +34,7 @@ type options struct {
 	sources, items, itemBytes, step int
 	concurrency, runs, requests     int
 	stored                          int
-	keep                            bool
+	keep, feedsOnly                 bool
 }
 
 func main() {
@@ -49,6 +51,7 @@ func main() {
 	flag.IntVar(&o.requests, "requests", 200, "requests per feed URL for the latency table")
 	flag.IntVar(&o.stored, "stored", 100000, "items in the store for the latency table (filled by more changed cycles)")
 	flag.BoolVar(&o.keep, "keep", false, "keep the working directory (store, settings, logs)")
+	flag.BoolVar(&o.feedsOnly, "feeds-only", false, "only serve the feeds and write the settings file, until interrupted (for profiling by hand)")
 	flag.Parse()
 	if err := run(context.Background(), o); err != nil {
 		fmt.Fprintln(os.Stderr, "scale:", err)
@@ -85,6 +88,17 @@ func run(ctx context.Context, o options) error {
 	settings := filepath.Join(dir, "scale.toml")
 	if err := writeSettings(settings, db, urls, o.concurrency); err != nil {
 		return err
+	}
+	if o.feedsOnly {
+		fmt.Printf("settings: %s\nstore:    %s\nserving %d feeds until interrupted; every SIGUSR1 changes 10 %% of them\n", settings, db, o.sources)
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGUSR1)
+		for s := range sig {
+			if s != syscall.SIGUSR1 {
+				return nil
+			}
+			feeds.bump(10, 1)
+		}
 	}
 	b := &bench{o: o, bin: bin, self: self, dir: dir, db: db, settings: settings, urls: urls, feeds: feeds}
 	res, err := b.cycles(ctx)
