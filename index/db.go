@@ -80,6 +80,9 @@ func Open(path string, opts Options) (*DB, error) {
 }
 
 func (db *DB) init() error {
+	if db.initialized() {
+		return nil // no write: every commit costs a sync
+	}
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {

@@ -234,6 +234,34 @@ func VerifyFile(ctx context.Context, path string) error {
 	return db.Verify(ctx)
 }
 
+// initialized reports whether the store already has every bucket and a
+// schema version this program can read, so Open need not write.
+func (db *DB) initialized() bool {
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return errors.New("missing")
+			}
+		}
+		return nil
+	})
+	return err == nil && db.checkSchema() == nil
+}
+
+// hasSources reports whether the store holds any source.
+func (db *DB) hasSources() (bool, error) {
+	var has bool
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketSources).Cursor().First()
+		has = k != nil
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("seed sources: %w", err)
+	}
+	return has, nil
+}
+
 // checkSchema reports a store whose layout this program cannot read.
 func (db *DB) checkSchema() error {
 	return db.bolt.View(func(tx *bolt.Tx) error {

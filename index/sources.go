@@ -87,6 +87,9 @@ func (db *DB) DeleteSource(ctx context.Context, id string) error {
 // whether it did. Once the store holds sources it is the source list, and the
 // settings file's list is ignored.
 func (db *DB) SeedSources(ctx context.Context, list []pressfeed.Source) (bool, error) {
+	if has, err := db.hasSources(); err != nil || has {
+		return false, err // no write: every commit costs a sync
+	}
 	seeded := false
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSources)
