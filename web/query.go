@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -40,6 +41,11 @@ func parseQuery(v url.Values) (pressfeed.Query, error) {
 		sort.Strings(unknown)
 		return q, badRequest("unknown parameter %q (known: area, cursor, dedup, kind, limit, q, since, source)", unknown[0])
 	}
+	for _, k := range []string{"q", "since", "limit", "cursor", "dedup"} {
+		if len(v[k]) > 1 {
+			return q, badRequest("%s is given %d times; give it once (only source, kind and area repeat)", k, len(v[k]))
+		}
+	}
 	for _, s := range splitValues(v["source"]) {
 		if !validSlug(s) {
 			return q, badRequest("source %q is not a source id", s)
@@ -66,7 +72,11 @@ func parseQuery(v url.Values) (pressfeed.Query, error) {
 	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
+		var numErr *strconv.NumError
+		switch {
+		case errors.As(err, &numErr) && numErr.Err == strconv.ErrRange && s[0] != '-':
+			n = pressfeed.MaxLimit // too large to hold, so too large to serve: clamp
+		case err != nil || n < 1:
 			return q, badRequest("limit %q is not a positive whole number", s)
 		}
 		q.Limit = n // Normalize clamps to pressfeed.MaxLimit
