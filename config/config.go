@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -30,6 +31,12 @@ type Config struct {
 	AllowPrivateNetworks bool   `toml:"allow_private_networks"`
 	DefaultSchedule      string `toml:"default_schedule"`
 	Concurrency          int    `toml:"concurrency"`
+	// CacheMaxAge is the Cache-Control max-age of the feeds, written as a
+	// duration string ("60s", "5m").
+	CacheMaxAge time.Duration `toml:"cache_max_age"`
+	// Hubs are WebSub hubs told whenever the merged feed changes; they
+	// need BaseURL, the public address the hubs fetch.
+	Hubs []string `toml:"hubs"`
 
 	// Sources are the [[source]] tables of the settings file. They seed an
 	// empty store; once the store holds sources, the store is the list.
@@ -49,6 +56,7 @@ func Default() Config {
 		UserAgent:       "pressfeed/" + Version + " (+https://pressfeed.invalid/contact; set user_agent to your own contact URL)",
 		DefaultSchedule: "@every 10m",
 		Concurrency:     4,
+		CacheMaxAge:     60 * time.Second,
 	}
 }
 
@@ -271,6 +279,7 @@ func (c Config) Validate() error {
 	if c.Concurrency < 1 || c.Concurrency > 64 {
 		problems = append(problems, fmt.Sprintf("concurrency: %d is not between 1 and 64", c.Concurrency))
 	}
+	problems = append(problems, c.validateServing()...)
 	if len(problems) > 0 {
 		return &Error{File: c.Path, Problems: problems}
 	}
