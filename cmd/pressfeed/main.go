@@ -3,7 +3,7 @@
 //
 //	pressfeed serve   [-config FILE] [-addr ADDR]   run the daemon
 //	pressfeed poll    [-config FILE]                poll every source once
-//	pressfeed sources [-config FILE]                list the sources
+//	pressfeed sources [list|export] [flags]         list or export the sources
 //	pressfeed demo    [-addr ADDR]                  run against bundled sample feeds
 //	pressfeed version                               print the version
 package main
@@ -47,7 +47,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the daemon: poll on schedule and serve the merged feed", runServe},
 		{"poll", "poll every enabled source once and print a line per source", runPoll},
-		{"sources", "list the sources in the store", runSources},
+		{"sources", "list the sources in the store, or export them (OPML, TOML)", runSources},
 		{"demo", "run the daemon against bundled sample feeds on loopback", runDemo},
 		{"version", "print the version", runVersion},
 	}
