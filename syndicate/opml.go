@@ -16,6 +16,10 @@ import (
 // misled.
 const OPMLNamespace = "urn:pressfeed:opml"
 
+// OPMLTitle heads the OPML export of the source list, on the web and from
+// the command line alike.
+const OPMLTitle = "North West police news: sources"
+
 type opmlDoc struct {
 	XMLName xml.Name    `xml:"opml"`
 	Version string      `xml:"version,attr"`

@@ -10,9 +10,6 @@ import (
 	"pressfeed/syndicate"
 )
 
-// opmlTitle heads the OPML export of the source list.
-const opmlTitle = "North West police news: sources"
-
 // handleSourcesOPML serves the source list as OPML 2.0, cached and
 // validated like the feeds.
 func (s *Server) handleSourcesOPML(w http.ResponseWriter, r *http.Request) {
@@ -26,7 +23,7 @@ func (s *Server) handleSourcesOPML(w http.ResponseWriter, r *http.Request) {
 			return nil, "", time.Time{}, err
 		}
 		var buf bytes.Buffer
-		if err := syndicate.WriteOPML(&buf, opmlTitle, sources); err != nil {
+		if err := syndicate.WriteOPML(&buf, syndicate.OPMLTitle, sources); err != nil {
 			return nil, "", time.Time{}, fmt.Errorf("render opml: %w", err)
 		}
 		return buf.Bytes(), "text/x-opml; charset=utf-8", time.Time{}, nil
