@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -24,6 +25,22 @@ type rendered struct {
 	etag        string // strong; of body
 	gzipETag    string // strong; of gzipped (a different representation)
 	modified    time.Time
+
+	// Header values, built once so a hit allocates none.
+	etagHeader, gzipETagHeader, modifiedHeader, typeHeader []string
+	lengthHeader, gzipLengthHeader                         []string
+}
+
+// finish fills the prebuilt header values once modified is known.
+func (r *rendered) finish() {
+	r.etagHeader = []string{r.etag}
+	r.modifiedHeader = []string{r.modified.Format(http.TimeFormat)}
+	r.typeHeader = []string{r.contentType}
+	r.lengthHeader = []string{strconv.Itoa(len(r.body))}
+	if r.gzipped != nil {
+		r.gzipETagHeader = []string{r.gzipETag}
+		r.gzipLengthHeader = []string{strconv.Itoa(len(r.gzipped))}
+	}
 }
 
 func (r *rendered) size() int64 { return int64(len(r.body) + len(r.gzipped) + 256) }
@@ -153,6 +170,7 @@ func (c *renderCache) render(ctx context.Context, key string, gen uint64, render
 		modified = now
 	}
 	r.modified = modified
+	r.finish()
 	if newer {
 		return r, nil
 	}

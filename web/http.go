@@ -7,27 +7,38 @@ import (
 	"time"
 )
 
+// Header values that never change, shared by every response. net/http
+// only reads header values, so sharing the slices is safe.
+var (
+	varyAcceptEncoding = []string{"Accept-Encoding"}
+	gzipEncoding       = []string{"gzip"}
+)
+
 // serveRendered answers r with body, honouring HEAD, If-None-Match,
 // If-Modified-Since and Accept-Encoding: gzip. Every answer, 304 included,
 // carries the validators, Cache-Control and Vary, as RFC 9110 15.4.5 asks.
+// Headers are assigned prebuilt (canonical keys, shared values) because a
+// cached answer is the hot path.
 func (s *Server) serveRendered(w http.ResponseWriter, r *http.Request, rd *rendered) {
 	h := w.Header()
-	body, etag := rd.body, rd.etag
-	if rd.gzipped != nil && acceptsGzip(r.Header.Get("Accept-Encoding")) {
-		body, etag = rd.gzipped, rd.gzipETag
-		h.Set("Content-Encoding", "gzip")
+	body, etag, length := rd.body, rd.etagHeader, rd.lengthHeader
+	gz := rd.gzipped != nil && acceptsGzip(r.Header.Get("Accept-Encoding"))
+	if gz {
+		body, etag, length = rd.gzipped, rd.gzipETagHeader, rd.gzipLengthHeader
 	}
-	h.Set("ETag", etag)
-	h.Set("Last-Modified", rd.modified.Format(http.TimeFormat))
-	h.Set("Cache-Control", s.cacheControl)
-	h.Add("Vary", "Accept-Encoding")
+	h["Etag"] = etag
+	h["Last-Modified"] = rd.modifiedHeader
+	h["Cache-Control"] = s.cacheControl
+	h["Vary"] = varyAcceptEncoding
 	if notModified(r, rd) {
-		h.Del("Content-Encoding")
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", rd.contentType)
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if gz {
+		h["Content-Encoding"] = gzipEncoding
+	}
+	h["Content-Type"] = rd.typeHeader
+	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body) // the client went away; nothing to do
@@ -84,6 +95,6 @@ func acceptsGzip(header string) bool {
 
 // cacheControlFor is the Cache-Control value for a max-age: shared caches
 // may keep a feed too, since every reader gets the same bytes.
-func cacheControlFor(maxAge time.Duration) string {
-	return "public, max-age=" + strconv.Itoa(int(maxAge/time.Second))
+func cacheControlFor(maxAge time.Duration) []string {
+	return []string{"public, max-age=" + strconv.Itoa(int(maxAge/time.Second))}
 }

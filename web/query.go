@@ -31,6 +31,9 @@ func badRequest(format string, args ...any) error {
 // parseQuery reads the filter parameters of a feed or page URL.
 func parseQuery(v url.Values) (pressfeed.Query, error) {
 	var q pressfeed.Query
+	if len(v) == 0 {
+		return q.Normalize(), nil
+	}
 	var unknown []string
 	for k := range v {
 		if !queryParams[k] {

@@ -59,7 +59,7 @@ type Server struct {
 	logger       *slog.Logger
 	mux          *http.ServeMux
 	cache        *renderCache
-	cacheControl string
+	cacheControl []string // the Cache-Control header value
 }
 
 // NewServer returns a Server reading from store.
