@@ -14,15 +14,10 @@ import (
 	"pressfeed/syndicate"
 )
 
-// sourcesVerb is one verb of `pressfeed sources`.
-type sourcesVerb struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) int
-}
-
-func sourcesVerbs() []sourcesVerb {
-	return []sourcesVerb{
+// sourcesVerbs are the verbs of `pressfeed sources`, dispatched like the
+// commands themselves.
+func sourcesVerbs() []command {
+	return []command{
 		{"list", "list the sources in the store (the default)", runSourcesList},
 		{"export", "write the source list as OPML or as settings-file TOML", runSourcesExport},
 	}
