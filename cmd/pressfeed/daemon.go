@@ -15,6 +15,7 @@ import (
 	"pressfeed/index"
 	"pressfeed/schedule"
 	"pressfeed/web"
+	"pressfeed/websub"
 )
 
 // Daemon is the whole running system: store, poller, scheduler and web
@@ -26,8 +27,13 @@ type Daemon struct {
 	Poller    *fetch.Poller
 	Scheduler *schedule.Scheduler
 	Server    *web.Server
+	// Publisher tells the configured WebSub hubs when the merged feed
+	// changes; nil without hubs.
+	Publisher *websub.Publisher
 
 	http     *http.Server
+	stopPub  context.CancelFunc
+	pubDone  chan struct{}
 	listener net.Listener
 	served   chan error
 }
@@ -59,7 +65,19 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 		Concurrency:     cfg.Concurrency,
 		Logger:          logger,
 	})
-	d.Server = web.NewServer(db, web.Options{BaseURL: cfg.BaseURL, Logger: logger})
+	d.Server = web.NewServer(db, web.Options{
+		BaseURL: cfg.BaseURL,
+		Logger:  logger,
+		MaxAge:  cfg.CacheMaxAge,
+		Hubs:    cfg.Hubs,
+		Version: config.Version,
+	})
+	if topics := d.Server.Topics(); len(topics) > 0 {
+		d.Publisher = websub.New(cfg.Hubs, topics, d.Server.TopicVersion, websub.Options{
+			Logger:    logger,
+			UserAgent: cfg.UserAgent,
+		})
+	}
 	return d, nil
 }
 
@@ -94,6 +112,13 @@ func (d *Daemon) Start(ctx context.Context) error {
 	}
 	d.served = make(chan error, 1)
 	go func() { d.served <- d.http.Serve(ln) }()
+	if d.Publisher != nil {
+		// The publisher watches the merged feed's ETag, so it needs no hook
+		// in the poller and costs a cache lookup per check.
+		pctx, cancel := context.WithCancel(ctx)
+		d.stopPub, d.pubDone = cancel, make(chan struct{})
+		go func() { d.Publisher.Run(pctx); close(d.pubDone) }()
+	}
 	d.Logger.Info("serving", "addr", d.URL(), "db", d.Config.DB, "sources", len(sources))
 	return nil
 }
@@ -117,6 +142,10 @@ func (d *Daemon) Close(ctx context.Context) error {
 		if err := <-d.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, fmt.Errorf("serve: %w", err))
 		}
+	}
+	if d.stopPub != nil {
+		d.stopPub()
+		<-d.pubDone
 	}
 	d.Scheduler.Stop(ctx)
 	if err := d.DB.Close(); err != nil {
