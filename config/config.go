@@ -13,6 +13,7 @@ import (
 	"os"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -31,6 +32,12 @@ type Config struct {
 	AllowPrivateNetworks bool   `toml:"allow_private_networks"`
 	DefaultSchedule      string `toml:"default_schedule"`
 	Concurrency          int    `toml:"concurrency"`
+	// CacheMaxAge is the Cache-Control max-age of the feeds, written as a
+	// duration string ("60s", "5m").
+	CacheMaxAge time.Duration `toml:"cache_max_age"`
+	// Hubs are WebSub hubs told whenever the merged feed changes; they
+	// need BaseURL, the public address the hubs fetch.
+	Hubs []string `toml:"hubs"`
 
 	// Operations: see ops.go.
 	LogFormat string `toml:"log_format"` // text or json
@@ -55,6 +62,7 @@ func Default() Config {
 		UserAgent:       "pressfeed/" + Version + " (+https://pressfeed.invalid/contact; set user_agent to your own contact URL)",
 		DefaultSchedule: "@every 10m",
 		Concurrency:     4,
+		CacheMaxAge:     60 * time.Second,
 		LogFormat:       "text",
 		LogLevel:        "info",
 		Retention:       DefaultRetention,
@@ -107,22 +115,23 @@ func Load(path string) (Config, error) {
 	return cfg, nil
 }
 
-// sourceFile is a [[source]] table as written in a settings file.
+// sourceFile is a [[source]] table as written in a settings file. Parse
+// reads it and WriteSources writes it, so the two cannot drift apart.
 type sourceFile struct {
 	ID       string `toml:"id"`
 	Name     string `toml:"name"`
 	Kind     string `toml:"kind"`
-	Area     string `toml:"area"`
+	Area     string `toml:"area,omitempty"`
 	URL      string `toml:"url"`
 	Type     string `toml:"type"`
-	Schedule string `toml:"schedule"`
+	Schedule string `toml:"schedule,omitempty"`
 	Enabled  *bool  `toml:"enabled"`
 
-	HTML         *htmlFile  `toml:"html"`
-	Include      []ruleFile `toml:"include"`
-	Exclude      []ruleFile `toml:"exclude"`
-	MaxAge       string     `toml:"max_age"`
-	IgnoreRobots bool       `toml:"ignore_robots"`
+	MaxAge       string     `toml:"max_age,omitempty"`
+	IgnoreRobots bool       `toml:"ignore_robots,omitempty"`
+	HTML         *htmlFile  `toml:"html,omitempty"`
+	Include      []ruleFile `toml:"include,omitempty"`
+	Exclude      []ruleFile `toml:"exclude,omitempty"`
 }
 
 func (f sourceFile) source() pressfeed.Source {
@@ -299,6 +308,7 @@ func (c Config) Validate() error {
 	if c.Concurrency < 1 || c.Concurrency > 64 {
 		problems = append(problems, fmt.Sprintf("concurrency: %d is not between 1 and 64", c.Concurrency))
 	}
+	problems = append(problems, c.validateServing()...)
 	problems = append(problems, c.opsProblems()...)
 	if len(problems) > 0 {
 		return &Error{File: c.Path, Problems: problems}

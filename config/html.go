@@ -10,17 +10,17 @@ import (
 
 // htmlFile is a [source.html] table: how to read a news listing page.
 type htmlFile struct {
-	Item       string `toml:"item"`
-	Title      string `toml:"title"`
-	Link       string `toml:"link"`
-	LinkAttr   string `toml:"link_attr"`
-	Date       string `toml:"date"`
-	DateAttr   string `toml:"date_attr"`
-	DateLayout string `toml:"date_layout"`
-	Summary    string `toml:"summary"`
-	Image      string `toml:"image"`
-	ImageAttr  string `toml:"image_attr"`
-	Follow     int    `toml:"follow"`
+	Item       string `toml:"item,omitempty"`
+	Title      string `toml:"title,omitempty"`
+	Link       string `toml:"link,omitempty"`
+	LinkAttr   string `toml:"link_attr,omitempty"`
+	Date       string `toml:"date,omitempty"`
+	DateAttr   string `toml:"date_attr,omitempty"`
+	DateLayout string `toml:"date_layout,omitempty"`
+	Summary    string `toml:"summary,omitempty"`
+	Image      string `toml:"image,omitempty"`
+	ImageAttr  string `toml:"image_attr,omitempty"`
+	Follow     int    `toml:"follow,omitempty"`
 }
 
 // htmlKeys are the keys a [source.html] table may hold.
@@ -45,13 +45,32 @@ func (h *htmlFile) spec() *pressfeed.HTMLSpec {
 
 // ruleFile is one [[source.include]] or [[source.exclude]] table.
 type ruleFile struct {
-	Field   string `toml:"field"`
-	Keyword string `toml:"keyword"`
-	Regexp  string `toml:"regexp"`
+	Field   string `toml:"field,omitempty"`
+	Keyword string `toml:"keyword,omitempty"`
+	Regexp  string `toml:"regexp,omitempty"`
 }
 
 // ruleKeys are the keys a rule table may hold.
 var ruleKeys = map[string]bool{"field": true, "keyword": true, "regexp": true}
+
+func fileHTML(h *pressfeed.HTMLSpec) *htmlFile {
+	if h == nil {
+		return nil
+	}
+	return &htmlFile{
+		Item: h.Item, Title: h.Title, Link: h.Link, LinkAttr: h.LinkAttr,
+		Date: h.Date, DateAttr: h.DateAttr, DateLayout: h.DateLayout,
+		Summary: h.Summary, Image: h.Image, ImageAttr: h.ImageAttr, Follow: h.Follow,
+	}
+}
+
+func fileRules(in []pressfeed.Rule) []ruleFile {
+	var out []ruleFile
+	for _, r := range in {
+		out = append(out, ruleFile{Field: r.Field, Keyword: r.Keyword, Regexp: r.Regexp})
+	}
+	return out
+}
 
 func rules(in []ruleFile) []pressfeed.Rule {
 	var out []pressfeed.Rule

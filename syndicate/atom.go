@@ -69,24 +69,35 @@ type atomEntry struct {
 
 func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
-// WriteAtom writes f as an Atom 1.0 document.
+// generatorURI names the software in Atom's generator element and RSS's
+// generator text.
+const generatorURI = "https://pressfeed.invalid/"
+
+// WriteAtom writes f as an Atom 1.0 document (RFC 4287) with RFC 5005 paging
+// links and WebSub hub links.
 func WriteAtom(w io.Writer, f Feed) error {
 	doc := atomFeed{
 		Lang:    f.Language,
 		ID:      f.ID,
 		Title:   atomText{Type: "text", Body: f.Title},
 		Updated: rfc3339(f.Updated),
-		Author:  &atomPerson{Name: "pressfeed"},
-		Gen:     atomGen{Name: "pressfeed"},
+		// Every entry names its publishers; the feed-level author covers
+		// the rule that an entry without one inherits the feed's.
+		Author: &atomPerson{Name: "pressfeed"},
+		Gen:    atomGen{URI: generatorURI, Version: f.Version, Name: "pressfeed"},
 	}
 	if f.Subtitle != "" {
 		doc.Subtitle = &atomText{Type: "text", Body: f.Subtitle}
 	}
-	// rel="alternate" first: some readers take the first link as the site.
+	// rel="alternate" first: some readers (@extractus/feed-extractor) take
+	// the first link as the site.
 	if f.HomeURL != "" {
 		doc.Links = append(doc.Links, atomLink{Rel: "alternate", Type: "text/html", Href: f.HomeURL})
 	}
 	doc.Links = append(doc.Links, atomLink{Rel: "self", Type: "application/atom+xml", Href: f.SelfURL})
+	if f.FirstURL != "" {
+		doc.Links = append(doc.Links, atomLink{Rel: "first", Type: "application/atom+xml", Href: f.FirstURL})
+	}
 	if f.NextURL != "" {
 		doc.Links = append(doc.Links, atomLink{Rel: "next", Type: "application/atom+xml", Href: f.NextURL})
 	}
@@ -96,6 +107,12 @@ func WriteAtom(w io.Writer, f Feed) error {
 	for _, e := range f.Entries {
 		doc.Entries = append(doc.Entries, atomEntryOf(e))
 	}
+	return writeXML(w, doc)
+}
+
+// writeXML writes the XML declaration and doc, indented one space, and a
+// final newline.
+func writeXML(w io.Writer, doc any) error {
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -135,10 +152,14 @@ func atomEntryOf(e Entry) atomEntry {
 	if e.Summary != "" {
 		ae.Summary = &atomText{Type: "html", Body: e.Summary}
 	}
-	if e.Content != "" {
+	switch {
+	case e.Content != "":
 		ae.Content = &atomText{Type: "html", Body: e.Content}
+	case e.Link == "":
+		// RFC 4287 4.1.1: an entry with no alternate link must have content.
+		ae.Content = &atomText{Type: "html", Body: e.Summary}
 	}
-	if e.Source != nil {
+	if e.Source != nil && e.Source.FeedURL != "" {
 		ae.Source = &atomSource{
 			ID:    e.Source.FeedURL,
 			Title: atomText{Type: "text", Body: e.Source.Title},

@@ -1,8 +1,15 @@
-// Package syndicate writes the merged feed as Atom 1.0, RSS 2.0 and JSON
-// Feed 1.1, and the source list as OPML. It owns its encoders because the
-// common Go feed writer (github.com/gorilla/feeds) has no categories, no self
-// links and no control over entry ids, and stable ids are what stop a reader
-// from delivering an item twice.
+// Package syndicate writes the merged feed as Atom 1.0 (RFC 4287), RSS 2.0
+// and JSON Feed 1.1, and the source list as OPML 2.0.
+//
+// It owns its encoders rather than using github.com/gorilla/feeds, the
+// common Go feed writer, because that library's Item has no categories, one
+// author and one link, and its Feed has one link: there is no way to say
+// which organisations published a story, to give a self, next or hub link,
+// or to add a related link per cross-posting publisher. The writers are plain
+// encoding/xml and encoding/json over structs that mirror each format, so
+// every character is escaped by the standard library and the output is a
+// pure function of the Feed: equal feeds give equal bytes, which is what
+// makes strong ETags possible.
 package syndicate
 
 import (
@@ -15,12 +22,15 @@ type Feed struct {
 	ID       string // Atom feed id; stable per URL
 	Title    string
 	Subtitle string
-	SelfURL  string // this document's URL
-	HomeURL  string // the web page showing the same view
-	NextURL  string // the next (older) page, RFC 5005; empty on the last
-	Hubs     []string
+	SelfURL  string   // this document's URL
+	HomeURL  string   // the web page showing the same view
+	NextURL  string   // the next (older) page, RFC 5005; empty on the last
+	FirstURL string   // the first (newest) page, RFC 5005; empty when not paged
+	Hubs     []string // WebSub hubs that are told when this feed changes
 	Updated  time.Time
 	Language string
+	Version  string   // the generator's version
+	Sources  []Origin // the sources this view covers, for the JSON Feed extension
 	Entries  []Entry
 }
 

@@ -15,6 +15,7 @@ type jsonFeed struct {
 	Language    string       `json:"language,omitempty"`
 	Authors     []jsonAuthor `json:"authors,omitempty"`
 	Hubs        []jsonHub    `json:"hubs,omitempty"`
+	Ext         *jsonExt     `json:"_pressfeed,omitempty"`
 	Items       []jsonItem   `json:"items"`
 }
 
@@ -42,10 +43,27 @@ type jsonItem struct {
 	Ext           *jsonExt     `json:"_pressfeed,omitempty"`
 }
 
-// jsonExt is the _pressfeed extension: every publisher of the story, so a
-// JSON client can show them without parsing the content.
+// jsonExt is the _pressfeed extension. On an item it lists every publisher
+// of the story, so a JSON client can show them without parsing the content;
+// on the feed it lists the sources the view covers. JSON Feed 1.1 asks
+// extensions to start with "_" and to say where they are described.
 type jsonExt struct {
+	About   string       `json:"about"`
 	Sources []jsonOrigin `json:"sources"`
+}
+
+// extensionAbout describes the _pressfeed extension.
+const extensionAbout = "https://pressfeed.invalid/docs/json-feed-extension"
+
+func extOf(origins []Origin) *jsonExt {
+	if len(origins) == 0 {
+		return nil
+	}
+	ext := &jsonExt{About: extensionAbout}
+	for _, o := range origins {
+		ext.Sources = append(ext.Sources, jsonOrigin{ID: o.ID, Name: o.Title, Kind: o.Kind, Area: o.Area, URL: o.Link, FeedURL: o.FeedURL})
+	}
+	return ext
 }
 
 type jsonOrigin struct {
@@ -57,7 +75,8 @@ type jsonOrigin struct {
 	FeedURL string `json:"feed_url,omitempty"`
 }
 
-// WriteJSON writes f as a JSON Feed 1.1 document.
+// WriteJSON writes f as a JSON Feed 1.1 document: next_url for paging, hubs
+// for WebSub, and the _pressfeed extension naming the sources.
 func WriteJSON(w io.Writer, f Feed) error {
 	doc := jsonFeed{
 		Version:     "https://jsonfeed.org/version/1.1",
@@ -68,6 +87,7 @@ func WriteJSON(w io.Writer, f Feed) error {
 		NextURL:     f.NextURL,
 		Language:    f.Language,
 		Authors:     []jsonAuthor{{Name: "pressfeed"}},
+		Ext:         extOf(f.Sources),
 		Items:       make([]jsonItem, 0, len(f.Entries)),
 	}
 	for _, h := range f.Hubs {
@@ -104,12 +124,6 @@ func jsonItemOf(e Entry) jsonItem {
 	for _, c := range e.Categories {
 		it.Tags = append(it.Tags, c.Term)
 	}
-	if len(e.Sources) > 0 {
-		ext := &jsonExt{}
-		for _, o := range e.Sources {
-			ext.Sources = append(ext.Sources, jsonOrigin{ID: o.ID, Name: o.Title, Kind: o.Kind, Area: o.Area, URL: o.Link, FeedURL: o.FeedURL})
-		}
-		it.Ext = ext
-	}
+	it.Ext = extOf(e.Sources)
 	return it
 }

@@ -65,8 +65,10 @@ type rssItem struct {
 // numeric zone.
 func rfc1123(t time.Time) string { return t.UTC().Format(time.RFC1123Z) }
 
-// WriteRSS writes f as an RSS 2.0 document. Entry ids are urns, not URLs, so
-// guids carry isPermaLink="false".
+// WriteRSS writes f as an RSS 2.0 document, with atom:link self, first,
+// next and hub links and dc:creator for each publisher (RSS's own author
+// element must be an e-mail address). Entry ids are urns, not URLs, so guids
+// carry isPermaLink="false".
 func WriteRSS(w io.Writer, f Feed) error {
 	ch := rssChannel{
 		Title:       f.Title,
@@ -74,15 +76,21 @@ func WriteRSS(w io.Writer, f Feed) error {
 		Description: f.Subtitle,
 		Language:    f.Language,
 		LastBuild:   rfc1123(f.Updated),
-		Generator:   "pressfeed",
+		Generator:   "pressfeed " + f.Version + " (" + generatorURI + ")",
 		Docs:        "https://www.rssboard.org/rss-specification",
 		AtomLinks:   []atomLink{{Rel: "self", Type: "application/rss+xml", Href: f.SelfURL}},
+	}
+	if f.Version == "" {
+		ch.Generator = "pressfeed (" + generatorURI + ")"
 	}
 	if ch.Description == "" {
 		ch.Description = f.Title
 	}
 	if ch.Link == "" {
 		ch.Link = f.SelfURL
+	}
+	if f.FirstURL != "" {
+		ch.AtomLinks = append(ch.AtomLinks, atomLink{Rel: "first", Type: "application/rss+xml", Href: f.FirstURL})
 	}
 	if f.NextURL != "" {
 		ch.AtomLinks = append(ch.AtomLinks, atomLink{Rel: "next", Type: "application/rss+xml", Href: f.NextURL})
@@ -93,24 +101,14 @@ func WriteRSS(w io.Writer, f Feed) error {
 	for _, e := range f.Entries {
 		ch.Items = append(ch.Items, rssItemOf(e))
 	}
-	doc := rssDoc{Version: "2.0", AtomNS: "http://www.w3.org/2005/Atom", DCNS: "http://purl.org/dc/elements/1.1/", Channel: ch}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", " ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return writeXML(w, rssDoc{Version: "2.0", AtomNS: "http://www.w3.org/2005/Atom", DCNS: "http://purl.org/dc/elements/1.1/", Channel: ch})
 }
 
 func rssItemOf(e Entry) rssItem {
 	it := rssItem{
 		Title:    e.Title,
 		Link:     e.Link,
-		GUID:     rssGUID{IsPermaLink: "false", Value: e.ID},
+		GUID:     rssGUID{IsPermaLink: permaLink(e.ID), Value: e.ID},
 		Creators: e.Authors,
 	}
 	it.Description = e.Content
@@ -130,6 +128,16 @@ func rssItemOf(e Entry) rssItem {
 		it.Source = &rssSource{URL: e.Source.FeedURL, Value: e.Source.Title}
 	}
 	return it
+}
+
+// permaLink is the guid's isPermaLink attribute: "true" only when the id is
+// itself a web address a reader may open. RSS readers that see "true" (the
+// default when the attribute is absent) use the guid as the item's link.
+func permaLink(id string) string {
+	if strings.HasPrefix(id, "https://") || strings.HasPrefix(id, "http://") {
+		return "true"
+	}
+	return "false"
 }
 
 // imageType guesses an image's media type from its URL's extension.

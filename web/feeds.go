@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -39,25 +41,55 @@ func (s *Server) handleFeed(f format) http.HandlerFunc {
 			s.fail(w, r, err)
 			return
 		}
-		page, err := s.store.Stories(r.Context(), q)
+		rd, err := s.feed(r.Context(), f, s.baseURL(r), q)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		sources, err := s.store.Sources(r.Context())
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		doc := s.buildFeed(r, f, q, page, byID(sources))
-		var buf bytes.Buffer
-		if err := f.write(&buf, doc); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		w.Header().Set("Content-Type", f.contentType)
-		w.Write(buf.Bytes())
+		s.serveRendered(w, r, rd)
 	}
+}
+
+// feed returns the rendering of q in format f, from the cache while the
+// store is unchanged. The generation is read before the store is, so a
+// write during the render leaves an entry that is already stale.
+func (s *Server) feed(ctx context.Context, f format, base string, q pressfeed.Query) (*rendered, error) {
+	key := f.path + "\x00" + base + "\x00" + encodeQuery(q, q.Cursor)
+	return s.cache.get(ctx, key, s.store.Generation(), func(ctx context.Context) ([]byte, string, time.Time, error) {
+		sources, err := s.store.Sources(ctx)
+		if err != nil {
+			return nil, "", time.Time{}, err
+		}
+		if q, err = resolveQuery(q, sources); err != nil {
+			return nil, "", time.Time{}, err
+		}
+		page, err := s.store.Stories(ctx, q)
+		if err != nil {
+			return nil, "", time.Time{}, err
+		}
+		var buf bytes.Buffer
+		if err := f.write(&buf, s.buildFeed(base, f, q, page, sources)); err != nil {
+			return nil, "", time.Time{}, fmt.Errorf("render %s: %w", f.path, err)
+		}
+		return buf.Bytes(), f.contentType, lastChange(page), nil
+	})
+}
+
+// lastChange is when the page's content last changed: the latest first
+// sighting or update of any member. Publication dates are not enough: an
+// item published yesterday and first seen now changes the feed now.
+func lastChange(page pressfeed.Page) time.Time {
+	var t time.Time
+	for _, st := range page.Stories {
+		for _, m := range st.Members {
+			for _, c := range []time.Time{m.FirstSeen, m.Updated} {
+				if c.After(t) {
+					t = c
+				}
+			}
+		}
+	}
+	return t
 }
 
 func byID(list []pressfeed.Source) map[string]pressfeed.Source {
@@ -70,19 +102,31 @@ func byID(list []pressfeed.Source) map[string]pressfeed.Source {
 
 // buildFeed turns a page of stories into a feed document whose self link is
 // the request's own URL, so every filtered view is its own subscribable feed.
-func (s *Server) buildFeed(r *http.Request, f format, q pressfeed.Query, page pressfeed.Page, sources map[string]pressfeed.Source) syndicate.Feed {
-	base := s.baseURL(r)
+func (s *Server) buildFeed(base string, f format, q pressfeed.Query, page pressfeed.Page, list []pressfeed.Source) syndicate.Feed {
+	sources := byID(list)
 	doc := syndicate.Feed{
 		Title:    "North West police news" + describe(q, sources),
 		Subtitle: "Press releases from the police forces, Police and Crime Commissioners and the Regional Organised Crime Unit of north-west England and North Wales",
 		SelfURL:  base + f.path + encodeQuery(q, q.Cursor),
 		HomeURL:  base + "/" + encodeQuery(q, ""),
 		Language: "en-GB",
+		Version:  s.opts.Version,
 		Updated:  time.Unix(0, 0).UTC(),
 	}
 	doc.ID = base + f.path + encodeQuery(q, "")
 	if page.Next != "" {
 		doc.NextURL = base + f.path + encodeQuery(q, page.Next)
+	}
+	if q.Cursor != "" || page.Next != "" {
+		doc.FirstURL = doc.ID
+	}
+	if s.isTopic(base, q) {
+		doc.Hubs = s.opts.Hubs
+	}
+	for _, src := range list {
+		if covers(q, src) {
+			doc.Sources = append(doc.Sources, originOf(src))
+		}
 	}
 	for _, st := range page.Stories {
 		e := entryOf(st, sources)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -30,6 +31,9 @@ func badRequest(format string, args ...any) error {
 // parseQuery reads the filter parameters of a feed or page URL.
 func parseQuery(v url.Values) (pressfeed.Query, error) {
 	var q pressfeed.Query
+	if len(v) == 0 {
+		return q.Normalize(), nil
+	}
 	var unknown []string
 	for k := range v {
 		if !queryParams[k] {
@@ -39,6 +43,11 @@ func parseQuery(v url.Values) (pressfeed.Query, error) {
 	if len(unknown) > 0 {
 		sort.Strings(unknown)
 		return q, badRequest("unknown parameter %q (known: area, cursor, dedup, kind, limit, q, since, source)", unknown[0])
+	}
+	for _, k := range []string{"q", "since", "limit", "cursor", "dedup"} {
+		if len(v[k]) > 1 {
+			return q, badRequest("%s is given %d times; give it once (only source, kind and area repeat)", k, len(v[k]))
+		}
 	}
 	for _, s := range splitValues(v["source"]) {
 		if !validSlug(s) {
@@ -66,7 +75,11 @@ func parseQuery(v url.Values) (pressfeed.Query, error) {
 	}
 	if s := v.Get("limit"); s != "" {
 		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 {
+		var numErr *strconv.NumError
+		switch {
+		case errors.As(err, &numErr) && numErr.Err == strconv.ErrRange && s[0] != '-':
+			n = pressfeed.MaxLimit // too large to hold, so too large to serve: clamp
+		case err != nil || n < 1:
 			return q, badRequest("limit %q is not a positive whole number", s)
 		}
 		q.Limit = n // Normalize clamps to pressfeed.MaxLimit

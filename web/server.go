@@ -1,6 +1,7 @@
 // Package web serves the merged regional feed (Atom, RSS, JSON Feed), the
-// source list and health. It reads the store only through the Store
-// interface it declares.
+// source list (JSON, OPML) and health. It reads the store only through the
+// Store interface it declares, and keeps rendered feeds in memory until the
+// store's generation moves, so a hot feed costs a lookup, not a render.
 package web
 
 import (
@@ -24,6 +25,10 @@ type Store interface {
 	Sources(ctx context.Context) ([]pressfeed.Source, error)
 	// States returns each source's fetch state by source ID.
 	States(ctx context.Context) (map[string]pressfeed.SourceState, error)
+	// Generation returns a number that changes whenever a write changes
+	// what Stories or Sources could return. Rendered feeds are cached
+	// against it.
+	Generation() uint64
 }
 
 // Options tune a Server. Zero values take the defaults noted.
@@ -33,6 +38,18 @@ type Options struct {
 	BaseURL string
 	Logger  *slog.Logger     // slog.Default()
 	Now     func() time.Time // time.Now
+	// MaxAge is the Cache-Control max-age of feeds and the OPML list; zero
+	// sends max-age=0 (revalidate every time). config's default is 60 s.
+	MaxAge time.Duration
+	// Hubs are WebSub hub URLs, linked from the merged feed (the topics
+	// a websub.Publisher announces; see Topics).
+	Hubs []string
+	// Version is the generator version written into feeds.
+	Version string
+	// CacheEntries and CacheBytes bound the rendered-feed cache; 512
+	// entries and 64 MiB when zero.
+	CacheEntries int
+	CacheBytes   int64
 
 	// Operations hooks (ops.go); each is optional.
 	Ops Ops
@@ -40,10 +57,12 @@ type Options struct {
 
 // Server is the HTTP front end. It is an http.Handler.
 type Server struct {
-	store  Store
-	opts   Options
-	logger *slog.Logger
-	mux    *http.ServeMux
+	store        Store
+	opts         Options
+	logger       *slog.Logger
+	mux          *http.ServeMux
+	cache        *renderCache
+	cacheControl []string // the Cache-Control header value
 }
 
 // NewServer returns a Server reading from store.
@@ -54,8 +73,21 @@ func NewServer(store Store, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.CacheEntries <= 0 {
+		opts.CacheEntries = 512
+	}
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = 64 << 20
+	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
-	s := &Server{store: store, opts: opts, logger: opts.Logger, mux: http.NewServeMux()}
+	s := &Server{
+		store:        store,
+		opts:         opts,
+		logger:       opts.Logger,
+		mux:          http.NewServeMux(),
+		cache:        newRenderCache(opts.CacheEntries, opts.CacheBytes, opts.Now),
+		cacheControl: cacheControlFor(opts.MaxAge),
+	}
 	s.routes()
 	return s
 }
@@ -65,6 +97,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /feed.rss", s.handleFeed(formatRSS))
 	s.mux.HandleFunc("GET /feed.json", s.handleFeed(formatJSON))
 	s.mux.HandleFunc("GET /sources.json", s.handleSourcesJSON)
+	s.mux.HandleFunc("GET /sources.opml", s.handleSourcesOPML)
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.opsRoutes()
 	s.mux.HandleFunc("GET /{$}", s.handleIndex)
@@ -74,6 +107,9 @@ func (s *Server) routes() {
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.observe(s.mux, w, r)
 }
+
+// CacheStats reports how often feeds were answered from the cache.
+func (s *Server) CacheStats() CacheStats { return s.cache.stats() }
 
 // baseURL returns the configured public URL or one built from the request.
 func (s *Server) baseURL(r *http.Request) string {

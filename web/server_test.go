@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,7 +26,40 @@ var t0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 // five items each.
 func newSite(t *testing.T) *httptest.Server {
 	t.Helper()
-	db, err := index.Open(filepath.Join(t.TempDir(), "s.db"), index.Options{Now: func() time.Time { return t0 }})
+	return newSiteWith(t, web.Options{}).srv
+}
+
+// site is a running web server on a real store whose clock a test can move.
+type site struct {
+	srv   *httptest.Server
+	web   *web.Server
+	db    *index.DB
+	clock *testClock
+}
+
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// newSiteWith is newSite with server options, returning the web server,
+// the store and the store's clock too.
+func newSiteWith(t *testing.T, opts web.Options) site {
+	t.Helper()
+	clock := &testClock{t: t0}
+	db, err := index.Open(filepath.Join(t.TempDir(), "s.db"), index.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,9 +85,13 @@ func newSite(t *testing.T) *httptest.Server {
 			t.Fatal(err)
 		}
 	}
-	srv := httptest.NewServer(web.NewServer(db, web.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	ws := web.NewServer(db, opts)
+	srv := httptest.NewServer(ws)
 	t.Cleanup(srv.Close)
-	return srv
+	return site{srv: srv, web: ws, db: db, clock: clock}
 }
 
 func get(t *testing.T, url string) (*http.Response, string) {

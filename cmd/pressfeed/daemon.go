@@ -16,6 +16,7 @@ import (
 	"pressfeed/metrics"
 	"pressfeed/schedule"
 	"pressfeed/web"
+	"pressfeed/websub"
 )
 
 // Daemon is the whole running system: store, poller, scheduler and web
@@ -27,6 +28,9 @@ type Daemon struct {
 	Poller    *fetch.Poller
 	Scheduler *schedule.Scheduler
 	Server    *web.Server
+	// Publisher tells the configured WebSub hubs when the merged feed
+	// changes; nil without hubs.
+	Publisher *websub.Publisher
 	Metrics   *metrics.Metrics
 	// LogLevel, when set, is the level SIGHUP's reload changes (ops.go).
 	LogLevel *slog.LevelVar
@@ -35,6 +39,8 @@ type Daemon struct {
 
 	ops      opsState
 	http     *http.Server
+	stopPub  context.CancelFunc
+	pubDone  chan struct{}
 	listener net.Listener
 	served   chan error
 }
@@ -73,7 +79,20 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	d.Server = web.NewServer(db, web.Options{BaseURL: cfg.BaseURL, Logger: logger, Ops: d.webOps()})
+	d.Server = web.NewServer(db, web.Options{
+		BaseURL: cfg.BaseURL,
+		Logger:  logger,
+		MaxAge:  cfg.CacheMaxAge,
+		Hubs:    cfg.Hubs,
+		Version: config.Version,
+		Ops:     d.webOps(),
+	})
+	if topics := d.Server.Topics(); len(topics) > 0 {
+		d.Publisher = websub.New(cfg.Hubs, topics, d.Server.TopicVersion, websub.Options{
+			Logger:    logger,
+			UserAgent: cfg.UserAgent,
+		})
+	}
 	return d, nil
 }
 
@@ -114,6 +133,13 @@ func (d *Daemon) Start(ctx context.Context) error {
 		// Only local tools (pressfeed backup) need it; the daemon runs on.
 		d.Logger.Error("local tools cannot reach this daemon", "error", err)
 	}
+	if d.Publisher != nil {
+		// The publisher watches the merged feed's ETag, so it needs no hook
+		// in the poller and costs a cache lookup per check.
+		pctx, cancel := context.WithCancel(ctx)
+		d.stopPub, d.pubDone = cancel, make(chan struct{})
+		go func() { d.Publisher.Run(pctx); close(d.pubDone) }()
+	}
 	d.Logger.Info("serving", "addr", d.URL(), "db", d.Config.DB, "sources", len(sources))
 	return nil
 }
@@ -137,6 +163,10 @@ func (d *Daemon) Close(ctx context.Context) error {
 		if err := <-d.served; err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, fmt.Errorf("serve: %w", err))
 		}
+	}
+	if d.stopPub != nil {
+		d.stopPub()
+		<-d.pubDone
 	}
 	d.Scheduler.Stop(ctx)
 	d.removeControl()

@@ -3,7 +3,7 @@
 //
 //	pressfeed serve   [-config FILE] [-addr ADDR]   run the daemon
 //	pressfeed poll    [-config FILE]                poll every source once
-//	pressfeed sources [-config FILE]                list the sources
+//	pressfeed sources [list|export] [flags]         list or export the sources
 //	pressfeed check   SOURCE-ID | URL [flags]       preview what a poll would store
 //	pressfeed backup  [-config FILE] OUT            write a verified copy of the store
 //	pressfeed restore [-config FILE] BACKUP         replace the stopped store with a backup
@@ -52,7 +52,7 @@ func commands() []command {
 	return []command{
 		{"serve", "run the daemon: poll on schedule and serve the merged feed", runServe},
 		{"poll", "poll every enabled source once and print a line per source", runPoll},
-		{"sources", "list the sources in the store", runSources},
+		{"sources", "list the sources in the store, or export them (OPML, TOML)", runSources},
 		{"check", "fetch one source once and print what a poll would store", runCheck},
 		{"backup", "write a verified copy of the store, also while the daemon runs", runBackup},
 		{"restore", "replace the (stopped) store with a backup", runRestore},

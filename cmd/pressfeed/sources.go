@@ -1,30 +1,86 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 	"text/tabwriter"
+
+	"pressfeed"
+	"pressfeed/config"
+	"pressfeed/syndicate"
 )
 
-func runSources(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("sources", "sources [-config FILE]", stderr)
-	cfgPath := fs.String("config", "", "settings file (TOML); the defaults and the embedded source list when empty")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
+// sourcesVerbs are the verbs of `pressfeed sources`, dispatched like the
+// commands themselves.
+func sourcesVerbs() []command {
+	return []command{
+		{"list", "list the sources in the store (the default)", runSourcesList},
+		{"export", "write the source list as OPML or as settings-file TOML", runSourcesExport},
 	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
+}
+
+// runSources dispatches `pressfeed sources VERB`. With no verb, or flags
+// first, it lists, as it always has.
+func runSources(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
+			sourcesUsage(stderr)
+			return exitOK
+		}
+		return runSourcesList(ctx, args, stdout, stderr)
+	}
+	for _, v := range sourcesVerbs() {
+		if v.name == args[0] {
+			return v.run(ctx, args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "pressfeed sources: unknown verb %q\n\n", args[0])
+	sourcesUsage(stderr)
+	return exitUsage
+}
+
+func sourcesUsage(w io.Writer) {
+	fmt.Fprintln(w, "usage: pressfeed sources [VERB] [flags]")
+	fmt.Fprintln(w, "\nverbs:")
+	for _, v := range sourcesVerbs() {
+		fmt.Fprintf(w, "  %-8s %s\n", v.name, v.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'pressfeed sources VERB -h' for a verb's flags.")
+}
+
+// storedSources opens the store named by the settings at cfgPath (seeding it
+// as the daemon would) and returns its source list, or the exit code to stop
+// with.
+func storedSources(ctx context.Context, cfgPath string, stderr io.Writer) ([]pressfeed.Source, int) {
+	cfg, ok := loadConfig(cfgPath, stderr)
 	if !ok {
-		return exitUsage
+		return nil, exitUsage
 	}
 	d, err := OpenDaemon(cfg, newLogger(io.Discard))
 	if err != nil {
-		return storeError(stderr, cfg.DB, err)
+		return nil, storeError(stderr, cfg.DB, err)
 	}
 	defer d.Close(context.Background())
 	sources, err := d.DB.Sources(ctx)
 	if err != nil {
-		return storeError(stderr, cfg.DB, err)
+		return nil, storeError(stderr, cfg.DB, err)
+	}
+	return sources, -1
+}
+
+func runSourcesList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("sources list", "sources [list] [-config FILE]", stderr)
+	cfgPath := fs.String("config", "", "settings file (TOML); the defaults and the embedded source list when empty")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	sources, code := storedSources(ctx, *cfgPath, stderr)
+	if code >= 0 {
+		return code
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tKIND\tAREA\tTYPE\tENABLED\tURL")
@@ -32,5 +88,57 @@ func runSources(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%v\t%s\n", s.ID, s.Kind, s.Area, s.Type, s.Enabled, s.URL)
 	}
 	tw.Flush()
+	return exitOK
+}
+
+func runSourcesExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("sources export", "sources export -format opml|toml [-config FILE] [-o FILE]", stderr)
+	cfgPath := fs.String("config", "", "settings file (TOML); the defaults and the embedded source list when empty")
+	format := fs.String("format", "", "opml (a subscription list for feed readers) or toml ([[source]] tables for a settings file)")
+	out := fs.String("o", "", "write to this file instead of standard output")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	var write func(io.Writer, []pressfeed.Source) error
+	switch *format {
+	case "opml":
+		write = func(w io.Writer, s []pressfeed.Source) error { return syndicate.WriteOPML(w, syndicate.OPMLTitle, s) }
+	case "toml":
+		write = config.WriteSources
+	case "":
+		fmt.Fprintln(stderr, "pressfeed sources export: -format is required: opml or toml")
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "pressfeed sources export: -format %q is not one of opml, toml\n", *format)
+		return exitUsage
+	}
+	sources, code := storedSources(ctx, *cfgPath, stderr)
+	if code >= 0 {
+		return code
+	}
+	w := stdout
+	var f *os.File
+	if *out != "" {
+		var err error
+		if f, err = os.Create(*out); err != nil {
+			fmt.Fprintf(stderr, "pressfeed sources export: %v\n", err)
+			return exitFailure
+		}
+		w = f
+	}
+	bw := bufio.NewWriter(w)
+	err := write(bw, sources)
+	if err == nil {
+		err = bw.Flush()
+	}
+	if f != nil {
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "pressfeed sources export: %v\n", err)
+		return exitFailure
+	}
 	return exitOK
 }

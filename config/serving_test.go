@@ -1,0 +1,70 @@
+package config_test
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"pressfeed"
+	"pressfeed/config"
+)
+
+func TestServingSettings(t *testing.T) {
+	cfg, err := config.Parse("s.toml", []byte("base_url = \"https://news.example\"\ncache_max_age = \"5m\"\nhubs = [\"https://hub.example/\", \"https://hub2.example/p\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if cfg.CacheMaxAge != 5*time.Minute || len(cfg.Hubs) != 2 {
+		t.Errorf("cache_max_age %v, hubs %v", cfg.CacheMaxAge, cfg.Hubs)
+	}
+	if got := config.Default().CacheMaxAge; got != 60*time.Second {
+		t.Errorf("default cache_max_age %v, want 60s", got)
+	}
+}
+
+func TestServingSettingsErrors(t *testing.T) {
+	tests := []struct{ settings, want string }{
+		{`cache_max_age = 60`, `cache_max_age: 60ns is under a second; write a duration string such as "60s"`},
+		{`cache_max_age = "-1s"`, "cache_max_age: -1s is negative"},
+		{`cache_max_age = "48h"`, "cache_max_age: 48h0m0s is longer than 24h0m0s"},
+		{`cache_max_age = "soon"`, `invalid duration: "soon"`},
+		{`hubs = ["https://hub.example/"]`, "hubs: need base_url"},
+		{"base_url = \"https://n.example\"\nhubs = [\"ftp://hub.example/\"]", `hubs[0]: "ftp://hub.example/" must start with http:// or https://`},
+		{"base_url = \"https://n.example\"\nhubs = [\"https://h.example/\", \"https://h.example/\"]", `hubs[1]: "https://h.example/" is listed twice`},
+		{`hub = ["https://hub.example/"]`, `unknown key "hub"`},
+	}
+	for _, tt := range tests {
+		cfg, err := config.Parse("s.toml", []byte(tt.settings))
+		if err == nil {
+			err = cfg.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want one containing %q", tt.settings, err, tt.want)
+		}
+	}
+}
+
+// TestWriteSourcesRoundTrips: an export read back by the settings parser is
+// the list that was exported, including awkward names and disabled sources.
+func TestWriteSourcesRoundTrips(t *testing.T) {
+	sources := append(config.DefaultSources(), pressfeed.Source{
+		ID: "odd-one", Name: `Quote " backslash \ and Môn`, Kind: pressfeed.KindOther,
+		URL: "https://odd.example/feed?a=1&b=2", Type: pressfeed.TypeFeed, Schedule: "@every 30m", Enabled: false,
+	})
+	var b bytes.Buffer
+	if err := config.WriteSources(&b, sources); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("export.toml", b.Bytes())
+	if err != nil {
+		t.Fatalf("export does not parse: %v\n%s", err, b.String())
+	}
+	if !reflect.DeepEqual(cfg.Sources, sources) {
+		t.Errorf("round trip changed the list:\n got %+v\nwant %+v", cfg.Sources, sources)
+	}
+}
