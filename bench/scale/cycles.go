@@ -52,6 +52,7 @@ func (b *bench) cycles(ctx context.Context) ([]cycleResult, error) {
 		floor = append(floor, f)
 	}
 	out = append(out, cycleResult{name: "cold (empty store)", ours: median(ours), floor: median(floor), storeBytes: size(b.db), items: summary})
+	out[len(out)-1].show()
 
 	// 304: nothing changed since the last poll.
 	ours, floor = nil, nil
@@ -69,6 +70,7 @@ func (b *bench) cycles(ctx context.Context) ([]cycleResult, error) {
 		floor = append(floor, f)
 	}
 	out = append(out, cycleResult{name: "every source 304", ours: median(ours), floor: median(floor), storeBytes: size(b.db), items: summary})
+	out[len(out)-1].show()
 
 	// 10 %: every tenth source has step new items; the floor holds the
 	// validators from before the change, as pressfeed does.
@@ -89,7 +91,15 @@ func (b *bench) cycles(ctx context.Context) ([]cycleResult, error) {
 		floor = append(floor, f)
 	}
 	out = append(out, cycleResult{name: "10 % of sources changed", ours: median(ours), floor: median(floor), storeBytes: size(b.db), items: summary})
+	out[len(out)-1].show()
 	return out, nil
+}
+
+// show prints the cycle's result as soon as it is known.
+func (c cycleResult) show() {
+	progress("  %s: wall %s / floor %s, CPU %.2f / %.2f s, RSS %d / %d MB, store %s",
+		c.name, secs(c.ours.wall), secs(c.floor.wall), c.ours.cpu.Seconds(), c.floor.cpu.Seconds(),
+		c.ours.rssKB/1024, c.floor.rssKB/1024, mb(c.storeBytes))
 }
 
 // poll runs `pressfeed poll` once and returns its cost and a summary of its

@@ -37,10 +37,11 @@ func report(w io.Writer, o options, cycles []cycleResult, s serveResult) {
 	fmt.Fprintf(w, "Store filled to %d items (last fill cycle: %s wall, %.2f CPU s, %d MB peak RSS; %s on disk).\n",
 		s.stored, secs(s.fill.wall), s.fill.cpu.Seconds(), s.fill.rssKB/1024, mb(s.storeBytes))
 	fmt.Fprintf(w, "`pressfeed serve` on it: start-up cycle (all 304) logged in %s; peak RSS %d MB after the latency runs.\n\n", secs(s.startup), s.rssKB/1024)
-	fmt.Fprintf(w, "| feed (uncached: each request a distinct URL) | p50 | p99 | response |\n|---|---|---|---|\n")
+	fmt.Fprintf(w, "| feed (uncached: each request a distinct URL) | p50 | p99 | requests | response |\n|---|---|---|---|---|\n")
 	for _, l := range s.latencies {
-		fmt.Fprintf(w, "| %s `%s` | %s | %s | %d KB |\n", l.what, l.path, ms(l.p50), ms(l.p99), l.bytes/1024)
+		fmt.Fprintf(w, "| %s `%s` | %s | %s | %d | %d KB |\n", l.what, l.path, ms(l.p50), ms(l.p99), l.samples, l.bytes/1024)
 	}
+	fmt.Fprintf(w, "\n(p99 is the slowest request when fewer than 100 were made; each URL gets at most %s.)\n\n", urlBudget)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "| target | measured | |")
 	fmt.Fprintln(w, "|---|---|---|")
