@@ -94,14 +94,7 @@ func (db *DB) init() error {
 		if v == nil {
 			return meta.Put([]byte("schema"), []byte(fmt.Sprint(SchemaVersion)))
 		}
-		var got int
-		if _, err := fmt.Sscan(string(v), &got); err != nil {
-			return fmt.Errorf("schema version %q is unreadable", v)
-		}
-		if got > SchemaVersion {
-			return fmt.Errorf("schema version %d is newer than this program's %d", got, SchemaVersion)
-		}
-		return nil
+		return checkSchemaVersion(v)
 	})
 }
 

@@ -269,16 +269,21 @@ func (db *DB) checkSchema() error {
 		if meta == nil {
 			return errors.New("not a pressfeed store (no meta bucket)")
 		}
-		v := meta.Get([]byte("schema"))
-		var got int
-		if _, err := fmt.Sscan(string(v), &got); err != nil {
-			return fmt.Errorf("schema version %q is unreadable", v)
-		}
-		if got > SchemaVersion {
-			return fmt.Errorf("schema version %d is newer than this program's %d", got, SchemaVersion)
-		}
-		return nil
+		return checkSchemaVersion(meta.Get([]byte("schema")))
 	})
+}
+
+// checkSchemaVersion reports a stored schema version this program cannot
+// read: unreadable, or newer than SchemaVersion.
+func checkSchemaVersion(v []byte) error {
+	var got int
+	if _, err := fmt.Sscan(string(v), &got); err != nil {
+		return fmt.Errorf("schema version %q is unreadable", v)
+	}
+	if got > SchemaVersion {
+		return fmt.Errorf("schema version %d is newer than this program's %d", got, SchemaVersion)
+	}
+	return nil
 }
 
 // compactTxSize bounds each transaction of a compaction, so memory stays

@@ -26,73 +26,60 @@ type cycleResult struct {
 	items       string // what the cycle stored, from the poll summary
 }
 
-// cycles runs the cold, 304 and 10 %-changed cycles, each o.runs times,
-// alternating pressfeed and the floor so that noise hits both alike.
+// cycles runs the cold, 304 and 10 %-changed cycles.
 func (b *bench) cycles(ctx context.Context) ([]cycleResult, error) {
+	steps := []struct {
+		name    string
+		prepare func() []string // readies one run; returns the floor's validators
+	}{
+		{"cold (empty store)", func() []string {
+			for _, ext := range []string{"", ".control"} {
+				os.Remove(b.db + ext)
+			}
+			b.stored = 0
+			return nil
+		}},
+		{"every source 304", b.feeds.etags},
+		// Every tenth source has step new items; the floor holds the
+		// validators from before the change, as pressfeed does.
+		{"10 % of sources changed", func() []string {
+			before := b.feeds.etags()
+			b.feeds.bump(10, 1)
+			return before
+		}},
+	}
 	var out []cycleResult
+	for _, st := range steps {
+		c, err := b.cycle(ctx, st.name, st.prepare)
+		if err != nil {
+			return nil, err
+		}
+		c.show()
+		out = append(out, c)
+	}
+	return out, nil
+}
 
-	// Cold: an empty store each time.
+// cycle runs one kind of cycle o.runs times, alternating pressfeed and the
+// floor so that noise hits both alike, and keeps the medians.
+func (b *bench) cycle(ctx context.Context, name string, prepare func() []string) (cycleResult, error) {
 	var ours, floor []usage
 	var summary string
 	for r := 0; r < b.o.runs; r++ {
-		for _, ext := range []string{"", ".control"} {
-			os.Remove(b.db + ext)
-		}
-		b.stored = 0
-		progress("cold cycle %d/%d", r+1, b.o.runs)
+		etags := prepare()
+		progress("%s, run %d/%d", name, r+1, b.o.runs)
 		u, s, err := b.poll(ctx)
 		if err != nil {
-			return nil, err
+			return cycleResult{}, err
 		}
 		ours, summary = append(ours, u), s
-		f, err := b.floor(ctx, nil)
+		f, err := b.floor(ctx, etags)
 		if err != nil {
-			return nil, err
+			return cycleResult{}, err
 		}
 		floor = append(floor, f)
 	}
-	out = append(out, cycleResult{name: "cold (empty store)", ours: median(ours), floor: median(floor), storeBytes: size(b.db), items: summary})
-	out[len(out)-1].show()
-
-	// 304: nothing changed since the last poll.
-	ours, floor = nil, nil
-	for r := 0; r < b.o.runs; r++ {
-		progress("304 cycle %d/%d", r+1, b.o.runs)
-		u, s, err := b.poll(ctx)
-		if err != nil {
-			return nil, err
-		}
-		ours, summary = append(ours, u), s
-		f, err := b.floor(ctx, b.feeds.etags())
-		if err != nil {
-			return nil, err
-		}
-		floor = append(floor, f)
-	}
-	out = append(out, cycleResult{name: "every source 304", ours: median(ours), floor: median(floor), storeBytes: size(b.db), items: summary})
-	out[len(out)-1].show()
-
-	// 10 %: every tenth source has step new items; the floor holds the
-	// validators from before the change, as pressfeed does.
-	ours, floor = nil, nil
-	for r := 0; r < b.o.runs; r++ {
-		before := b.feeds.etags()
-		b.feeds.bump(10, 1)
-		progress("10%% cycle %d/%d", r+1, b.o.runs)
-		u, s, err := b.poll(ctx)
-		if err != nil {
-			return nil, err
-		}
-		ours, summary = append(ours, u), s
-		f, err := b.floor(ctx, before)
-		if err != nil {
-			return nil, err
-		}
-		floor = append(floor, f)
-	}
-	out = append(out, cycleResult{name: "10 % of sources changed", ours: median(ours), floor: median(floor), storeBytes: size(b.db), items: summary})
-	out[len(out)-1].show()
-	return out, nil
+	return cycleResult{name: name, ours: median(ours), floor: median(floor), storeBytes: size(b.db), items: summary}, nil
 }
 
 // show prints the cycle's result as soon as it is known.

@@ -160,31 +160,6 @@ func TestDaemonCloseCancelsHangingPollsAtTheDeadline(t *testing.T) {
 	db.Close()
 }
 
-// waitPolledAtLeast waits until at least n sources have a success on record.
-func waitPolledAtLeast(t *testing.T, d *Daemon, n int) {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		states, err := d.DB.States(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		ok := 0
-		for _, st := range states {
-			if !st.LastSuccess.IsZero() {
-				ok++
-			}
-		}
-		if ok >= n {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("only %d of %d sources polled", ok, n)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // served is a `pressfeed serve` process started by a test.
 type served struct {
 	cmd    *exec.Cmd
