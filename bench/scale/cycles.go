@@ -12,7 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
+	"sync/atomic"
 	"time"
 
 	"github.com/mmcdole/gofeed"
@@ -221,16 +221,39 @@ func fetchParse(client *http.Client, url, etag string) error {
 }
 
 // measure runs cmd to completion and returns its wall time, CPU time and
-// peak RSS.
+// peak RSS. The peak is read from /proc (VmHWM, the high-water mark of the
+// child's own address space) while it runs: rusage's maxrss would count the
+// pages of this process, which holds every feed, as the child's, because
+// the child starts as a copy of it.
 func measure(cmd *exec.Cmd) (usage, error) {
 	start := time.Now()
-	err := cmd.Run()
-	u := usage{wall: time.Since(start)}
+	if err := cmd.Start(); err != nil {
+		return usage{}, err
+	}
+	var peak atomic.Int64
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		for {
+			if kb := peakRSS(cmd.Process.Pid); kb > peak.Load() {
+				peak.Store(kb)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	err := cmd.Wait()
+	close(done)
+	<-sampled
+	u := usage{wall: time.Since(start), rssKB: peak.Load()}
 	if cmd.ProcessState != nil {
 		u.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			u.rssKB = ru.Maxrss
-		}
 	}
 	return u, err
 }
