@@ -30,6 +30,11 @@ type Config struct {
 	AllowPrivateNetworks bool   `toml:"allow_private_networks"`
 	DefaultSchedule      string `toml:"default_schedule"`
 	Concurrency          int    `toml:"concurrency"`
+	StaleDays            int    `toml:"stale_days"`
+	SessionHours         int    `toml:"session_hours"`
+
+	// Admins are the [[admin]] tables: who may sign in to /admin.
+	Admins []Admin `toml:"-"`
 
 	// Sources are the [[source]] tables of the settings file. They seed an
 	// empty store; once the store holds sources, the store is the list.
@@ -49,6 +54,8 @@ func Default() Config {
 		UserAgent:       "pressfeed/" + Version + " (+https://pressfeed.invalid/contact; set user_agent to your own contact URL)",
 		DefaultSchedule: "@every 10m",
 		Concurrency:     4,
+		StaleDays:       7,
+		SessionHours:    12,
 	}
 }
 
@@ -134,6 +141,7 @@ func Parse(name string, data []byte) (Config, error) {
 	doc := struct {
 		Config
 		Source []toml.Primitive `toml:"source"`
+		Admin  []toml.Primitive `toml:"admin"`
 	}{Config: Default()}
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&doc)
 	if err != nil {
@@ -148,9 +156,11 @@ func Parse(name string, data []byte) (Config, error) {
 	var problems []string
 	sources, srcProblems := parseSources(md, doc.Source)
 	problems = append(problems, srcProblems...)
+	admins, adminProblems := parseAdmins(md, doc.Admin)
+	problems = append(problems, adminProblems...)
 	for _, k := range md.Undecoded() {
-		if len(k) > 0 && k[0] == "source" {
-			continue // reported per source, with its id
+		if len(k) > 0 && (k[0] == "source" || k[0] == "admin") {
+			continue // reported per table, with its id or name
 		}
 		problems = append(problems, fmt.Sprintf("unknown key %q", k.String()))
 	}
@@ -158,6 +168,7 @@ func Parse(name string, data []byte) (Config, error) {
 		return Config{}, &Error{File: name, Problems: problems}
 	}
 	cfg.Sources = sources
+	cfg.Admins = admins
 	return cfg, nil
 }
 
@@ -270,6 +281,12 @@ func (c Config) Validate() error {
 	}
 	if c.Concurrency < 1 || c.Concurrency > 64 {
 		problems = append(problems, fmt.Sprintf("concurrency: %d is not between 1 and 64", c.Concurrency))
+	}
+	if c.StaleDays < 1 || c.StaleDays > 365 {
+		problems = append(problems, fmt.Sprintf("stale_days: %d is not between 1 and 365", c.StaleDays))
+	}
+	if c.SessionHours < 1 || c.SessionHours > 720 {
+		problems = append(problems, fmt.Sprintf("session_hours: %d is not between 1 and 720", c.SessionHours))
 	}
 	if len(problems) > 0 {
 		return &Error{File: c.Path, Problems: problems}

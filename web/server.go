@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"pressfeed"
+	"pressfeed/auth"
 )
 
 // Store is what the web server reads. *index.DB implements it.
@@ -33,6 +34,17 @@ type Options struct {
 	BaseURL string
 	Logger  *slog.Logger     // slog.Default()
 	Now     func() time.Time // time.Now
+
+	// Admin is the store the admin pages and the API change; without it
+	// /sources shows no item counts and /admin and the API stay locked.
+	Admin     AdminStore
+	Scheduler Scheduler      // told of every change; without it changes wait for a restart
+	Previewer Previewer      // fetches a source before it is saved
+	Accounts  []auth.Account // who may sign in to /admin; none keeps it locked
+	// StaleAfter is how long an enabled source may go without a new item
+	// before /sources calls it stale; 7 days.
+	StaleAfter time.Duration
+	SessionTTL time.Duration // how long an admin stays signed in; 12 hours
 }
 
 // Server is the HTTP front end. It is an http.Handler.
@@ -41,6 +53,7 @@ type Server struct {
 	opts   Options
 	logger *slog.Logger
 	mux    *http.ServeMux
+	desk   desk
 }
 
 // NewServer returns a Server reading from store.
@@ -53,6 +66,7 @@ func NewServer(store Store, opts Options) *Server {
 	}
 	opts.BaseURL = strings.TrimRight(opts.BaseURL, "/")
 	s := &Server{store: store, opts: opts, logger: opts.Logger, mux: http.NewServeMux()}
+	s.initDesk()
 	s.routes()
 	return s
 }
@@ -64,10 +78,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /sources.json", s.handleSourcesJSON)
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /{$}", s.handleIndex)
+	s.deskRoutes()
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w, r)
 	s.mux.ServeHTTP(w, r)
 }
 

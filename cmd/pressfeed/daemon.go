@@ -59,7 +59,7 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 		Concurrency:     cfg.Concurrency,
 		Logger:          logger,
 	})
-	d.Server = web.NewServer(db, web.Options{BaseURL: cfg.BaseURL, Logger: logger})
+	d.Server = web.NewServer(db, d.webOptions())
 	return d, nil
 }
 

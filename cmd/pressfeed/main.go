@@ -4,6 +4,8 @@
 //	pressfeed serve   [-config FILE] [-addr ADDR]   run the daemon
 //	pressfeed poll    [-config FILE]                poll every source once
 //	pressfeed sources [-config FILE]                list the sources
+//	pressfeed sources VERB ...                      add, edit, rm, enable, disable, import, export
+//	pressfeed admin VERB ...                        hash-password; token create, list, revoke
 //	pressfeed demo    [-addr ADDR]                  run against bundled sample feeds
 //	pressfeed version                               print the version
 package main
@@ -47,7 +49,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the daemon: poll on schedule and serve the merged feed", runServe},
 		{"poll", "poll every enabled source once and print a line per source", runPoll},
-		{"sources", "list the sources in the store", runSources},
+		{"sources", "list the sources in the store; add, edit, rm, enable, disable, import, export them", runSources},
+		{"admin", "hash an admin password; make, list and revoke API tokens", runAdmin},
 		{"demo", "run the daemon against bundled sample feeds on loopback", runDemo},
 		{"version", "print the version", runVersion},
 	}

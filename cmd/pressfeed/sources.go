@@ -4,10 +4,14 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 )
 
 func runSources(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return runSourcesVerb(ctx, args[0], args[1:], stdout, stderr)
+	}
 	fs := newFlags("sources", "sources [-config FILE]", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); the defaults and the embedded source list when empty")
 	if code := parseFlags(fs, args); code >= 0 {
