@@ -161,7 +161,7 @@ func (s *Server) handleSignin(w http.ResponseWriter, r *http.Request) {
 	secure := s.secureCookies(r)
 	http.SetCookie(w, &http.Cookie{Name: signinCookie, Value: "", Path: "/admin/signin", MaxAge: -1, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
 	http.SetCookie(w, &http.Cookie{
-		Name: sessionCookie, Value: sess.ID, Path: "/admin", Expires: sess.Expires,
+		Name: sessionCookie, Value: sess.ID, Path: "/admin", MaxAge: int(sess.Expires.Sub(s.opts.Now()) / time.Second),
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode,
 	})
 	s.logger.Info("signed in", "account", sess.Name, "remote", ip)

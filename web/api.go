@@ -24,14 +24,21 @@ type apiHandler func(w http.ResponseWriter, r *http.Request, by pressfeed.Actor)
 // apiProblem is every API error: a sentence and, for invalid sources, each
 // bad field with its reason.
 type apiProblem struct {
-	Error  string                 `json:"error"`
-	Fields []pressfeed.FieldError `json:"fields,omitempty"`
+	Error  string     `json:"error"`
+	Fields []apiField `json:"fields,omitempty"`
+}
+
+type apiField struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
 }
 
 func apiError(w http.ResponseWriter, status int, msg string, fields ...pressfeed.FieldError) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(apiProblem{Error: msg, Fields: fields})
+	p := apiProblem{Error: msg}
+	for _, f := range fields {
+		p.Fields = append(p.Fields, apiField{Field: f.Field, Reason: f.Reason})
+	}
+	apiJSON(w, status, p)
 }
 
 func apiJSON(w http.ResponseWriter, status int, v any) {
