@@ -271,7 +271,7 @@ func TestSourcesPage(t *testing.T) {
 	}
 	row := body[strings.Index(body, `id="source-ok"`):]
 	row = row[:strings.Index(row, "</tr>")]
-	if !strings.Contains(row, `<td class="num">2</td>`) || !strings.Contains(row, `<td class="num">3</td>`) {
+	if !strings.Contains(row, `data-label="Items, 7 days">2</td>`) || !strings.Contains(row, `data-label="Items, 30 days">3</td>`) {
 		t.Errorf("items in 7 and 30 days should be 2 and 3:\n%s", row)
 	}
 	// Worst first: failing before backing off before stale before waiting before ok before disabled.

@@ -264,6 +264,9 @@ func TestBrowserNewsAndSources(t *testing.T) {
 	}
 	shots.take(ctx, "sources-desktop")
 	step(t, ctx, "phone viewport", phone, chromedp.Navigate(d.URL()+"/sources"))
+	if overflow := value[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth + 1`); overflow {
+		t.Error("the sources page scrolls sideways on a phone")
+	}
 	shots.take(ctx, "sources-phone")
 }
 
