@@ -6,6 +6,7 @@ import (
 
 	"pressfeed"
 	"pressfeed/auth"
+	"pressfeed/config"
 	"pressfeed/fetch"
 	"pressfeed/web"
 )
@@ -39,4 +40,15 @@ func (pv previewer) Preview(ctx context.Context, src pressfeed.Source) (web.Prev
 		return web.Preview{}, err
 	}
 	return web.Preview{Items: res.Items, Warnings: res.Warnings}, nil
+}
+
+// demoAdmin makes an account for the demo with a fresh random password,
+// so the admin pages can be tried; the demo prints the password.
+func demoAdmin() (config.Admin, string, error) {
+	password := auth.NewSecret()[:20]
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return config.Admin{}, "", err
+	}
+	return config.Admin{Name: "admin", PasswordHash: hash}, password, nil
 }
