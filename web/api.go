@@ -133,6 +133,24 @@ func decodeSource(r *http.Request, base pressfeed.Source) (pressfeed.Source, err
 
 var newSourceDefaults = pressfeed.Source{Type: pressfeed.TypeFeed, Enabled: true}
 
+// readSource decodes and validates a source from the request body over
+// base. It answers 400 for a body that is not a source, and 422 naming each
+// bad field for an invalid one or one whose id differs from the URL's, and
+// then reports false.
+func readSource(w http.ResponseWriter, r *http.Request, base pressfeed.Source) (pressfeed.Source, bool) {
+	src, err := decodeSource(r, base)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, err.Error())
+		return src, false
+	}
+	if id := r.PathValue("id"); id != "" && src.ID != id {
+		apiError(w, http.StatusUnprocessableEntity, "invalid source: id cannot change",
+			pressfeed.FieldError{Field: "id", Reason: fmt.Sprintf("is %q in the URL; a source's id cannot change (its items are keyed by it)", id)})
+		return src, false
+	}
+	return src, validSource(w, src)
+}
+
 // validSource answers 422 with the bad fields and reports false.
 func validSource(w http.ResponseWriter, src pressfeed.Source) bool {
 	err := config.ValidateSource(src)
@@ -149,15 +167,11 @@ func validSource(w http.ResponseWriter, src pressfeed.Source) bool {
 }
 
 func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
-	src, err := decodeSource(r, newSourceDefaults)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
+	src, ok := readSource(w, r, newSourceDefaults)
+	if !ok {
 		return
 	}
-	if !validSource(w, src) {
-		return
-	}
-	_, err = s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionCreate, Source: src}})
+	_, err := s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionCreate, Source: src}})
 	if errors.Is(err, pressfeed.ErrExists) {
 		apiError(w, http.StatusConflict, fmt.Sprintf("a source %q exists; PUT or PATCH /api/v1/sources/%s changes it", src.ID, src.ID),
 			pressfeed.FieldError{Field: "id", Reason: "is already used"})
@@ -191,17 +205,8 @@ func (s *Server) apiUpdate(w http.ResponseWriter, r *http.Request, by pressfeed.
 	if r.Method == http.MethodPatch {
 		base = old
 	}
-	src, err := decodeSource(r, base)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	if src.ID != id {
-		apiError(w, http.StatusUnprocessableEntity, "invalid source: id cannot change",
-			pressfeed.FieldError{Field: "id", Reason: fmt.Sprintf("is %q in the URL; a source's id cannot change (its items are keyed by it)", id)})
-		return
-	}
-	if !validSource(w, src) {
+	src, ok := readSource(w, r, base)
+	if !ok {
 		return
 	}
 	_, err = s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionUpdate, Source: src}})
@@ -259,12 +264,8 @@ type previewJSON struct {
 }
 
 func (s *Server) apiPreview(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
-	src, err := decodeSource(r, newSourceDefaults)
-	if err != nil {
-		apiError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	if !validSource(w, src) {
+	src, ok := readSource(w, r, newSourceDefaults)
+	if !ok {
 		return
 	}
 	if s.desk.previewer == nil {

@@ -115,6 +115,35 @@ func openSourceStore(ctx context.Context, cfg config.Config, stderr io.Writer, i
 	return db, -1
 }
 
+// argAndConfig parses the flags around a verb's one argument and loads
+// the settings; a code of 0 or more means stop with it.
+func argAndConfig(fs *flag.FlagSet, cfgPath *string, args []string, stderr io.Writer) (string, config.Config, int) {
+	arg, code := parseFlagsWithArg(fs, args, true)
+	if code >= 0 {
+		return "", config.Config{}, code
+	}
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return "", config.Config{}, exitUsage
+	}
+	return arg, cfg, -1
+}
+
+// loadSource reads the source id, explaining a missing one; a code of 0 or
+// more means stop with it.
+func loadSource(ctx context.Context, db *index.DB, id string, stderr io.Writer) (pressfeed.Source, int) {
+	src, err := db.Source(ctx, id)
+	if errors.Is(err, pressfeed.ErrNotFound) {
+		fmt.Fprintf(stderr, "pressfeed sources: there is no source %q (`pressfeed sources` lists them)\n", id)
+		return src, exitUsage
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "pressfeed: %v\n", err)
+		return src, exitFailure
+	}
+	return src, -1
+}
+
 // apiHint says how to make a change through a running daemon's API.
 func apiHint(cfg config.Config, method, path, body string) string {
 	base := daemonURL(cfg)
@@ -195,27 +224,18 @@ func runSourcesEdit(ctx context.Context, args []string, stdout, stderr io.Writer
 	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
 	flags := addSourceFlags(fs, false)
 	enabled := fs.Bool("enabled", true, "whether the source is polled")
-	id, code := parseFlagsWithArg(fs, args, true)
+	id, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
 	if code >= 0 {
 		return code
-	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return exitUsage
 	}
 	db, code := openSourceStore(ctx, cfg, stderr, apiHint(cfg, "PATCH", "/api/v1/sources/"+id, `{"name":"..."}`))
 	if db == nil {
 		return code
 	}
 	defer db.Close()
-	src, err := db.Source(ctx, id)
-	if errors.Is(err, pressfeed.ErrNotFound) {
-		fmt.Fprintf(stderr, "pressfeed sources edit: there is no source %q (`pressfeed sources` lists them)\n", id)
-		return exitUsage
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "pressfeed: %v\n", err)
-		return exitFailure
+	src, code := loadSource(ctx, db, id, stderr)
+	if code >= 0 {
+		return code
 	}
 	flags.apply(fs, &src)
 	fs.Visit(func(fl *flag.Flag) {
@@ -232,13 +252,9 @@ func runSourcesEdit(ctx context.Context, args []string, stdout, stderr io.Writer
 func runSourcesRemove(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("sources rm", "sources rm ID [-config FILE]", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
-	id, code := parseFlagsWithArg(fs, args, true)
+	id, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
 	if code >= 0 {
 		return code
-	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return exitUsage
 	}
 	db, code := openSourceStore(ctx, cfg, stderr, apiHint(cfg, "DELETE", "/api/v1/sources/"+id, ""))
 	if db == nil {
@@ -256,27 +272,18 @@ func runSourcesEnabled(enabled bool) func(ctx context.Context, args []string, st
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs := newFlags("sources "+verb, "sources "+verb+" ID [-config FILE]", stderr)
 		cfgPath := fs.String("config", "", "settings file (TOML); names the store")
-		id, code := parseFlagsWithArg(fs, args, true)
+		id, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
 		if code >= 0 {
 			return code
-		}
-		cfg, ok := loadConfig(*cfgPath, stderr)
-		if !ok {
-			return exitUsage
 		}
 		db, code := openSourceStore(ctx, cfg, stderr, apiHint(cfg, "PATCH", "/api/v1/sources/"+id, fmt.Sprintf(`{"enabled":%t}`, enabled)))
 		if db == nil {
 			return code
 		}
 		defer db.Close()
-		src, err := db.Source(ctx, id)
-		if errors.Is(err, pressfeed.ErrNotFound) {
-			fmt.Fprintf(stderr, "pressfeed sources %s: there is no source %q (`pressfeed sources` lists them)\n", verb, id)
-			return exitUsage
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "pressfeed: %v\n", err)
-			return exitFailure
+		src, code := loadSource(ctx, db, id, stderr)
+		if code >= 0 {
+			return code
 		}
 		src.Enabled = enabled
 		return applyChange(ctx, db, pressfeed.SourceChange{Action: pressfeed.ActionUpdate, Source: src}, stdout, stderr)
@@ -287,13 +294,9 @@ func runSourcesImport(ctx context.Context, args []string, stdout, stderr io.Writ
 	fs := newFlags("sources import", "sources import [-dry-run] [-config FILE] FILE", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
 	dryRun := fs.Bool("dry-run", false, "print what would change and change nothing")
-	file, code := parseFlagsWithArg(fs, args, true)
+	file, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
 	if code >= 0 {
 		return code
-	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return exitUsage
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {
