@@ -39,6 +39,7 @@ type Actor struct {
 	Via  string `json:"via"`  // "web", "api" or "cli"
 }
 
+// String names the actor for people: "editor via web".
 func (a Actor) String() string { return a.Name + " via " + a.Via }
 
 // AuditEntry records one change: who made it, when, and the source as it

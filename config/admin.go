@@ -20,6 +20,7 @@ type Admin struct {
 	PasswordHash string `toml:"password_hash"`
 }
 
+// String names the account without its hash.
 func (a Admin) String() string { return "admin " + a.Name }
 
 // LogValue implements slog.LogValuer without the hash.

@@ -35,8 +35,7 @@ type adminHandler func(w http.ResponseWriter, r *http.Request, sess auth.Session
 func (s *Server) requireAdmin(h adminHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-store")
-		if s.desk.accounts.Len() == 0 || s.desk.admin == nil {
-			s.render(w, r, http.StatusForbidden, "locked", page{Title: "Admin is locked", Section: "admin"})
+		if s.locked(w, r) {
 			return
 		}
 		sess, ok := s.session(r)
@@ -66,6 +65,16 @@ func (s *Server) requireAdmin(h adminHandler) http.HandlerFunc {
 		}
 		h(w, r, sess)
 	}
+}
+
+// locked answers with how to configure an admin, and reports true, when
+// nobody can sign in: no [[admin]] accounts, or no store to change.
+func (s *Server) locked(w http.ResponseWriter, r *http.Request) bool {
+	if s.desk.accounts.Len() > 0 && s.desk.admin != nil {
+		return false
+	}
+	s.render(w, r, http.StatusForbidden, "locked", page{Title: "Admin is locked", Section: "admin"})
+	return true
 }
 
 // session returns the live session named by the request's cookie.
@@ -102,8 +111,7 @@ type signinData struct {
 
 func (s *Server) handleSigninForm(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if s.desk.accounts.Len() == 0 || s.desk.admin == nil {
-		s.render(w, r, http.StatusForbidden, "locked", page{Title: "Admin is locked", Section: "admin"})
+	if s.locked(w, r) {
 		return
 	}
 	if _, ok := s.session(r); ok {
@@ -126,8 +134,7 @@ func (s *Server) showSignin(w http.ResponseWriter, r *http.Request, status int, 
 
 func (s *Server) handleSignin(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if s.desk.accounts.Len() == 0 || s.desk.admin == nil {
-		s.render(w, r, http.StatusForbidden, "locked", page{Title: "Admin is locked", Section: "admin"})
+	if s.locked(w, r) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)

@@ -66,8 +66,8 @@ type AdminStore interface {
 	RevokeToken(ctx context.Context, name string, by pressfeed.Actor) error
 }
 
-// deskOptions are the Options fields the pages, the admin side and the API
-// read, with their defaults applied.
+// desk is what the pages, the admin side and the API share: the Options
+// they read, with defaults applied, and the session and sign-in state.
 type desk struct {
 	admin     AdminStore
 	scheduler Scheduler

@@ -34,6 +34,7 @@ func (d *Daemon) webOptions() web.Options {
 // previewer adapts fetch.Poller's preview to what web asks for.
 type previewer struct{ p *fetch.Poller }
 
+// Preview fetches and parses src without storing anything.
 func (pv previewer) Preview(ctx context.Context, src pressfeed.Source) (web.Preview, error) {
 	res, err := pv.p.Preview(ctx, src)
 	if err != nil {
