@@ -173,8 +173,9 @@ var (
 )
 
 func TestBrowserNewsAndSources(t *testing.T) {
-	d, _ := browserDaemon(t)
+	t.Parallel() // each test has its own browser and daemon; both mostly wait
 	ctx := newBrowser(t)
+	d, _ := browserDaemon(t)
 	shots := newScreenshots(t)
 	stories := `document.querySelectorAll("article.story").length`
 	titles := `Array.from(document.querySelectorAll("article.story h3")).map(e => e.textContent.trim())`
@@ -271,8 +272,9 @@ func TestBrowserNewsAndSources(t *testing.T) {
 }
 
 func TestBrowserAdminAddsAndDeletesASource(t *testing.T) {
-	d, samples := browserDaemon(t)
+	t.Parallel()
 	ctx := newBrowser(t)
+	d, samples := browserDaemon(t)
 	shots := newScreenshots(t)
 
 	t.Run("admin without a session leads to sign-in", func(t *testing.T) {
