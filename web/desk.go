@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 	_ "time/tzdata" // Europe/London on machines without a zoneinfo database
 
@@ -171,5 +172,5 @@ func setSecurityHeaders(w http.ResponseWriter, r *http.Request) {
 // secureCookies reports whether cookies must be marked Secure: the request
 // came over TLS, or the public URL is https (TLS ends at a proxy).
 func (s *Server) secureCookies(r *http.Request) bool {
-	return r.TLS != nil || len(s.opts.BaseURL) > 8 && s.opts.BaseURL[:8] == "https://"
+	return r.TLS != nil || strings.HasPrefix(s.opts.BaseURL, "https://")
 }

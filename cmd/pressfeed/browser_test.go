@@ -292,6 +292,23 @@ func TestBrowserAdminAddsAndDeletesASource(t *testing.T) {
 	}
 	shots.take(ctx, "admin-sources")
 
+	t.Run("invalid fields come back named", func(t *testing.T) {
+		step(t, ctx, "open the form", chromedp.Navigate(d.URL()+"/admin/sources/new"),
+			chromedp.SendKeys(chromedp.ID("f-url"), "ftp://extra.example/"))
+		if status := submit(t, ctx, `button[value=preview]`); status != 422 {
+			t.Errorf("empty form: %d, want 422", status)
+		}
+		errs := value[string](t, ctx, `document.querySelector("#form-errors").textContent`)
+		for _, want := range []string{"id: is required", "name: is required", "url: \"ftp://extra.example/\" must start with http:// or https://"} {
+			if !strings.Contains(errs, want) {
+				t.Errorf("errors %q lack %q", errs, want)
+			}
+		}
+		if got := value[string](t, ctx, `document.getElementById("f-url").value`); got != "ftp://extra.example/" {
+			t.Errorf("the typed URL came back as %q", got)
+		}
+		shots.take(ctx, "admin-form-errors")
+	})
 	step(t, ctx, "fill in a new source",
 		chromedp.Navigate(d.URL()+"/admin/sources/new"),
 		chromedp.SendKeys(chromedp.ID("f-id"), "extra-force"),
