@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"pressfeed"
+	"pressfeed/auth"
 )
 
 // Store is what the web server reads. *index.DB implements it.
@@ -50,6 +51,17 @@ type Options struct {
 	// entries and 64 MiB when zero.
 	CacheEntries int
 	CacheBytes   int64
+
+	// Admin is the store the admin pages and the API change; without it
+	// /sources shows no item counts and /admin and the API stay locked.
+	Admin     AdminStore
+	Scheduler Scheduler      // told of every change; without it changes wait for a restart
+	Previewer Previewer      // fetches a source before it is saved
+	Accounts  []auth.Account // who may sign in to /admin; none keeps it locked
+	// StaleAfter is how long an enabled source may go without a new item
+	// before /sources calls it stale; 7 days.
+	StaleAfter time.Duration
+	SessionTTL time.Duration // how long an admin stays signed in; 12 hours
 }
 
 // Server is the HTTP front end. It is an http.Handler.
@@ -60,6 +72,7 @@ type Server struct {
 	mux          *http.ServeMux
 	cache        *renderCache
 	cacheControl []string // the Cache-Control header value
+	desk         desk
 }
 
 // NewServer returns a Server reading from store.
@@ -85,6 +98,7 @@ func NewServer(store Store, opts Options) *Server {
 		cache:        newRenderCache(opts.CacheEntries, opts.CacheBytes, opts.Now),
 		cacheControl: cacheControlFor(opts.MaxAge),
 	}
+	s.initDesk()
 	s.routes()
 	return s
 }
@@ -97,10 +111,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /sources.opml", s.handleSourcesOPML)
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /{$}", s.handleIndex)
+	s.deskRoutes()
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w, r)
 	s.mux.ServeHTTP(w, r)
 }
 

@@ -65,13 +65,7 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 		Concurrency:     cfg.Concurrency,
 		Logger:          logger,
 	})
-	d.Server = web.NewServer(db, web.Options{
-		BaseURL: cfg.BaseURL,
-		Logger:  logger,
-		MaxAge:  cfg.CacheMaxAge,
-		Hubs:    cfg.Hubs,
-		Version: config.Version,
-	})
+	d.Server = web.NewServer(db, d.webOptions())
 	if topics := d.Server.Topics(); len(topics) > 0 {
 		d.Publisher = websub.New(cfg.Hubs, topics, d.Server.TopicVersion, websub.Options{
 			Logger:    logger,
