@@ -38,6 +38,14 @@ type Config struct {
 	// Hubs are WebSub hubs told whenever the merged feed changes; they
 	// need BaseURL, the public address the hubs fetch.
 	Hubs []string `toml:"hubs"`
+	// StaleDays is how many days an enabled source may go without a new
+	// item before /sources calls it stale.
+	StaleDays int `toml:"stale_days"`
+	// SessionHours is how long an admin stays signed in.
+	SessionHours int `toml:"session_hours"`
+
+	// Admins are the [[admin]] tables: who may sign in to /admin.
+	Admins []Admin `toml:"-"`
 
 	// Operations: see ops.go.
 	LogFormat string `toml:"log_format"` // text or json
@@ -63,6 +71,8 @@ func Default() Config {
 		DefaultSchedule: "@every 10m",
 		Concurrency:     4,
 		CacheMaxAge:     60 * time.Second,
+		StaleDays:       7,
+		SessionHours:    12,
 		LogFormat:       "text",
 		LogLevel:        "info",
 		Retention:       DefaultRetention,
@@ -164,6 +174,7 @@ func Parse(name string, data []byte) (Config, error) {
 	doc := struct {
 		Config
 		Source []toml.Primitive `toml:"source"`
+		Admin  []toml.Primitive `toml:"admin"`
 	}{Config: Default()}
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&doc)
 	if err != nil {
@@ -178,9 +189,11 @@ func Parse(name string, data []byte) (Config, error) {
 	var problems []string
 	sources, srcProblems := parseSources(md, doc.Source)
 	problems = append(problems, srcProblems...)
+	admins, adminProblems := parseAdmins(md, doc.Admin)
+	problems = append(problems, adminProblems...)
 	for _, k := range md.Undecoded() {
-		if len(k) > 0 && k[0] == "source" {
-			continue // reported per source, with its id
+		if len(k) > 0 && (k[0] == "source" || k[0] == "admin") {
+			continue // reported per table, with its id or name
 		}
 		problems = append(problems, fmt.Sprintf("unknown key %q", k.String()))
 	}
@@ -188,6 +201,7 @@ func Parse(name string, data []byte) (Config, error) {
 		return Config{}, &Error{File: name, Problems: problems}
 	}
 	cfg.Sources = sources
+	cfg.Admins = admins
 	return cfg, nil
 }
 
@@ -309,6 +323,12 @@ func (c Config) Validate() error {
 		problems = append(problems, fmt.Sprintf("concurrency: %d is not between 1 and 64", c.Concurrency))
 	}
 	problems = append(problems, c.validateServing()...)
+	if c.StaleDays < 1 || c.StaleDays > 365 {
+		problems = append(problems, fmt.Sprintf("stale_days: %d is not between 1 and 365", c.StaleDays))
+	}
+	if c.SessionHours < 1 || c.SessionHours > 720 {
+		problems = append(problems, fmt.Sprintf("session_hours: %d is not between 1 and 720", c.SessionHours))
+	}
 	problems = append(problems, c.opsProblems()...)
 	if len(problems) > 0 {
 		return &Error{File: c.Path, Problems: problems}

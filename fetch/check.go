@@ -3,6 +3,7 @@ package fetch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"pressfeed"
@@ -74,7 +75,23 @@ func (p *Poller) Check(ctx context.Context, src pressfeed.Source) (CheckReport, 
 	if len(rep.Items) == 0 && len(rep.Dropped) > 0 {
 		rep.Warnings = append(rep.Warnings, "the rules drop every item: a poll would store nothing")
 	}
+	if n := unlinked(rep.Items); n > 0 {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d of %d items have no link", n, len(rep.Items)))
+	}
+	if rep.URL != "" && rep.URL != src.URL {
+		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the URL redirects to %s; consider saving that instead", rep.URL))
+	}
 	return rep, nil
+}
+
+func unlinked(items []pressfeed.Item) int {
+	n := 0
+	for _, it := range items {
+		if it.Link == "" {
+			n++
+		}
+	}
+	return n
 }
 
 func undated(items []pressfeed.Item) int {

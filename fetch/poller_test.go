@@ -273,3 +273,40 @@ func TestPrivateAddressesRefusedByDefault(t *testing.T) {
 		t.Errorf("the blocked server got %d requests", srv.requests.Load())
 	}
 }
+
+func TestCheckStoresNothing(t *testing.T) {
+	fs := newFeedServer(t, map[string]string{"/rss.xml": "rss.xml", "/page.html": "challenge.html"})
+	db := openDB(t)
+	p := fetch.NewPoller(db, fetch.Options{AllowPrivateNetworks: true, Logger: quiet})
+	ctx := context.Background()
+	src := pressfeed.Source{ID: "force", Name: "Force", Kind: "force", URL: fs.URL + "/rss.xml", Type: "feed", Enabled: true}
+	st := pressfeed.SourceState{ETag: `"stale"`}
+	db.SaveState(ctx, src.ID, st)
+
+	pv, err := p.Check(ctx, src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(pv.Items) != 2 || pv.Items[0].Title != "Man charged with burglary offences" || strings.Contains(pv.Items[0].Summary, "script") {
+		t.Errorf("preview items %+v", pv.Items)
+	}
+	if pv.URL != src.URL || len(pv.Warnings) != 0 {
+		t.Errorf("final URL %q, warnings %v", pv.URL, pv.Warnings)
+	}
+	if fs.conditional.Load() != 0 {
+		t.Error("a preview sent validators; it must always see the whole document")
+	}
+	if n, _ := db.ItemCount(ctx); n != 0 {
+		t.Errorf("preview stored %d items", n)
+	}
+	if got, _ := db.State(ctx, src.ID); got != st {
+		t.Errorf("preview changed the state: %+v", got)
+	}
+
+	src.URL = fs.URL + "/page.html"
+	_, err = p.Check(ctx, src)
+	var fe *fetch.Error
+	if !errors.As(err, &fe) || fe.Category != fetch.CatNotAFeed {
+		t.Errorf("HTML page: %v, want a not_a_feed error", err)
+	}
+}

@@ -28,7 +28,7 @@ var (
 	bucketByTime   = []byte("by_time")   // published (8) | item key (16) → nil
 	bucketBySource = []byte("by_source") // source id | 0 | published (8) | item key (16) → nil
 
-	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource}
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource, bucketAudit, bucketTokens}
 )
 
 // Options tune Open. Zero values take the defaults noted.

@@ -1,7 +1,9 @@
 package syndicate
 
 import (
+	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"strconv"
 
@@ -46,6 +48,10 @@ type opmlEntry struct {
 	SrcType  string `xml:"pressfeed:sourceType,attr"`
 	Schedule string `xml:"pressfeed:schedule,attr,omitempty"`
 	Enabled  string `xml:"pressfeed:enabled,attr"`
+	// Definition is the whole source as JSON, written only when it has
+	// fields the attributes above cannot carry (HTML selectors, rules,
+	// max_age, ignore_robots), so those survive an export and import.
+	Definition string `xml:"pressfeed:definition,attr,omitempty"`
 }
 
 // WriteOPML writes sources as an OPML 2.0 subscription list titled title.
@@ -76,6 +82,13 @@ func WriteOPML(w io.Writer, title string, sources []pressfeed.Source) error {
 		}
 		if s.Area != "" {
 			o.Category += ",/" + s.Area
+		}
+		if s.HTML != nil || len(s.Include) > 0 || len(s.Exclude) > 0 || s.MaxAge != "" || s.IgnoreRobots {
+			def, err := json.Marshal(s)
+			if err != nil {
+				return fmt.Errorf("write opml: source %s: %w", s.ID, err)
+			}
+			o.Definition = string(def)
 		}
 		if s.Type == pressfeed.TypeHTML {
 			o.Type, o.URL = "link", s.URL

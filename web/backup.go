@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"pressfeed/auth"
 )
 
 // BackupFile is a finished, consistent copy of the store on local disk,
@@ -26,23 +28,40 @@ type BackupFile struct {
 // longer than a feed.
 const backupWriteTimeout = time.Hour
 
-// authorizedAdmin reports whether r carries the daemon's local token.
-func (s *Server) authorizedAdmin(r *http.Request) bool {
-	want := s.opts.Ops.LocalToken
-	if want == "" {
-		return false
+// backupAllowed returns who is asking for a backup, and whether they may:
+// the daemon's own local token (pressfeed backup on this machine), a
+// signed-in admin's session (a browser), or an API token (a script
+// elsewhere; `pressfeed admin token create` makes one). Everyone else is
+// refused.
+func (s *Server) backupAllowed(r *http.Request) (string, bool) {
+	if sess, ok := s.session(r); ok {
+		return "admin " + sess.Name, true
 	}
-	got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-	return ok && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	token = strings.TrimSpace(token)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
+		return "", false
+	}
+	if want := s.opts.Ops.LocalToken; want != "" && subtle.ConstantTimeCompare([]byte(token), []byte(want)) == 1 {
+		return "local token", true
+	}
+	if s.desk.admin != nil {
+		if tok, err := s.desk.admin.TokenByHash(r.Context(), auth.HashToken(token)); err == nil {
+			return "api token " + tok.Name, true
+		}
+	}
+	return "", false
 }
 
 // handleBackup sends a consistent copy of the store. The copy is made to a
 // temporary file first, so the download can be as slow as it likes.
 func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
-	if !s.authorizedAdmin(r) {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="pressfeed admin"`)
-		http.Error(w, "authentication required", http.StatusUnauthorized)
+	who, ok := s.backupAllowed(r)
+	if !ok {
+		s.logger.Warn("backup refused: not authenticated", "remote", clientIP(r))
+		w.Header().Set("WWW-Authenticate", `Bearer realm="pressfeed"`)
+		http.Error(w, "authentication required: sign in at /admin/signin, or send Authorization: Bearer TOKEN", http.StatusUnauthorized)
 		return
 	}
 	b, err := s.opts.Ops.Backup(r.Context())
@@ -66,5 +85,5 @@ func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 		s.logger.Warn("backup download cut short", "bytes", n, "size", b.Size, "error", err)
 		return
 	}
-	s.logger.Info("backup downloaded", "bytes", n, "remote", r.RemoteAddr)
+	s.logger.Info("backup downloaded", "bytes", n, "by", who, "remote", clientIP(r))
 }

@@ -24,10 +24,10 @@ type Ops struct {
 	// temporary file and returns it open at offset 0 together with a
 	// function that closes and removes it. GET /admin/backup serves it.
 	Backup func(ctx context.Context) (BackupFile, error)
-	// LocalToken, when set, is a bearer token that authorizes the admin
-	// operations (the backup download). The daemon writes it to a file
-	// beside the store, readable only by the store's owner, so local
-	// tools can reach a running daemon.
+	// LocalToken, when set, is a bearer token that authorizes the backup
+	// download, besides a signed-in admin and an API token. The daemon
+	// writes it to a file beside the store, readable only by the store's
+	// owner, so local tools can reach a running daemon.
 	LocalToken string
 }
 

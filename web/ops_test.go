@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"pressfeed"
+	"pressfeed/auth"
 	"pressfeed/index"
 	"pressfeed/web"
 )
@@ -249,5 +250,65 @@ func TestSlowBackupDownloadDoesNotStallWriters(t *testing.T) {
 	defer b.Close()
 	if n, _ := b.ItemCount(context.Background()); n != 2000 {
 		t.Errorf("backup holds %d items, want the 2000 there when it was taken", n)
+	}
+}
+
+// backupOps are operations hooks with only a backup, made from db.
+func backupOps(db *index.DB) web.Ops {
+	return web.Ops{
+		LocalToken: testToken,
+		Backup: func(ctx context.Context) (web.BackupFile, error) {
+			f, n, err := db.BackupToTemp(ctx, "")
+			if err != nil {
+				return web.BackupFile{}, err
+			}
+			return web.BackupFile{Reader: f, Size: n, Taken: t0, Close: f.Close}, nil
+		},
+	}
+}
+
+// A signed-in admin and an API token may download backups too; a revoked
+// token and a signed-out browser may not.
+func TestBackupForAdminsAndAPITokens(t *testing.T) {
+	d := newDesk(t, deskOptions{ops: backupOps})
+	ctx := context.Background()
+
+	b := d.browser()
+	if resp := b.get("/admin/backup"); resp.StatusCode != 401 {
+		t.Errorf("signed out: %d, want 401", resp.StatusCode)
+	}
+	b.signIn()
+	resp := b.get("/admin/backup")
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Disposition") == "" {
+		t.Fatalf("signed in: %d", resp.StatusCode)
+	}
+	out := filepath.Join(t.TempDir(), "admin.db")
+	if _, err := index.SaveBackup(ctx, strings.NewReader(resp.Body), int64(len(resp.Body)), out); err != nil {
+		t.Errorf("the signed-in download is not a sound store: %v", err)
+	}
+	if !strings.Contains(d.Logs.String(), "by=\"admin "+adminName+"\"") {
+		t.Errorf("the log does not say who downloaded:\n%s", d.Logs.String())
+	}
+
+	token, hash := auth.NewToken()
+	if err := d.DB.CreateToken(ctx, pressfeed.APIToken{Name: "nightly", Hash: hash, CreatedBy: pressfeed.Actor{Name: "test"}}); err != nil {
+		t.Fatal(err)
+	}
+	r := backupRequest(t, d.Srv.URL, "Bearer "+token)
+	io.Copy(io.Discard, r.Body)
+	r.Body.Close()
+	if r.StatusCode != 200 {
+		t.Errorf("API token: %d, want 200", r.StatusCode)
+	}
+	if err := d.DB.RevokeToken(ctx, "nightly", pressfeed.Actor{Name: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	r = backupRequest(t, d.Srv.URL, "Bearer "+token)
+	r.Body.Close()
+	if r.StatusCode != 401 {
+		t.Errorf("revoked API token: %d, want 401", r.StatusCode)
+	}
+	if strings.Contains(d.Logs.String(), token) {
+		t.Error("a token appears in the log")
 	}
 }

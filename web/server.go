@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"pressfeed"
+	"pressfeed/auth"
 )
 
 // Store is what the web server reads. *index.DB implements it.
@@ -51,6 +52,17 @@ type Options struct {
 	CacheEntries int
 	CacheBytes   int64
 
+	// Admin is the store the admin pages and the API change; without it
+	// /sources shows no item counts and /admin and the API stay locked.
+	Admin     AdminStore
+	Scheduler Scheduler      // told of every change; without it changes wait for a restart
+	Previewer Previewer      // fetches a source before it is saved
+	Accounts  []auth.Account // who may sign in to /admin; none keeps it locked
+	// StaleAfter is how long an enabled source may go without a new item
+	// before /sources calls it stale; 7 days.
+	StaleAfter time.Duration
+	SessionTTL time.Duration // how long an admin stays signed in; 12 hours
+
 	// Operations hooks (ops.go); each is optional.
 	Ops Ops
 }
@@ -63,6 +75,7 @@ type Server struct {
 	mux          *http.ServeMux
 	cache        *renderCache
 	cacheControl []string // the Cache-Control header value
+	desk         desk
 }
 
 // NewServer returns a Server reading from store.
@@ -88,6 +101,7 @@ func NewServer(store Store, opts Options) *Server {
 		cache:        newRenderCache(opts.CacheEntries, opts.CacheBytes, opts.Now),
 		cacheControl: cacheControlFor(opts.MaxAge),
 	}
+	s.initDesk()
 	s.routes()
 	return s
 }
@@ -101,10 +115,12 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.opsRoutes()
 	s.mux.HandleFunc("GET /{$}", s.handleIndex)
+	s.deskRoutes()
 }
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w, r)
 	s.observe(s.mux, w, r)
 }
 

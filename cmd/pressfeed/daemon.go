@@ -79,14 +79,9 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 		db.Close()
 		return nil, err
 	}
-	d.Server = web.NewServer(db, web.Options{
-		BaseURL: cfg.BaseURL,
-		Logger:  logger,
-		MaxAge:  cfg.CacheMaxAge,
-		Hubs:    cfg.Hubs,
-		Version: config.Version,
-		Ops:     d.webOps(),
-	})
+	opts := d.webOptions()
+	opts.Ops = d.webOps()
+	d.Server = web.NewServer(db, opts)
 	if topics := d.Server.Topics(); len(topics) > 0 {
 		d.Publisher = websub.New(cfg.Hubs, topics, d.Server.TopicVersion, websub.Options{
 			Logger:    logger,

@@ -88,6 +88,12 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		src.Enabled = true
 		cfg.Sources = append(cfg.Sources, src)
 	}
+	admin, password, err := demoAdmin()
+	if err != nil {
+		fmt.Fprintf(stderr, "pressfeed demo: %v\n", err)
+		return exitFailure
+	}
+	cfg.Admins = append(cfg.Admins, admin)
 	logger := newLogger(stderr)
 	d, err := OpenDaemon(cfg, logger)
 	if err != nil {
@@ -100,6 +106,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "pressfeed demo: sample feeds at %s, temporary store %s\n", feedsURL, cfg.DB)
 	fmt.Fprintf(stdout, "open %s/ or subscribe to %s/feed.atom — Ctrl-C stops and deletes the store\n", d.URL(), d.URL())
+	fmt.Fprintf(stdout, "admin pages: %s/admin, name %q, password %s (made for this run)\n", d.URL(), admin.Name, password)
 	<-ctx.Done()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()

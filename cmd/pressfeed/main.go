@@ -3,8 +3,9 @@
 //
 //	pressfeed serve   [-config FILE] [-addr ADDR]   run the daemon
 //	pressfeed poll    [-config FILE]                poll every source once
-//	pressfeed sources [list|export] [flags]         list or export the sources
+//	pressfeed sources [VERB] [flags]                list, add, edit, rm, enable, disable, import, export
 //	pressfeed check   SOURCE-ID | URL [flags]       preview what a poll would store
+//	pressfeed admin   VERB ...                      hash-password; token create, list, revoke
 //	pressfeed backup  [-config FILE] OUT            write a verified copy of the store
 //	pressfeed restore [-config FILE] BACKUP         replace the stopped store with a backup
 //	pressfeed compact [-config FILE]                rewrite the stopped store smaller
@@ -52,8 +53,9 @@ func commands() []command {
 	return []command{
 		{"serve", "run the daemon: poll on schedule and serve the merged feed", runServe},
 		{"poll", "poll every enabled source once and print a line per source", runPoll},
-		{"sources", "list the sources in the store, or export them (OPML, TOML)", runSources},
+		{"sources", "list the sources; add, edit, rm, enable, disable, import or export them", runSources},
 		{"check", "fetch one source once and print what a poll would store", runCheck},
+		{"admin", "hash an admin password; make, list and revoke API tokens", runAdmin},
 		{"backup", "write a verified copy of the store, also while the daemon runs", runBackup},
 		{"restore", "replace the (stopped) store with a backup", runRestore},
 		{"compact", "rewrite the (stopped) store into a smaller file", runCompact},

@@ -19,6 +19,12 @@ import (
 func sourcesVerbs() []command {
 	return []command{
 		{"list", "list the sources in the store (the default)", runSourcesList},
+		{"add", "add a source: -id ID -name NAME -kind KIND -url URL [-area] [-type] [-schedule] [-disabled]", runSourcesAdd},
+		{"edit", "change fields of source ID: edit ID [-name] [-kind] [-area] [-url] [-type] [-schedule] [-enabled=BOOL]", runSourcesEdit},
+		{"rm", "delete source ID (its items stay)", runSourcesRemove},
+		{"enable", "enable source ID", runSourcesEnabled(true)},
+		{"disable", "disable source ID", runSourcesEnabled(false)},
+		{"import", "add and replace sources from TOML [[source]] tables or OPML: import [-dry-run] FILE", runSourcesImport},
 		{"export", "write the source list as OPML or as settings-file TOML", runSourcesExport},
 	}
 }
@@ -54,18 +60,19 @@ func sourcesUsage(w io.Writer) {
 
 // storedSources opens the store named by the settings at cfgPath (seeding it
 // as the daemon would) and returns its source list, or the exit code to stop
-// with.
-func storedSources(ctx context.Context, cfgPath string, stderr io.Writer) ([]pressfeed.Source, int) {
+// with. While a daemon holds the store it says so, and instead (given the
+// settings) says where the daemon serves the same list.
+func storedSources(ctx context.Context, cfgPath string, stderr io.Writer, instead func(config.Config) string) ([]pressfeed.Source, int) {
 	cfg, ok := loadConfig(cfgPath, stderr)
 	if !ok {
 		return nil, exitUsage
 	}
-	d, err := OpenDaemon(cfg, newLogger(io.Discard))
-	if err != nil {
-		return nil, storeError(stderr, cfg.DB, err)
+	db, code := openSourceStore(ctx, cfg, stderr, instead(cfg))
+	if db == nil {
+		return nil, code
 	}
-	defer d.Close(context.Background())
-	sources, err := d.DB.Sources(ctx)
+	defer db.Close()
+	sources, err := db.Sources(ctx)
 	if err != nil {
 		return nil, storeError(stderr, cfg.DB, err)
 	}
@@ -78,7 +85,9 @@ func runSourcesList(ctx context.Context, args []string, stdout, stderr io.Writer
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	sources, code := storedSources(ctx, *cfgPath, stderr)
+	sources, code := storedSources(ctx, *cfgPath, stderr, func(cfg config.Config) string {
+		return "read the list from the daemon: " + daemonURL(cfg) + "/sources.json or " + daemonURL(cfg) + "/sources"
+	})
 	if code >= 0 {
 		return code
 	}
@@ -92,9 +101,9 @@ func runSourcesList(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 func runSourcesExport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("sources export", "sources export -format opml|toml [-config FILE] [-o FILE]", stderr)
+	fs := newFlags("sources export", "sources export [-format toml|opml] [-config FILE] [-o FILE]", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); the defaults and the embedded source list when empty")
-	format := fs.String("format", "", "opml (a subscription list for feed readers) or toml ([[source]] tables for a settings file)")
+	format := fs.String("format", "toml", "toml ([[source]] tables for a settings file) or opml (a subscription list for feed readers)")
 	out := fs.String("o", "", "write to this file instead of standard output")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
@@ -105,14 +114,13 @@ func runSourcesExport(ctx context.Context, args []string, stdout, stderr io.Writ
 		write = func(w io.Writer, s []pressfeed.Source) error { return syndicate.WriteOPML(w, syndicate.OPMLTitle, s) }
 	case "toml":
 		write = config.WriteSources
-	case "":
-		fmt.Fprintln(stderr, "pressfeed sources export: -format is required: opml or toml")
-		return exitUsage
 	default:
 		fmt.Fprintf(stderr, "pressfeed sources export: -format %q is not one of opml, toml\n", *format)
 		return exitUsage
 	}
-	sources, code := storedSources(ctx, *cfgPath, stderr)
+	sources, code := storedSources(ctx, *cfgPath, stderr, func(cfg config.Config) string {
+		return "download it from the daemon: " + daemonURL(cfg) + "/admin/export." + *format + " (signed in) or " + daemonURL(cfg) + "/sources.opml"
+	})
 	if code >= 0 {
 		return code
 	}

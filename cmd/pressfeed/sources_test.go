@@ -72,7 +72,6 @@ func TestBinarySourcesVerbs(t *testing.T) {
 		want string
 	}{
 		{[]string{"sources", "frobnicate"}, `unknown verb "frobnicate"`},
-		{[]string{"sources", "export", "-config", settings}, "-format is required: opml or toml"},
 		{[]string{"sources", "export", "-format", "csv", "-config", settings}, `-format "csv" is not one of opml, toml`},
 	}
 	for _, tt := range tests {

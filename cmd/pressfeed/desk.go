@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"pressfeed"
+	"pressfeed/auth"
+	"pressfeed/config"
+	"pressfeed/fetch"
+	"pressfeed/web"
+)
+
+// webOptions hands the web server the parts behind the pages, the admin
+// side and the API: the store, the scheduler, the poller's preview and the
+// admin accounts from the settings.
+func (d *Daemon) webOptions() web.Options {
+	accounts := make([]auth.Account, len(d.Config.Admins))
+	for i, a := range d.Config.Admins {
+		accounts[i] = auth.Account{Name: a.Name, PasswordHash: a.PasswordHash}
+	}
+	return web.Options{
+		BaseURL:    d.Config.BaseURL,
+		Logger:     d.Logger,
+		MaxAge:     d.Config.CacheMaxAge,
+		Hubs:       d.Config.Hubs,
+		Version:    config.Version,
+		Admin:      d.DB,
+		Scheduler:  d.Scheduler,
+		Previewer:  previewer{d.Poller},
+		Accounts:   accounts,
+		StaleAfter: time.Duration(d.Config.StaleDays) * 24 * time.Hour,
+		SessionTTL: time.Duration(d.Config.SessionHours) * time.Hour,
+	}
+}
+
+// previewer adapts fetch.Poller's Check, the same dry run `pressfeed check`
+// prints, to the preview the admin page shows before a source is saved.
+type previewer struct{ p *fetch.Poller }
+
+// Preview fetches and parses src without storing anything.
+func (pv previewer) Preview(ctx context.Context, src pressfeed.Source) (web.Preview, error) {
+	rep, err := pv.p.Check(ctx, src)
+	if err != nil {
+		return web.Preview{}, err
+	}
+	warnings := rep.Warnings
+	for _, d := range rep.Dropped {
+		warnings = append(warnings, fmt.Sprintf("the rules would drop %q: %s", d.Item.Title, d.Reason))
+	}
+	return web.Preview{Items: rep.Items, Warnings: warnings}, nil
+}
+
+// demoAdmin makes an account for the demo with a fresh random password,
+// so the admin pages can be tried; the demo prints the password.
+func demoAdmin() (config.Admin, string, error) {
+	password := auth.NewSecret()[:20]
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return config.Admin{}, "", err
+	}
+	return config.Admin{Name: "admin", PasswordHash: hash}, password, nil
+}

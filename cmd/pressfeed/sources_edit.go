@@ -1,0 +1,314 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"strings"
+
+	"pressfeed"
+	"pressfeed/config"
+	"pressfeed/index"
+)
+
+// The verbs below change the source list in the store. Each change is
+// validated as the admin page and the API validate it, stored with its audit
+// entry in one transaction, and refused with a pointer to the API while a
+// daemon holds the store.
+
+// sourceFlags are the definition flags add and edit share.
+type sourceFlags struct {
+	id, name, kind, area, url, typ, schedule *string
+}
+
+func addSourceFlags(fs *flag.FlagSet, withID bool) sourceFlags {
+	var f sourceFlags
+	if withID {
+		f.id = fs.String("id", "", "source id: lower-case letters, digits, hyphens")
+	}
+	f.name = fs.String("name", "", "the organisation's name")
+	f.kind = fs.String("kind", "", "force, pcc, rocu or other")
+	f.area = fs.String("area", "", "area, e.g. Merseyside")
+	f.url = fs.String("url", "", "feed or news page URL")
+	f.typ = fs.String("type", "", "feed or html (default feed)")
+	f.schedule = fs.String("schedule", "", "cron spec (UTC) or @every; empty for the default")
+	return f
+}
+
+// apply copies the flags the user gave onto src.
+func (f sourceFlags) apply(fs *flag.FlagSet, src *pressfeed.Source) {
+	fs.Visit(func(fl *flag.Flag) {
+		v := strings.TrimSpace(fl.Value.String())
+		switch fl.Name {
+		case "id":
+			src.ID = v
+		case "name":
+			src.Name = v
+		case "kind":
+			src.Kind = pressfeed.Kind(v)
+		case "area":
+			src.Area = v
+		case "url":
+			src.URL = v
+		case "type":
+			src.Type = pressfeed.SourceType(v)
+		case "schedule":
+			src.Schedule = v
+		}
+	})
+}
+
+// openSourceStore opens the store as serve would (seeding an empty one),
+// or explains why it cannot; instead says how to make the change through a
+// running daemon.
+func openSourceStore(ctx context.Context, cfg config.Config, stderr io.Writer, instead string) (*index.DB, int) {
+	db, err := index.Open(cfg.DB, index.Options{})
+	if err != nil {
+		return nil, storeBusy(stderr, cfg, err, instead)
+	}
+	if _, err := db.SeedSources(ctx, cfg.SeedSources()); err != nil {
+		db.Close()
+		fmt.Fprintf(stderr, "pressfeed: %v\n", err)
+		return nil, exitFailure
+	}
+	return db, -1
+}
+
+// argAndConfig parses the flags around a verb's one argument and loads
+// the settings; a code of 0 or more means stop with it.
+func argAndConfig(fs *flag.FlagSet, cfgPath *string, args []string, stderr io.Writer) (string, config.Config, int) {
+	arg, code := parseFlagsWithArg(fs, args, true)
+	if code >= 0 {
+		return "", config.Config{}, code
+	}
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return "", config.Config{}, exitUsage
+	}
+	return arg, cfg, -1
+}
+
+// loadSource reads the source id, explaining a missing one; a code of 0 or
+// more means stop with it.
+func loadSource(ctx context.Context, db *index.DB, id string, stderr io.Writer) (pressfeed.Source, int) {
+	src, err := db.Source(ctx, id)
+	if errors.Is(err, pressfeed.ErrNotFound) {
+		fmt.Fprintf(stderr, "pressfeed sources: there is no source %q (`pressfeed sources` lists them)\n", id)
+		return src, exitUsage
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "pressfeed: %v\n", err)
+		return src, exitFailure
+	}
+	return src, -1
+}
+
+// apiHint says how to make a change through a running daemon's API.
+func apiHint(cfg config.Config, method, path, body string) string {
+	base := daemonURL(cfg)
+	cmd := fmt.Sprintf("curl -X %s -H 'Authorization: Bearer TOKEN'", method)
+	if body != "" {
+		cmd += fmt.Sprintf(" -H 'Content-Type: application/json' -d '%s'", body)
+	}
+	return fmt.Sprintf("make the change through the daemon: on %s/admin, or with its API:\n  %s %s%s\n(pressfeed admin token create NAME makes a TOKEN; see README.md, \"JSON API\")", base, cmd, base, path)
+}
+
+// applyChange stores one change and prints what happened.
+func applyChange(ctx context.Context, db *index.DB, ch pressfeed.SourceChange, stdout, stderr io.Writer) int {
+	entries, err := db.ApplySourceChanges(ctx, cliActor(), []pressfeed.SourceChange{ch})
+	switch {
+	case errors.Is(err, pressfeed.ErrExists):
+		fmt.Fprintf(stderr, "pressfeed sources: a source %q exists; use `pressfeed sources edit %s`\n", ch.Source.ID, ch.Source.ID)
+		return exitUsage
+	case errors.Is(err, pressfeed.ErrNotFound):
+		fmt.Fprintf(stderr, "pressfeed sources: there is no source %q (`pressfeed sources` lists them)\n", ch.Source.ID)
+		return exitUsage
+	case err != nil:
+		fmt.Fprintf(stderr, "pressfeed: %v\n", err)
+		return exitFailure
+	}
+	if len(entries) == 0 {
+		fmt.Fprintf(stdout, "%s: nothing changed\n", ch.Source.ID)
+		return exitOK
+	}
+	done := map[pressfeed.Action]string{pressfeed.ActionCreate: "added", pressfeed.ActionUpdate: "updated", pressfeed.ActionDelete: "removed"}
+	for _, e := range entries {
+		fmt.Fprintf(stdout, "%s %s\n", done[e.Action], e.SourceID)
+	}
+	return exitOK
+}
+
+// printInvalid prints each bad field of a definition.
+func printInvalid(stderr io.Writer, id string, err error) int {
+	var verr pressfeed.ValidationError
+	if errors.As(err, &verr) {
+		for _, fe := range verr {
+			fmt.Fprintf(stderr, "pressfeed sources: source %q: -%s: %s\n", id, fe.Field, fe.Reason)
+		}
+	} else {
+		fmt.Fprintf(stderr, "pressfeed sources: source %q: %v\n", id, err)
+	}
+	fmt.Fprintln(stderr, "nothing was changed")
+	return exitUsage
+}
+
+func runSourcesAdd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("sources add", "sources add -id ID -name NAME -kind KIND -url URL [-area AREA] [-type feed|html] [-schedule SPEC] [-disabled] [-config FILE]", stderr)
+	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
+	flags := addSourceFlags(fs, true)
+	disabled := fs.Bool("disabled", false, "add it disabled: stored but not polled")
+	if code := parseFlags(fs, args); code >= 0 {
+		return code
+	}
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return exitUsage
+	}
+	src := pressfeed.Source{Type: pressfeed.TypeFeed, Enabled: !*disabled}
+	flags.apply(fs, &src)
+	if err := config.ValidateSource(src); err != nil {
+		return printInvalid(stderr, src.ID, err)
+	}
+	db, code := openSourceStore(ctx, cfg, stderr, apiHint(cfg, "POST", "/api/v1/sources",
+		fmt.Sprintf(`{"id":%q,"name":%q,"kind":%q,"url":%q}`, src.ID, src.Name, src.Kind, src.URL)))
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	return applyChange(ctx, db, pressfeed.SourceChange{Action: pressfeed.ActionCreate, Source: src}, stdout, stderr)
+}
+
+func runSourcesEdit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("sources edit", "sources edit ID [-name NAME] [-kind KIND] [-area AREA] [-url URL] [-type TYPE] [-schedule SPEC] [-enabled=BOOL] [-config FILE]", stderr)
+	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
+	flags := addSourceFlags(fs, false)
+	enabled := fs.Bool("enabled", true, "whether the source is polled")
+	id, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	db, code := openSourceStore(ctx, cfg, stderr, apiHint(cfg, "PATCH", "/api/v1/sources/"+id, `{"name":"..."}`))
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	src, code := loadSource(ctx, db, id, stderr)
+	if code >= 0 {
+		return code
+	}
+	flags.apply(fs, &src)
+	fs.Visit(func(fl *flag.Flag) {
+		if fl.Name == "enabled" {
+			src.Enabled = *enabled
+		}
+	})
+	if err := config.ValidateSource(src); err != nil {
+		return printInvalid(stderr, id, err)
+	}
+	return applyChange(ctx, db, pressfeed.SourceChange{Action: pressfeed.ActionUpdate, Source: src}, stdout, stderr)
+}
+
+func runSourcesRemove(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("sources rm", "sources rm ID [-config FILE]", stderr)
+	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
+	id, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	db, code := openSourceStore(ctx, cfg, stderr, apiHint(cfg, "DELETE", "/api/v1/sources/"+id, ""))
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	return applyChange(ctx, db, pressfeed.SourceChange{Action: pressfeed.ActionDelete, Source: pressfeed.Source{ID: id}}, stdout, stderr)
+}
+
+func runSourcesEnabled(enabled bool) func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	verb := "disable"
+	if enabled {
+		verb = "enable"
+	}
+	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+		fs := newFlags("sources "+verb, "sources "+verb+" ID [-config FILE]", stderr)
+		cfgPath := fs.String("config", "", "settings file (TOML); names the store")
+		id, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
+		if code >= 0 {
+			return code
+		}
+		db, code := openSourceStore(ctx, cfg, stderr, apiHint(cfg, "PATCH", "/api/v1/sources/"+id, fmt.Sprintf(`{"enabled":%t}`, enabled)))
+		if db == nil {
+			return code
+		}
+		defer db.Close()
+		src, code := loadSource(ctx, db, id, stderr)
+		if code >= 0 {
+			return code
+		}
+		src.Enabled = enabled
+		return applyChange(ctx, db, pressfeed.SourceChange{Action: pressfeed.ActionUpdate, Source: src}, stdout, stderr)
+	}
+}
+
+func runSourcesImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("sources import", "sources import [-dry-run] [-config FILE] FILE", stderr)
+	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
+	dryRun := fs.Bool("dry-run", false, "print what would change and change nothing")
+	file, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		fmt.Fprintf(stderr, "pressfeed sources import: %v\n", err)
+		return exitUsage
+	}
+	list, err := config.ParseSourceList(file, data)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		fmt.Fprintln(stderr, "nothing was imported")
+		return exitUsage
+	}
+	db, code := openSourceStore(ctx, cfg, stderr, "import on its admin page: "+daemonURL(cfg)+"/admin/import")
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	current, err := db.Sources(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "pressfeed: %v\n", err)
+		return exitFailure
+	}
+	have := make(map[string]pressfeed.Source, len(current))
+	for _, s := range current {
+		have[s.ID] = s
+	}
+	var changes []pressfeed.SourceChange
+	same := 0
+	for _, src := range list {
+		old, ok := have[src.ID]
+		switch {
+		case !ok:
+			fmt.Fprintf(stdout, "add     %s\n", src.ID)
+		case !reflect.DeepEqual(old, src):
+			fmt.Fprintf(stdout, "change  %s\n", src.ID)
+		default:
+			same++
+			continue
+		}
+		changes = append(changes, pressfeed.SourceChange{Action: pressfeed.ActionPut, Source: src})
+	}
+	fmt.Fprintf(stdout, "%d to add or change, %d unchanged\n", len(changes), same)
+	if *dryRun || len(changes) == 0 {
+		return exitOK
+	}
+	if _, err := db.ApplySourceChanges(ctx, cliActor(), changes); err != nil {
+		fmt.Fprintf(stderr, "pressfeed: %v\nnothing was imported\n", err)
+		return exitFailure
+	}
+	fmt.Fprintln(stdout, "imported")
+	return exitOK
+}

@@ -1,0 +1,292 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"pressfeed"
+	"pressfeed/auth"
+	"pressfeed/config"
+)
+
+// previewTimeout bounds a preview fetch, so an admin waits at most this
+// long for a slow site.
+const previewTimeout = 30 * time.Second
+
+// previewItems is how many items a preview lists.
+const previewItems = 10
+
+// sourceFormData is the add and edit form, with what the last submission
+// found: field errors, or the preview of the definition as submitted.
+type sourceFormData struct {
+	New       bool
+	Action    string // where the form posts
+	Source    pressfeed.Source
+	Errors    map[string]string // field → reason
+	Problems  []pressfeed.FieldError
+	Preview   *previewView
+	Previewed string // the token of the definition the preview shows
+	Changed   bool   // save was asked for, but the fields differ from the preview
+	Kinds     []pressfeed.Kind
+	Types     []pressfeed.SourceType
+}
+
+type previewView struct {
+	Count    int
+	Items    []previewItem
+	Warnings []string
+	Error    string
+}
+
+type previewItem struct {
+	Title, Link, Summary string
+	Published            time.Time
+}
+
+func (s *Server) newSourceForm(src pressfeed.Source, isNew bool) sourceFormData {
+	d := sourceFormData{New: isNew, Source: src, Kinds: pressfeed.Kinds, Types: []pressfeed.SourceType{pressfeed.TypeFeed, pressfeed.TypeHTML}}
+	d.Action = "/admin/sources/new"
+	if !isNew {
+		d.Action = "/admin/sources/" + src.ID + "/edit"
+	}
+	return d
+}
+
+func (s *Server) handleNewSourceForm(w http.ResponseWriter, r *http.Request, sess auth.Session) {
+	src := pressfeed.Source{Kind: pressfeed.KindForce, Type: pressfeed.TypeFeed, Enabled: true}
+	s.render(w, r, http.StatusOK, "source_form", s.adminPage(sess, "Add a source", s.newSourceForm(src, true)))
+}
+
+func (s *Server) handleEditSourceForm(w http.ResponseWriter, r *http.Request, sess auth.Session) {
+	src, ok := s.sourceFromStore(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, "source_form", s.adminPage(sess, "Edit "+src.Name, s.newSourceForm(src, false)))
+}
+
+// handleSourceForm takes a submitted add or edit form. Invalid fields come
+// back with their reasons (422). A valid definition is previewed; it is
+// saved only when the admin presses Save on a preview of exactly these
+// fields, so nothing is stored that its admin has not seen fetched.
+func (s *Server) handleSourceForm(w http.ResponseWriter, r *http.Request, sess auth.Session) {
+	ctx := r.Context()
+	isNew := r.PathValue("id") == ""
+	var base pressfeed.Source
+	if !isNew {
+		var ok bool
+		if base, ok = s.sourceFromStore(w, r); !ok {
+			return
+		}
+	}
+	src := sourceFromForm(r, base, isNew)
+	title := "Add a source"
+	if !isNew {
+		title = "Edit " + base.Name
+	}
+	d := s.newSourceForm(src, isNew)
+	if err := config.ValidateSource(src); err != nil {
+		d.setErrors(err)
+		s.render(w, r, http.StatusUnprocessableEntity, "source_form", s.adminPage(sess, title, d))
+		return
+	}
+	if isNew {
+		if other, err := s.desk.admin.Source(ctx, src.ID); err == nil {
+			d.setErrors(pressfeed.ValidationError{{Field: "id", Reason: fmt.Sprintf("%q is already used by %s", src.ID, other.Name)}})
+			s.render(w, r, http.StatusUnprocessableEntity, "source_form", s.adminPage(sess, title, d))
+			return
+		}
+	}
+	token := previewToken(src)
+	if r.PostFormValue("step") == "save" && r.PostFormValue("previewed") == token {
+		s.saveSource(w, r, sess, d, title)
+		return
+	}
+	d.Changed = r.PostFormValue("step") == "save"
+	d.Preview = s.preview(ctx, src)
+	d.Previewed = token
+	s.render(w, r, http.StatusOK, "source_form", s.adminPage(sess, title, d))
+}
+
+func (s *Server) saveSource(w http.ResponseWriter, r *http.Request, sess auth.Session, d sourceFormData, title string) {
+	action := pressfeed.ActionUpdate
+	if d.New {
+		action = pressfeed.ActionCreate
+	}
+	src := d.Source
+	entries, err := s.desk.admin.ApplySourceChanges(r.Context(), webActor(sess), []pressfeed.SourceChange{{Action: action, Source: src}})
+	switch {
+	case errors.Is(err, pressfeed.ErrExists):
+		d.setErrors(pressfeed.ValidationError{{Field: "id", Reason: fmt.Sprintf("%q was added by someone else meanwhile; choose another id", src.ID)}})
+		s.render(w, r, http.StatusConflict, "source_form", s.adminPage(sess, title, d))
+		return
+	case errors.Is(err, pressfeed.ErrNotFound):
+		s.renderError(w, r, http.StatusNotFound, "admin", "No such source", fmt.Sprintf("%s was deleted while you edited it; nothing was saved.", src.ID))
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	if len(entries) == 0 {
+		s.done(w, r, sess, "/admin", fmt.Sprintf("%s: nothing changed.", src.Name))
+		return
+	}
+	s.logger.Info("source saved", "source", src.ID, "action", action, "account", sess.Name)
+	s.done(w, r, sess, "/admin", fmt.Sprintf("Saved %s. %s", src.Name, s.reschedule(src)))
+}
+
+// reschedule tells the scheduler of a new or changed definition and says
+// what happens next, for the admin's message.
+func (s *Server) reschedule(src pressfeed.Source) string {
+	if s.desk.scheduler == nil {
+		return "It takes effect when the daemon restarts."
+	}
+	if err := s.desk.scheduler.Put(src); err != nil {
+		s.logger.Error("schedule source", "source", src.ID, "error", err)
+		return "It could not be scheduled: " + err.Error()
+	}
+	if !src.Enabled {
+		return "It is disabled and will not be polled."
+	}
+	return "It is being polled now."
+}
+
+func (s *Server) unschedule(id string) {
+	if s.desk.scheduler != nil {
+		s.desk.scheduler.Remove(id)
+	}
+}
+
+// sourceFromForm reads the form's fields over base, so fields the form
+// does not show are kept as stored. The id of an existing source cannot
+// change: its items are keyed by it.
+func sourceFromForm(r *http.Request, base pressfeed.Source, isNew bool) pressfeed.Source {
+	src := base
+	if isNew {
+		src.ID = strings.TrimSpace(r.PostFormValue("id"))
+	}
+	src.Name = strings.TrimSpace(r.PostFormValue("name"))
+	src.Kind = pressfeed.Kind(r.PostFormValue("kind"))
+	src.Area = strings.TrimSpace(r.PostFormValue("area"))
+	src.URL = strings.TrimSpace(r.PostFormValue("url"))
+	src.Type = pressfeed.SourceType(r.PostFormValue("type"))
+	src.Schedule = strings.TrimSpace(r.PostFormValue("schedule"))
+	src.Enabled = r.PostFormValue("enabled") == "on"
+	return src
+}
+
+func (d *sourceFormData) setErrors(err error) {
+	var verr pressfeed.ValidationError
+	if !errors.As(err, &verr) {
+		verr = pressfeed.ValidationError{{Field: "source", Reason: err.Error()}}
+	}
+	d.Problems = verr
+	d.Errors = make(map[string]string, len(verr))
+	for _, fe := range verr {
+		d.Errors[fe.Field] = fe.Reason
+	}
+}
+
+// previewToken identifies a definition, so a Save can be matched to the
+// preview the admin saw. It is no secret: it guards against surprises, and
+// CSRF guards against forgery.
+func previewToken(src pressfeed.Source) string {
+	b, _ := json.Marshal(src) // a Source always encodes
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:12])
+}
+
+// preview fetches src for the form; failures are shown, not fatal.
+func (s *Server) preview(ctx context.Context, src pressfeed.Source) *previewView {
+	if s.desk.previewer == nil {
+		return &previewView{Error: "previews are not available on this server"}
+	}
+	ctx, cancel := context.WithTimeout(ctx, previewTimeout)
+	defer cancel()
+	pv, err := s.desk.previewer.Preview(ctx, src)
+	if err != nil {
+		return &previewView{Error: err.Error()}
+	}
+	v := &previewView{Count: len(pv.Items), Warnings: pv.Warnings}
+	for i, it := range pv.Items {
+		if i == previewItems {
+			break
+		}
+		v.Items = append(v.Items, previewItem{Title: it.Title, Link: it.Link, Summary: summaryText(it.Summary, 200), Published: it.Published})
+	}
+	return v
+}
+
+func (s *Server) handleSetEnabled(enabled bool) adminHandler {
+	return func(w http.ResponseWriter, r *http.Request, sess auth.Session) {
+		src, ok := s.sourceFromStore(w, r)
+		if !ok {
+			return
+		}
+		src.Enabled = enabled
+		if _, err := s.desk.admin.ApplySourceChanges(r.Context(), webActor(sess), []pressfeed.SourceChange{{Action: pressfeed.ActionUpdate, Source: src}}); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		verb := "Disabled"
+		if enabled {
+			verb = "Enabled"
+		}
+		s.logger.Info("source "+strings.ToLower(verb), "source", src.ID, "account", sess.Name)
+		s.done(w, r, sess, "/admin", fmt.Sprintf("%s %s. %s", verb, src.Name, s.reschedule(src)))
+	}
+}
+
+func (s *Server) handlePollNow(w http.ResponseWriter, r *http.Request, sess auth.Session) {
+	src, ok := s.sourceFromStore(w, r)
+	if !ok {
+		return
+	}
+	msg, _ := s.pollNow(r.Context(), src, webActor(sess))
+	s.done(w, r, sess, "/admin", msg)
+}
+
+// pollNow starts a poll of src outside its schedule and records who asked.
+// It reports whether the poll started, with a sentence saying so.
+func (s *Server) pollNow(ctx context.Context, src pressfeed.Source, by pressfeed.Actor) (string, bool) {
+	switch {
+	case !src.Enabled:
+		return fmt.Sprintf("%s is disabled; enable it to poll it.", src.Name), false
+	case s.desk.scheduler == nil || !s.desk.scheduler.PollNow(src.ID):
+		return fmt.Sprintf("%s could not be polled now: the scheduler is not running.", src.Name), false
+	}
+	if _, err := s.desk.admin.ApplySourceChanges(ctx, by, []pressfeed.SourceChange{{Action: pressfeed.ActionPoll, Source: src}}); err != nil {
+		s.logger.Error("record poll in audit log", "source", src.ID, "error", err)
+	}
+	return fmt.Sprintf("Polling %s now; its status changes when the poll ends.", src.Name), true
+}
+
+func (s *Server) handleDeleteConfirm(w http.ResponseWriter, r *http.Request, sess auth.Session) {
+	src, ok := s.sourceFromStore(w, r)
+	if !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, "delete", s.adminPage(sess, "Delete "+src.Name, src))
+}
+
+func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, sess auth.Session) {
+	src, ok := s.sourceFromStore(w, r)
+	if !ok {
+		return
+	}
+	_, err := s.desk.admin.ApplySourceChanges(r.Context(), webActor(sess), []pressfeed.SourceChange{{Action: pressfeed.ActionDelete, Source: src}})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.unschedule(src.ID)
+	s.logger.Info("source deleted", "source", src.ID, "account", sess.Name)
+	s.done(w, r, sess, "/admin", fmt.Sprintf("Deleted %s. The items it published stay in the feeds.", src.Name))
+}

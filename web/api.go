@@ -1,0 +1,315 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"pressfeed"
+	"pressfeed/auth"
+	"pressfeed/config"
+)
+
+// maxAPIBody bounds a JSON request body.
+const maxAPIBody = 1 << 20
+
+// apiHandler is an API endpoint, given the token that authorised it.
+type apiHandler func(w http.ResponseWriter, r *http.Request, by pressfeed.Actor)
+
+// apiProblem is every API error: a sentence and, for invalid sources, each
+// bad field with its reason.
+type apiProblem struct {
+	Error  string     `json:"error"`
+	Fields []apiField `json:"fields,omitempty"`
+}
+
+type apiField struct {
+	Field  string `json:"field"`
+	Reason string `json:"reason"`
+}
+
+func apiError(w http.ResponseWriter, status int, msg string, fields ...pressfeed.FieldError) {
+	p := apiProblem{Error: msg}
+	for _, f := range fields {
+		p.Fields = append(p.Fields, apiField{Field: f.Field, Reason: f.Reason})
+	}
+	apiJSON(w, status, p)
+}
+
+func apiJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", " ")
+	enc.Encode(v)
+}
+
+// requireToken lets h run only with a known bearer token. A missing or
+// unknown token gets 401 and a log line naming the client, never the token.
+func (s *Server) requireToken(h apiHandler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if s.desk.admin == nil {
+			apiError(w, http.StatusServiceUnavailable, "the API is not enabled on this server")
+			return
+		}
+		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			s.logger.Warn("api request refused: no bearer token", "method", r.Method, "path", r.URL.Path, "remote", clientIP(r))
+			w.Header().Set("WWW-Authenticate", `Bearer realm="pressfeed"`)
+			apiError(w, http.StatusUnauthorized, "send an API token: Authorization: Bearer TOKEN (pressfeed admin token create NAME makes one)")
+			return
+		}
+		tok, err := s.desk.admin.TokenByHash(r.Context(), auth.HashToken(strings.TrimSpace(token)))
+		if errors.Is(err, pressfeed.ErrNotFound) {
+			s.logger.Warn("api request refused: unknown token", "method", r.Method, "path", r.URL.Path, "remote", clientIP(r))
+			w.Header().Set("WWW-Authenticate", `Bearer realm="pressfeed", error="invalid_token"`)
+			apiError(w, http.StatusUnauthorized, "the API token is not known (it may have been revoked)")
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h(w, r, pressfeed.Actor{Name: tok.Name, Via: "api"})
+	}
+}
+
+func (s *Server) apiList(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
+	list, sum, err := s.health(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sortByName(list)
+	apiJSON(w, http.StatusOK, map[string]any{"summary": sum.Line, "sources": list})
+}
+
+func (s *Server) apiGet(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
+	list, _, err := s.health(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, h := range list {
+		if h.Source.ID == r.PathValue("id") {
+			apiJSON(w, http.StatusOK, h)
+			return
+		}
+	}
+	apiError(w, http.StatusNotFound, fmt.Sprintf("there is no source %q", r.PathValue("id")))
+}
+
+// sourceInput is a source as a client sends it: type defaults to feed and
+// enabled to true when left out.
+type sourceInput struct {
+	pressfeed.Source
+	Enabled *bool `json:"enabled"`
+}
+
+// decodeSource reads a JSON source over base (PATCH merges into the stored
+// one; POST and PUT start from the defaults). Unknown fields are refused.
+func decodeSource(r *http.Request, base pressfeed.Source) (pressfeed.Source, error) {
+	in := sourceInput{Source: base}
+	enabled := base.Enabled
+	in.Enabled = &enabled
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxAPIBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&in); err != nil {
+		return pressfeed.Source{}, fmt.Errorf("the body is not a JSON source: %v", err)
+	}
+	src := in.Source
+	src.Enabled = *in.Enabled
+	if src.Type == "" {
+		src.Type = pressfeed.TypeFeed
+	}
+	return src, nil
+}
+
+var newSourceDefaults = pressfeed.Source{Type: pressfeed.TypeFeed, Enabled: true}
+
+// readSource decodes and validates a source from the request body over
+// base. It answers 400 for a body that is not a source, and 422 naming each
+// bad field for an invalid one or one whose id differs from the URL's, and
+// then reports false.
+func readSource(w http.ResponseWriter, r *http.Request, base pressfeed.Source) (pressfeed.Source, bool) {
+	src, err := decodeSource(r, base)
+	if err != nil {
+		apiError(w, http.StatusBadRequest, err.Error())
+		return src, false
+	}
+	if id := r.PathValue("id"); id != "" && src.ID != id {
+		apiError(w, http.StatusUnprocessableEntity, "invalid source: id cannot change",
+			pressfeed.FieldError{Field: "id", Reason: fmt.Sprintf("is %q in the URL; a source's id cannot change (its items are keyed by it)", id)})
+		return src, false
+	}
+	return src, validSource(w, src)
+}
+
+// validSource answers 422 with the bad fields and reports false.
+func validSource(w http.ResponseWriter, src pressfeed.Source) bool {
+	err := config.ValidateSource(src)
+	if err == nil {
+		return true
+	}
+	var verr pressfeed.ValidationError
+	if errors.As(err, &verr) {
+		apiError(w, http.StatusUnprocessableEntity, "invalid source: "+verr.Error(), verr...)
+	} else {
+		apiError(w, http.StatusUnprocessableEntity, "invalid source: "+err.Error())
+	}
+	return false
+}
+
+func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
+	src, ok := readSource(w, r, newSourceDefaults)
+	if !ok {
+		return
+	}
+	_, err := s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionCreate, Source: src}})
+	if errors.Is(err, pressfeed.ErrExists) {
+		apiError(w, http.StatusConflict, fmt.Sprintf("a source %q exists; PUT or PATCH /api/v1/sources/%s changes it", src.ID, src.ID),
+			pressfeed.FieldError{Field: "id", Reason: "is already used"})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.logger.Info("source saved", "source", src.ID, "action", pressfeed.ActionCreate, "token_name", by.Name)
+	s.reschedule(src)
+	w.Header().Set("Location", "/api/v1/sources/"+src.ID)
+	apiJSON(w, http.StatusCreated, src)
+}
+
+// apiUpdate replaces a source (PUT: fields left out take their defaults)
+// or changes some of its fields (PATCH). The id cannot change.
+func (s *Server) apiUpdate(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
+	id := r.PathValue("id")
+	old, err := s.desk.admin.Source(r.Context(), id)
+	if errors.Is(err, pressfeed.ErrNotFound) {
+		apiError(w, http.StatusNotFound, fmt.Sprintf("there is no source %q; POST /api/v1/sources creates one", id))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	base := newSourceDefaults
+	base.ID = id
+	if r.Method == http.MethodPatch {
+		base = old
+	}
+	src, ok := readSource(w, r, base)
+	if !ok {
+		return
+	}
+	_, err = s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionUpdate, Source: src}})
+	if errors.Is(err, pressfeed.ErrNotFound) {
+		apiError(w, http.StatusNotFound, fmt.Sprintf("source %q was deleted meanwhile", id))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.logger.Info("source saved", "source", src.ID, "action", pressfeed.ActionUpdate, "token_name", by.Name)
+	s.reschedule(src)
+	apiJSON(w, http.StatusOK, src)
+}
+
+func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
+	id := r.PathValue("id")
+	_, err := s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionDelete, Source: pressfeed.Source{ID: id}}})
+	if errors.Is(err, pressfeed.ErrNotFound) {
+		apiError(w, http.StatusNotFound, fmt.Sprintf("there is no source %q", id))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.unschedule(id)
+	s.logger.Info("source deleted", "source", id, "token_name", by.Name)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) apiPoll(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
+	src, err := s.desk.admin.Source(r.Context(), r.PathValue("id"))
+	if errors.Is(err, pressfeed.ErrNotFound) {
+		apiError(w, http.StatusNotFound, fmt.Sprintf("there is no source %q", r.PathValue("id")))
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	msg, ok := s.pollNow(r.Context(), src, by)
+	if !ok {
+		apiError(w, http.StatusConflict, msg)
+		return
+	}
+	apiJSON(w, http.StatusAccepted, map[string]string{"status": msg})
+}
+
+// previewJSON is a preview as the API returns it.
+type previewJSON struct {
+	Items    []pressfeed.Item `json:"items"`
+	Warnings []string         `json:"warnings"`
+}
+
+func (s *Server) apiPreview(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
+	src, ok := readSource(w, r, newSourceDefaults)
+	if !ok {
+		return
+	}
+	if s.desk.previewer == nil {
+		apiError(w, http.StatusServiceUnavailable, "previews are not available on this server")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), previewTimeout)
+	defer cancel()
+	pv, err := s.desk.previewer.Preview(ctx, src)
+	if err != nil {
+		apiError(w, http.StatusBadGateway, "the source could not be read: "+err.Error())
+		return
+	}
+	out := previewJSON{Items: pv.Items, Warnings: pv.Warnings}
+	if out.Items == nil {
+		out.Items = []pressfeed.Item{}
+	}
+	if out.Warnings == nil {
+		out.Warnings = []string{}
+	}
+	apiJSON(w, http.StatusOK, out)
+}
+
+func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
+	q := pressfeed.AuditQuery{SourceID: r.URL.Query().Get("source"), Before: r.URL.Query().Get("before")}
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 500 {
+			apiError(w, http.StatusBadRequest, fmt.Sprintf("limit %q is not a whole number from 1 to 500", l))
+			return
+		}
+		q.Limit = n
+	}
+	entries, next, err := s.desk.admin.AuditLog(r.Context(), q)
+	if errors.Is(err, pressfeed.ErrInvalidCursor) {
+		apiError(w, http.StatusBadRequest, "before is not an audit entry id")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if entries == nil {
+		entries = []pressfeed.AuditEntry{}
+	}
+	apiJSON(w, http.StatusOK, map[string]any{"entries": entries, "next": next})
+}
