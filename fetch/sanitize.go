@@ -27,12 +27,19 @@ var urlAttrs = map[string]bool{"href": true, "src": true, "poster": true, "cite"
 
 // absolutize resolves relative URLs in an HTML fragment against base, so
 // links and images still work when the fragment is re-served elsewhere.
+// Only tags that carry a URL attribute whose value changes are rewritten;
+// every other byte is copied as it came (the sanitizer runs next).
 func absolutize(fragment string, base *url.URL) string {
-	if base == nil || !strings.ContainsAny(fragment, "<") {
+	if base == nil || !strings.ContainsAny(fragment, "<") || !mayHaveURLAttr(fragment) {
 		return fragment
 	}
 	z := html.NewTokenizer(strings.NewReader(fragment))
 	var out bytes.Buffer
+	out.Grow(len(fragment) + len(fragment)/8)
+	var (
+		raw   []byte
+		attrs []html.Attribute
+	)
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
@@ -45,22 +52,40 @@ func absolutize(fragment string, base *url.URL) string {
 			out.Write(z.Raw())
 			continue
 		}
-		tok := z.Token()
+		// A copy: TagAttr unescapes attribute values in the tokenizer's buffer.
+		raw = append(raw[:0], z.Raw()...)
+		name, more := z.TagName()
+		attrs = attrs[:0]
 		changed := false
-		for i, a := range tok.Attr {
+		for more {
+			var k, v []byte
+			k, v, more = z.TagAttr()
+			a := html.Attribute{Key: string(k), Val: string(v)}
 			if urlAttrs[a.Key] {
 				if abs := resolve(base, a.Val); abs != a.Val {
-					tok.Attr[i].Val = abs
-					changed = true
+					a.Val, changed = abs, true
 				}
 			}
+			attrs = append(attrs, a)
 		}
-		if changed {
-			out.WriteString(tok.String())
-		} else {
-			out.Write(z.Raw())
+		if !changed {
+			out.Write(raw)
+			continue
+		}
+		out.WriteString(html.Token{Type: tt, Data: string(name), Attr: attrs}.String())
+	}
+}
+
+// mayHaveURLAttr is a quick test that lets most fragments (plain text, or
+// HTML without links or images) skip tokenizing altogether.
+func mayHaveURLAttr(fragment string) bool {
+	lower := strings.ToLower(fragment)
+	for attr := range urlAttrs {
+		if strings.Contains(lower, attr+"=") || strings.Contains(lower, attr+" =") {
+			return true
 		}
 	}
+	return false
 }
 
 // resolve returns ref resolved against base, or ref unchanged if it does not
