@@ -84,9 +84,9 @@ func (b *bench) cycle(ctx context.Context, name string, prepare func() []string)
 
 // show prints the cycle's result as soon as it is known.
 func (c cycleResult) show() {
-	progress("  %s: wall %s / floor %s, CPU %.2f / %.2f s, RSS %d / %d MB, store %s",
+	progress("  %s: wall %s / floor %s, CPU %.2f / %.2f s, RSS %d (anon %d) / %d MB, store %s",
 		c.name, secs(c.ours.wall), secs(c.floor.wall), c.ours.cpu.Seconds(), c.floor.cpu.Seconds(),
-		c.ours.rssKB/1024, c.floor.rssKB/1024, mb(c.storeBytes))
+		c.ours.rssKB/1024, c.ours.anonKB/1024, c.floor.rssKB/1024, mb(c.storeBytes))
 }
 
 // poll runs `pressfeed poll` once and returns its cost and a summary of its
@@ -230,7 +230,7 @@ func measure(cmd *exec.Cmd) (usage, error) {
 	if err := cmd.Start(); err != nil {
 		return usage{}, err
 	}
-	var peak atomic.Int64
+	var peak, anon atomic.Int64
 	done := make(chan struct{})
 	sampled := make(chan struct{})
 	go func() {
@@ -240,6 +240,9 @@ func measure(cmd *exec.Cmd) (usage, error) {
 		for {
 			if kb := peakRSS(cmd.Process.Pid); kb > peak.Load() {
 				peak.Store(kb)
+			}
+			if kb := anonRSS(cmd.Process.Pid); kb > anon.Load() {
+				anon.Store(kb)
 			}
 			select {
 			case <-done:
@@ -251,7 +254,7 @@ func measure(cmd *exec.Cmd) (usage, error) {
 	err := cmd.Wait()
 	close(done)
 	<-sampled
-	u := usage{wall: time.Since(start), rssKB: peak.Load()}
+	u := usage{wall: time.Since(start), rssKB: peak.Load(), anonKB: anon.Load()}
 	if cmd.ProcessState != nil {
 		u.cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	}
@@ -269,9 +272,10 @@ func median(us []usage) usage {
 		return v[len(v)/2]
 	}
 	return usage{
-		wall:  time.Duration(pick(func(u usage) int64 { return int64(u.wall) })),
-		cpu:   time.Duration(pick(func(u usage) int64 { return int64(u.cpu) })),
-		rssKB: pick(func(u usage) int64 { return u.rssKB }),
+		wall:   time.Duration(pick(func(u usage) int64 { return int64(u.wall) })),
+		cpu:    time.Duration(pick(func(u usage) int64 { return int64(u.cpu) })),
+		rssKB:  pick(func(u usage) int64 { return u.rssKB }),
+		anonKB: pick(func(u usage) int64 { return u.anonKB }),
 	}
 }
 

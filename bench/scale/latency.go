@@ -31,6 +31,7 @@ type serveResult struct {
 	fill       usage
 	startup    time.Duration // until the start-up poll cycle had logged every source
 	rssKB      int64         // peak RSS of the serve process after the latency runs
+	anonKB     int64         // its anonymous RSS then
 	latencies  []latencyResult
 }
 
@@ -110,7 +111,7 @@ func (b *bench) latency(ctx context.Context) (serveResult, error) {
 		res.latencies = append(res.latencies, l)
 		progress("  p50 %s p99 %s over %d requests", ms(l.p50), ms(l.p99), l.samples)
 	}
-	res.rssKB = peakRSS(cmd.Process.Pid)
+	res.rssKB, res.anonKB = peakRSS(cmd.Process.Pid), anonRSS(cmd.Process.Pid)
 	return res, nil
 }
 
@@ -167,13 +168,20 @@ func timeURL(client *http.Client, base, path string, n int) (latencyResult, erro
 }
 
 // peakRSS reads a live process's peak resident set (VmHWM) in KB.
-func peakRSS(pid int) int64 {
+func peakRSS(pid int) int64 { return procStatus(pid, "VmHWM") }
+
+// anonRSS reads a live process's current anonymous resident memory (heap,
+// stacks; not the store's file pages that bbolt maps) in KB.
+func anonRSS(pid int) int64 { return procStatus(pid, "RssAnon") }
+
+// procStatus reads one KB figure from /proc/PID/status; 0 if unreadable.
+func procStatus(pid int, field string) int64 {
 	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(data), "\n") {
-		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
 			f := strings.Fields(rest)
 			if len(f) > 0 {
 				n, _ := strconv.ParseInt(f[0], 10, 64)

@@ -141,8 +141,8 @@ func writeSettings(path, db string, urls []string, concurrency int) error {
 
 // usage is what one child process cost.
 type usage struct {
-	wall, cpu time.Duration
-	rssKB     int64
+	wall, cpu     time.Duration
+	rssKB, anonKB int64 // peak resident set; peak anonymous part (sampled)
 }
 
 func init() {
