@@ -10,6 +10,7 @@ require (
 	go.etcd.io/bbolt v1.5.0
 	golang.org/x/net v0.57.0
 	golang.org/x/text v0.40.0
+	golang.org/x/time v0.16.0
 )
 
 require (

@@ -30,6 +30,7 @@ type Config struct {
 	AllowPrivateNetworks bool   `toml:"allow_private_networks"`
 	DefaultSchedule      string `toml:"default_schedule"`
 	Concurrency          int    `toml:"concurrency"`
+	Fetch                Fetch  `toml:"fetch"` // the [fetch] table
 
 	// Sources are the [[source]] tables of the settings file. They seed an
 	// empty store; once the store holds sources, the store is the list.
@@ -49,6 +50,7 @@ func Default() Config {
 		UserAgent:       "pressfeed/" + Version + " (+https://pressfeed.invalid/contact; set user_agent to your own contact URL)",
 		DefaultSchedule: "@every 10m",
 		Concurrency:     4,
+		Fetch:           DefaultFetch(),
 	}
 }
 
@@ -271,6 +273,7 @@ func (c Config) Validate() error {
 	if c.Concurrency < 1 || c.Concurrency > 64 {
 		problems = append(problems, fmt.Sprintf("concurrency: %d is not between 1 and 64", c.Concurrency))
 	}
+	problems = append(problems, c.Fetch.problems()...)
 	if len(problems) > 0 {
 		return &Error{File: c.Path, Problems: problems}
 	}

@@ -91,7 +91,13 @@ func source(id, url string) pressfeed.Source {
 }
 
 func newPoller(db *index.DB) *fetch.Poller {
-	return fetch.NewPoller(db, fetch.Options{UserAgent: "pressfeed-test", AllowPrivateNetworks: true, Logger: quiet})
+	return fetch.NewPoller(db, testOptions())
+}
+
+// testOptions are the options the tests start from: loopback allowed, a
+// short host spacing (every test server is one host).
+func testOptions() fetch.Options {
+	return fetch.Options{UserAgent: "pressfeed-test", AllowPrivateNetworks: true, Logger: quiet, HostSpacing: time.Millisecond}
 }
 
 func TestPollEachFormat(t *testing.T) {
@@ -223,7 +229,10 @@ func TestFailuresAreCategorizedAndKeepItems(t *testing.T) {
 	}))
 	defer srv.Close()
 	db := openDB(t)
-	p := newPoller(db)
+	clock := newClock()
+	opts := testOptions()
+	opts.Now = clock.Now
+	p := fetch.NewPoller(db, opts)
 	ctx := context.Background()
 
 	src := source("flaky", srv.URL+"/feed")
@@ -232,6 +241,7 @@ func TestFailuresAreCategorizedAndKeepItems(t *testing.T) {
 	}
 	fail.Store(true)
 	for i := 1; i <= 2; i++ {
+		clock.Advance(7 * time.Hour) // past any backoff
 		res := p.Poll(ctx, src)
 		var fe *fetch.Error
 		if res.Outcome != fetch.OutcomeError || !errors.As(res.Err, &fe) || fe.Category != fetch.CatHTTPStatus {
@@ -246,6 +256,7 @@ func TestFailuresAreCategorizedAndKeepItems(t *testing.T) {
 		t.Errorf("items after failures: %d, want 2 kept", n)
 	}
 	fail.Store(false)
+	clock.Advance(7 * time.Hour)
 	p.Poll(ctx, src)
 	if st, _ := db.State(ctx, "flaky"); st.ConsecutiveFailures != 0 || st.LastError != "" {
 		t.Errorf("success did not reset the failure state: %+v", st)

@@ -54,9 +54,9 @@ func summaryLine(r fetch.Result) string {
 	head := fmt.Sprintf("%-28s %-12s", r.SourceID, r.Outcome)
 	switch r.Outcome {
 	case fetch.OutcomeError:
-		return head + " " + r.Err.Error()
+		return head + " " + errorText(r.Err) + stateNotes(r.State)
 	case fetch.OutcomeOK:
-		return head + fmt.Sprintf(" %d items: %d new, %d updated (%s)", r.Items, r.New, r.Updated, r.Duration.Round(time.Millisecond))
+		return head + fmt.Sprintf(" %d items: %d new, %d updated (%s)", r.Items, r.New, r.Updated, r.Duration.Round(time.Millisecond)) + stateNotes(r.State)
 	}
-	return head
+	return head + stateNotes(r.State)
 }
