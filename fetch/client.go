@@ -75,7 +75,7 @@ func (e *blockedError) Error() string {
 	if e.Host != "" && e.Host != what {
 		what = e.Host + " (" + what + ")"
 	}
-	return fmt.Sprintf("refused to fetch from %s: a %s address, not on the public internet (set allow_private_networks = true to allow it)", what, e.Class)
+	return fmt.Sprintf("refused to fetch from %s, which is not on the public internet (%s address); set allow_private_networks = true to allow it", what, e.Class)
 }
 
 func (e *blockedError) Unwrap() error { return ErrBlockedAddress }

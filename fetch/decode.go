@@ -59,6 +59,7 @@ func decodeFeed(body []byte, contentType string) (decoded, error) {
 		return decoded{}, failure(CatNotAFeed, nil, "the response is empty, not a feed")
 	}
 	doc, name, warnings := toUTF8(body, headerCharset(contentType))
+	doc, warnings = demoronize(doc, warnings)
 	out := decoded{Charset: name, Warnings: warnings}
 	trimmed := bytes.TrimLeft(doc, " \t\r\n")
 	switch {
@@ -247,6 +248,35 @@ func validUTF8(b []byte, name string) ([]byte, string, []string) {
 		return out, "windows-1252", []string{fmt.Sprintf("the document is not valid %s (%d stray bytes, no UTF-8 sequences); read as windows-1252", name, bad)}
 	}
 	return bytes.ToValidUTF8(b, []byte("\uFFFD")), name, []string{fmt.Sprintf("%d bytes that are not valid UTF-8 replaced with U+FFFD", bad)}
+}
+
+// demoronize replaces C1 control characters (U+0080–U+009F), which no text
+// means, with the windows-1252 characters they stand for: a feed converted
+// from windows-1252 as if it were latin-1 writes its curly quotes, dashes and
+// euro signs this way ("don\u0092t" for "don’t").
+func demoronize(doc []byte, warnings []string) ([]byte, []string) {
+	if !bytes.Contains(doc, []byte{0xC2}) {
+		return doc, warnings
+	}
+	n := 0
+	out := make([]byte, 0, len(doc))
+	for i := 0; i < len(doc); {
+		r, size := utf8.DecodeRune(doc[i:])
+		if r >= 0x80 && r <= 0x9F {
+			if w := charmap.Windows1252.DecodeByte(byte(r)); w != utf8.RuneError && w != r {
+				out = utf8.AppendRune(out, w)
+				n++
+				i += size
+				continue
+			}
+		}
+		out = append(out, doc[i:i+size]...)
+		i += size
+	}
+	if n == 0 {
+		return doc, warnings
+	}
+	return out, append(warnings, fmt.Sprintf("%d windows-1252 characters written as C1 controls repaired", n))
 }
 
 func knownCharset(label string) bool {

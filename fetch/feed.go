@@ -21,7 +21,7 @@ func (p *Poller) fetchFeed(ctx context.Context, src pressfeed.Source, st pressfe
 		resp.NotModified = true
 		return nil, resp, nil
 	}
-	feed, warnings, err := readFeed(resp.Body, resp.ContentType)
+	feed, warnings, err := readFeed(resp.Body, resp.ContentType, p.opts.Limits)
 	if err != nil {
 		return nil, resp, err
 	}

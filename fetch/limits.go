@@ -1,9 +1,12 @@
 package fetch
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/xml"
 	"fmt"
+	"io"
 	"sort"
 	"strings"
 	"unicode/utf8"
@@ -161,4 +164,54 @@ func runeStart(s string, n int) int {
 		n--
 	}
 	return n
+}
+
+// capXMLItems cuts an XML feed before its item number max+1 (an RSS <item>
+// or Atom <entry> directly under the root or the channel) and closes the
+// elements left open, so a feed of tens of thousands of items costs the
+// parser no more than max of them. It reports whether it cut. A document
+// it cannot scan is returned whole, for the parser to judge.
+func capXMLItems(doc []byte, max int) ([]byte, bool) {
+	if bytes.Count(doc, []byte("item"))+bytes.Count(doc, []byte("entry")) <= max {
+		return doc, false // cannot hold more than max items: skip the scan
+	}
+	d := xml.NewDecoder(bytes.NewReader(doc))
+	d.Strict = false
+	d.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
+	var open []xml.Name
+	n := 0
+	for {
+		off := d.InputOffset()
+		tok, err := d.RawToken()
+		if err != nil {
+			return doc, false
+		}
+		switch tok := tok.(type) {
+		case xml.StartElement:
+			local := strings.ToLower(tok.Name.Local)
+			if (local == "item" || local == "entry") && len(open) >= 1 && len(open) <= 2 {
+				if n++; n > max {
+					out := bytes.NewBuffer(make([]byte, 0, off+64))
+					out.Write(doc[:off])
+					for i := len(open) - 1; i >= 0; i-- {
+						out.WriteString("</" + qualified(open[i]) + ">")
+					}
+					return out.Bytes(), true
+				}
+			}
+			open = append(open, tok.Name)
+		case xml.EndElement:
+			if len(open) > 0 {
+				open = open[:len(open)-1]
+			}
+		}
+	}
+}
+
+// qualified writes a raw token's name as it appeared: prefix:local.
+func qualified(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + ":" + n.Local
 }
