@@ -79,3 +79,10 @@ func category(err error) string {
 	}
 	return ""
 }
+
+// clockedPoller returns a test poller whose clock is c.
+func clockedPoller(db *index.DB, c *clock) *fetch.Poller {
+	opts := testOptions()
+	opts.Now = c.Now
+	return fetch.NewPoller(db, opts)
+}

@@ -2,7 +2,6 @@ package fetch_test
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"fmt"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 
 	"pressfeed"
 	"pressfeed/fetch"
+	"pressfeed/internal/faults"
 )
 
 // hostileCase is one server, good or misbehaving, and what polling it must
@@ -71,64 +71,6 @@ func feedHandler(contentType string, body []byte) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", contentType)
 		w.Write(body)
-	}
-}
-
-// hang answers nothing until the client gives up.
-func hang(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() }
-
-// drip sends headers and then one byte every 20 ms, for ever.
-func drip(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "application/rss+xml")
-	w.Write([]byte("<rss>"))
-	for {
-		w.(http.Flusher).Flush()
-		select {
-		case <-r.Context().Done():
-			return
-		case <-time.After(20 * time.Millisecond):
-			if _, err := w.Write([]byte(" ")); err != nil {
-				return
-			}
-		}
-	}
-}
-
-// hugeBody streams up to 2 GiB without a Content-Length and counts what it
-// managed to send before the client hung up.
-func hugeBody(sent *atomic.Int64) http.HandlerFunc {
-	chunk := bytes.Repeat([]byte(" "), 32<<10)
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/rss+xml")
-		w.Write([]byte("<rss>"))
-		for n := int64(0); n < 2<<30; n += int64(len(chunk)) {
-			if _, err := w.Write(chunk); err != nil {
-				return
-			}
-			sent.Add(int64(len(chunk)))
-		}
-	}
-}
-
-// gzipBomb serves 1 GiB of decompressed bytes in about 1 MiB: one small
-// gzip member of 1 MiB of zeros, repeated (gzip readers read concatenated
-// members as one stream).
-func gzipBomb(t testing.TB) http.HandlerFunc {
-	var member bytes.Buffer
-	zw, err := gzip.NewWriterLevel(&member, gzip.BestCompression)
-	if err != nil {
-		t.Fatal(err)
-	}
-	zw.Write(make([]byte, 1<<20))
-	zw.Close()
-	return func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/rss+xml")
-		w.Header().Set("Content-Encoding", "gzip")
-		for i := 0; i < 1024; i++ {
-			if _, err := w.Write(member.Bytes()); err != nil {
-				return
-			}
-		}
 	}
 }
 
@@ -195,14 +137,14 @@ func TestHostileServersInOneCycle(t *testing.T) {
 
 	cases := []hostileCase{
 		{name: "good-1", handler: feedHandler("application/rss+xml", rssWith("Good news one"))},
-		{name: "hang", handler: hang, check: wantError(fetch.CatTimeout, "gave no complete response within 1.5s")},
-		{name: "slow-drip", handler: drip, check: wantError(fetch.CatTimeout, "was still sending the response after 1.5s")},
-		{name: "huge-2gb", handler: hugeBody(&hugeSent), check: wantError(fetch.CatTooLarge, "larger than the 10 MiB limit")},
+		{name: "hang", handler: faults.Hang, check: wantError(fetch.CatTimeout, "gave no complete response within 1.5s")},
+		{name: "slow-drip", handler: faults.Drip(20 * time.Millisecond), check: wantError(fetch.CatTimeout, "was still sending the response after 1.5s")},
+		{name: "huge-2gb", handler: faults.HugeBody(2<<30, &hugeSent), check: wantError(fetch.CatTooLarge, "larger than the 10 MiB limit")},
 		{name: "huge-declared", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "2147483648")
 			w.Write(make([]byte, 64<<10))
 		}, check: wantError(fetch.CatTooLarge, "larger than the 10 MiB limit")},
-		{name: "gzip-bomb", handler: gzipBomb(t), check: wantError(fetch.CatTooLarge, "larger than the 10 MiB limit, counted after decompression")},
+		{name: "gzip-bomb", handler: faults.GzipBomb(1024), check: wantError(fetch.CatTooLarge, "larger than the 10 MiB limit, counted after decompression")},
 		{name: "cut-off-transfer", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "10000")
 			w.Write(rssWith("Never complete")[:100])
@@ -338,13 +280,12 @@ func sorted(s []string) []string {
 // at a time and measures the heap while each runs: it must stay within a
 // small multiple of the 10 MiB body cap.
 func TestHugeBodiesKeepMemoryBounded(t *testing.T) {
-	var sent atomic.Int64
 	for _, tc := range []struct {
 		name    string
 		handler http.HandlerFunc
 	}{
-		{"2 GiB body", hugeBody(&sent)},
-		{"gzip bomb (1 GiB decompressed)", gzipBomb(t)},
+		{"2 GiB body", faults.HugeBody(2<<30, nil)},
+		{"gzip bomb (1 GiB decompressed)", faults.GzipBomb(1024)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := serve(t, tc.handler)

@@ -230,9 +230,7 @@ func TestFailuresAreCategorizedAndKeepItems(t *testing.T) {
 	defer srv.Close()
 	db := openDB(t)
 	clock := newClock()
-	opts := testOptions()
-	opts.Now = clock.Now
-	p := fetch.NewPoller(db, opts)
+	p := clockedPoller(db, clock)
 	ctx := context.Background()
 
 	src := source("flaky", srv.URL+"/feed")

@@ -105,9 +105,7 @@ func TestBrokenFeedKeepsStoredItemsAndValidators(t *testing.T) {
 	srv := serve(t, cs.ServeHTTP)
 	db := openDB(t)
 	clock := newClock()
-	opts := testOptions()
-	opts.Now = clock.Now
-	p := fetch.NewPoller(db, opts)
+	p := clockedPoller(db, clock)
 	ctx := context.Background()
 	src := source("force", srv.URL+"/feed")
 
