@@ -57,7 +57,7 @@ func (p *Poller) get(ctx context.Context, rawURL, accept string, st pressfeed.So
 	rd := newRedirects(p.opts.MaxRedirects, p.hosts)
 	defer rd.releaseAll()
 	if err := rd.hold(ctx, u.Host); err != nil {
-		return nil, failure(CatTimeout, err, "gave up waiting for our turn to ask %s", u.Host)
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
 	defer cancel()
@@ -114,6 +114,10 @@ func (p *Poller) get(ctx context.Context, rawURL, accept string, st pressfeed.So
 // transportError describes a failed exchange; got is how many body bytes
 // had arrived.
 func (p *Poller) transportError(ctx context.Context, host string, err error, got int) error {
+	var fe *Error
+	if errors.As(err, &fe) {
+		return fe // already described, by the redirect policy
+	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		if got > 0 {
 			return failure(CatTimeout, err, "%s was still sending the response after %s (%s so far); a server that slow is treated as hung", host, p.opts.Timeout, byteSize(int64(got)))

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -139,4 +140,31 @@ func TestRequestsAreKeptAliveCompressedAndIdentified(t *testing.T) {
 	if got := titles(t, db, "kept"); len(got) != 1 || got[0] != "Compressed item 3" {
 		t.Errorf("the gzip body was not decoded: %q", got)
 	}
+}
+
+func TestARedirectWaitsForTheNewHostsTurn(t *testing.T) {
+	arrived := make(chan struct{}, 1)
+	busy := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-r.Context().Done() // holds the host's only slot until the client gives up
+	})
+	redirector := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, busy.URL+"/moved", http.StatusFound)
+	})
+	opts := testOptions()
+	opts.Timeout = 300 * time.Millisecond
+	p := fetch.NewPoller(openDB(t), opts)
+
+	hungDone := make(chan struct{})
+	go func() {
+		defer close(hungDone)
+		p.Poll(context.Background(), source("busy", busy.URL+"/feed"))
+	}()
+	<-arrived
+	res := p.Poll(context.Background(), source("redirected", redirector.URL+"/feed"))
+	u, _ := url.Parse(busy.URL)
+	if category(res.Err) != fetch.CatTimeout || !strings.Contains(res.Err.Error(), "gave up waiting for our turn to ask "+u.Host) {
+		t.Errorf("redirect to a busy host: %s %v, want a timeout waiting for its turn", res.Outcome, res.Err)
+	}
+	<-hungDone
 }

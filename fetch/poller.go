@@ -116,7 +116,7 @@ type Result struct {
 	pressfeed.IngestResult
 	Duration time.Duration
 	Err      error                 // set when Outcome is OutcomeError
-	State    pressfeed.SourceState // the state recorded; zero when skipped
+	State    pressfeed.SourceState // the state recorded, or, when skipped, the state that says why
 }
 
 // Poll fetches src once and records the outcome in the sink: new and
@@ -133,7 +133,7 @@ func (p *Poller) Poll(ctx context.Context, src pressfeed.Source) Result {
 		return res
 	}
 	if !st.NextAttempt.IsZero() && start.Before(st.NextAttempt) {
-		res.Outcome = OutcomeSkipped
+		res.Outcome, res.State = OutcomeSkipped, st
 		p.logger.Debug("poll skipped", "source", src.ID, "until", st.NextAttempt, "reason", st.NextReason)
 		return res
 	}

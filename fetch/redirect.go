@@ -58,7 +58,7 @@ func (r *redirects) hold(ctx context.Context, host string) error {
 	}
 	release, err := r.gate.acquire(ctx, key)
 	if err != nil {
-		return err
+		return failure(CatTimeout, err, "gave up waiting for our turn to ask %s", host)
 	}
 	r.held[key] = release
 	r.order = append(r.order, key)
