@@ -137,8 +137,8 @@ func TestHostileServersInOneCycle(t *testing.T) {
 
 	cases := []hostileCase{
 		{name: "good-1", handler: feedHandler("application/rss+xml", rssWith("Good news one"))},
-		{name: "hang", handler: faults.Hang, check: wantError(fetch.CatTimeout, "gave no complete response within 1.5s")},
-		{name: "slow-drip", handler: faults.Drip(20 * time.Millisecond), check: wantError(fetch.CatTimeout, "was still sending the response after 1.5s")},
+		{name: "hang", handler: faults.Hang, check: wantError(fetch.CatTimeout, "gave no complete response within 2s")},
+		{name: "slow-drip", handler: faults.Drip(20 * time.Millisecond), check: wantError(fetch.CatTimeout, "was still sending the response after 2s")},
 		{name: "huge-2gb", handler: faults.HugeBody(2<<30, &hugeSent), check: wantError(fetch.CatTooLarge, "larger than the 10 MiB limit")},
 		{name: "huge-declared", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "2147483648")
@@ -215,7 +215,7 @@ func TestHostileServersInOneCycle(t *testing.T) {
 	db := openDB(t)
 	opts := testOptions()
 	opts.Now = clock.Now
-	opts.Timeout = 1500 * time.Millisecond
+	opts.Timeout = 2 * time.Second
 	opts.Rand = func() float64 { return 0 }
 	opts.Interval = func(pressfeed.Source) time.Duration { return 10 * time.Minute }
 	p := fetch.NewPoller(db, opts)

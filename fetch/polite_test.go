@@ -144,16 +144,18 @@ func TestRequestsAreKeptAliveCompressedAndIdentified(t *testing.T) {
 
 func TestARedirectWaitsForTheNewHostsTurn(t *testing.T) {
 	arrived := make(chan struct{}, 1)
+	release := make(chan struct{})
 	busy := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		arrived <- struct{}{}
-		<-r.Context().Done() // holds the host's only slot until the client gives up
+		select { // holds the host's only slot until the test lets go
+		case <-release:
+		case <-r.Context().Done():
+		}
 	})
 	redirector := serve(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, busy.URL+"/moved", http.StatusFound)
 	})
-	opts := testOptions()
-	opts.Timeout = 300 * time.Millisecond
-	p := fetch.NewPoller(openDB(t), opts)
+	p := newPoller(openDB(t)) // 60 s timeout: the busy request cannot end by itself
 
 	hungDone := make(chan struct{})
 	go func() {
@@ -161,10 +163,13 @@ func TestARedirectWaitsForTheNewHostsTurn(t *testing.T) {
 		p.Poll(context.Background(), source("busy", busy.URL+"/feed"))
 	}()
 	<-arrived
-	res := p.Poll(context.Background(), source("redirected", redirector.URL+"/feed"))
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	res := p.Poll(ctx, source("redirected", redirector.URL+"/feed"))
+	close(release)
+	<-hungDone
 	u, _ := url.Parse(busy.URL)
 	if category(res.Err) != fetch.CatTimeout || !strings.Contains(res.Err.Error(), "gave up waiting for our turn to ask "+u.Host) {
 		t.Errorf("redirect to a busy host: %s %v, want a timeout waiting for its turn", res.Outcome, res.Err)
 	}
-	<-hungDone
 }
