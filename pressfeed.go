@@ -169,6 +169,21 @@ type SourceState struct {
 	NextAttempt         time.Time `json:"next_attempt,omitzero"`
 	NextReason          string    `json:"next_reason,omitempty"`
 	ItemCount           int       `json:"item_count"`
+
+	// Gone is set when the server answered 410 Gone. The source and its
+	// items are kept and it is still polled, at the longest backoff, until a
+	// success clears it or an admin fixes or removes it.
+	Gone bool `json:"gone,omitempty"`
+	// MovedTo is where a permanent redirect (301, 308) led on the last
+	// attempt. The source's URL is not rewritten: an admin accepts it by
+	// editing the source.
+	MovedTo string `json:"moved_to,omitempty"`
+	// BodyHash identifies the body of the last successful fetch, so a server
+	// that ignores validators and sends the same bytes costs no parse.
+	BodyHash string `json:"body_hash,omitempty"`
+	// Warnings says what the last parsed fetch had to cut or repair to store
+	// the feed: items over the cap, oversized fields, undecodable bytes.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Item is one news item from one source, as stored. Summary and Content hold

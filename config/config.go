@@ -46,6 +46,8 @@ type Config struct {
 
 	// Admins are the [[admin]] tables: who may sign in to /admin.
 	Admins []Admin `toml:"-"`
+	// Fetch is the [fetch] table: timeouts, politeness, backoff and limits.
+	Fetch Fetch `toml:"fetch"`
 
 	// Sources are the [[source]] tables of the settings file. They seed an
 	// empty store; once the store holds sources, the store is the list.
@@ -68,6 +70,7 @@ func Default() Config {
 		CacheMaxAge:     60 * time.Second,
 		StaleDays:       7,
 		SessionHours:    12,
+		Fetch:           DefaultFetch(),
 	}
 }
 
@@ -321,6 +324,7 @@ func (c Config) Validate() error {
 	if c.SessionHours < 1 || c.SessionHours > 720 {
 		problems = append(problems, fmt.Sprintf("session_hours: %d is not between 1 and 720", c.SessionHours))
 	}
+	problems = append(problems, c.Fetch.problems()...)
 	if len(problems) > 0 {
 		return &Error{File: c.Path, Problems: problems}
 	}

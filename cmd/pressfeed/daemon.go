@@ -55,11 +55,7 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 		logger.Info("store seeded with sources", "db", cfg.DB, "sources", len(cfg.SeedSources()), "from_settings", len(cfg.Sources) > 0)
 	}
 	d := &Daemon{Config: cfg, Logger: logger, DB: db}
-	d.Poller = fetch.NewPoller(db, fetch.Options{
-		UserAgent:            cfg.UserAgent,
-		AllowPrivateNetworks: cfg.AllowPrivateNetworks,
-		Logger:               logger,
-	})
+	d.Poller = fetch.NewPoller(db, fetchOptions(cfg, logger))
 	d.Scheduler = schedule.New(d.poll, schedule.Options{
 		DefaultSchedule: cfg.DefaultSchedule,
 		Concurrency:     cfg.Concurrency,

@@ -82,6 +82,7 @@ func (s *sampleServer) config(t *testing.T, dbPath string) config.Config {
 	cfg.Listen = "127.0.0.1:0"
 	cfg.DB = dbPath
 	cfg.AllowPrivateNetworks = true
+	cfg.Fetch.HostSpacing = 10 * time.Millisecond // every sample is on one host
 	for _, ds := range demoSources {
 		src := ds.Source
 		src.URL = s.URL + "/" + ds.file
@@ -286,7 +287,7 @@ func runBinary(t *testing.T, env []string, args ...string) (string, string, int)
 func writeSettings(t *testing.T, dir string, samples *sampleServer, extra string) string {
 	t.Helper()
 	var b strings.Builder
-	fmt.Fprintf(&b, "db = %q\nallow_private_networks = true\n%s\n", filepath.Join(dir, "bin.db"), extra)
+	fmt.Fprintf(&b, "db = %q\nallow_private_networks = true\n%s\n[fetch]\nhost_spacing = \"10ms\"\n\n", filepath.Join(dir, "bin.db"), extra)
 	for _, ds := range demoSources {
 		fmt.Fprintf(&b, "[[source]]\nid = %q\nname = %q\nkind = %q\narea = %q\nurl = %q\n\n", ds.ID, ds.Name, ds.Kind, ds.Area, samples.URL+"/"+ds.file)
 	}
