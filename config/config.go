@@ -108,6 +108,7 @@ type sourceFile struct {
 	Type     string `toml:"type"`
 	Schedule string `toml:"schedule"`
 	Enabled  *bool  `toml:"enabled"`
+	Cluster  *bool  `toml:"cluster"`
 }
 
 func (f sourceFile) source() pressfeed.Source {
@@ -120,6 +121,7 @@ func (f sourceFile) source() pressfeed.Source {
 		Type:     pressfeed.SourceType(f.Type),
 		Schedule: strings.TrimSpace(f.Schedule),
 		Enabled:  f.Enabled == nil || *f.Enabled,
+		Cluster:  f.Cluster,
 	}
 	if s.Type == "" {
 		s.Type = pressfeed.TypeFeed
@@ -164,7 +166,7 @@ func Parse(name string, data []byte) (Config, error) {
 // sourceKeys are the keys a [[source]] table may hold.
 var sourceKeys = map[string]bool{
 	"id": true, "name": true, "kind": true, "area": true, "url": true,
-	"type": true, "schedule": true, "enabled": true,
+	"type": true, "schedule": true, "enabled": true, "cluster": true,
 }
 
 func parseSources(md toml.MetaData, prims []toml.Primitive) ([]pressfeed.Source, []string) {
