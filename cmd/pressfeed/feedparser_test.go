@@ -60,8 +60,8 @@ print(len(d.entries))
 			t.Fatalf("feedparser on %s: %v\n%s", f, err, out)
 		}
 		n, _ := strconv.Atoi(strings.TrimSpace(string(out)))
-		if n != sampleItems {
-			t.Errorf("feedparser read %d entries from %s, want %d", n, f, sampleItems)
+		if n != sampleStories {
+			t.Errorf("feedparser read %d entries from %s, want %d", n, f, sampleStories)
 		}
 	}
 }
