@@ -49,8 +49,9 @@ const (
 
 // Compare decides whether a and b tell the same story. Two reports of one
 // event name the same places and state the same facts, so they are apart
-// when their names are disjoint, when each states numbers the other does not
-// (and they agree on fewer), or when they mention different weekdays.
+// when their place names or their street names are disjoint, when each
+// states numbers the other does not (and they agree on no more than that),
+// or when they mention different weekdays.
 // Otherwise they are one story when their titles, or their titles and texts
 // together, share enough significant words.
 func (p Params) Compare(a, b Features) Verdict {
@@ -58,7 +59,7 @@ func (p Params) Compare(a, b Features) Verdict {
 	v.TitleShared, v.TitleOverlap = overlap(a.Title, b.Title)
 	v.WordsShared, v.WordsOverlap = overlap(a.Words, b.Words)
 	switch {
-	case disjoint(a.Names, b.Names):
+	case disjoint(a.Names, b.Names), disjoint(a.Streets, b.Streets):
 		v.Reason = ReasonNames
 	case disagree(a.Numbers, b.Numbers):
 		v.Reason = ReasonNumbers
@@ -81,13 +82,13 @@ func disjoint(a, b []string) bool {
 }
 
 // disagree reports whether each side states numbers the other does not and
-// the two agree on fewer numbers than either states alone: "jailed for 46
+// the two agree on no more numbers than either states alone: "jailed for 46
 // years" and "jailed for five years and four months" share a five, but not
-// the story.
+// the story; nor do a 45-year-old and a 55-year-old jailed for four years.
 func disagree(a, b []string) bool {
 	n, _ := overlap(a, b)
 	onlyA, onlyB := len(a)-n, len(b)-n
-	return onlyA > 0 && onlyB > 0 && n < max(onlyA, onlyB)
+	return onlyA > 0 && onlyB > 0 && n <= max(onlyA, onlyB)
 }
 
 // overlap counts the values two sorted sets share and divides by the size

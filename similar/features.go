@@ -15,13 +15,15 @@ type Doc struct {
 }
 
 // Features is a Doc reduced to what comparisons use. Every list is sorted
-// and holds each value once.
+// and holds each value once. It encodes to JSON, so a store can keep it
+// rather than extract it again.
 type Features struct {
-	Title   []string // significant title words, stemmed, publisher's name removed
-	Words   []string // significant words of title and text, stemmed
-	Names   []string // capitalized words of title and text that are not generic: places, streets, operations
-	Numbers []string // ages, counts, sums, times and sentence lengths; not years
-	Days    []string // weekdays mentioned
+	Title   []string `json:"title,omitempty"`   // significant title words, stemmed, publisher's name removed
+	Words   []string `json:"words,omitempty"`   // significant words of title and text, stemmed
+	Names   []string `json:"names,omitempty"`   // proper names of title and text, less generic words: places, operations, organisations
+	Streets []string `json:"streets,omitempty"` // names ending in Road, Street, Lane and the like: "school lane"
+	Numbers []string `json:"numbers,omitempty"` // ages, counts, sums, times and sentence lengths; not years
+	Days    []string `json:"days,omitempty"`    // weekdays mentioned
 }
 
 // MaxTextWords is how much of Doc.Text is read. The first paragraph of a
@@ -58,13 +60,16 @@ func Extract(d Doc) Features {
 			}
 		}
 		if part == 1 || titleNames {
-			f.Names = append(f.Names, names(toks)...)
+			places, streets := names(toks)
+			f.Names = append(f.Names, places...)
+			f.Streets = append(f.Streets, streets...)
 		}
 	}
 	f.Numbers = append(numbers(title), numbers(text)...)
 	f.Title = sortedSet(f.Title)
 	f.Words = sortedSet(f.Words)
 	f.Names = sortedSet(f.Names)
+	f.Streets = sortedSet(f.Streets)
 	f.Numbers = sortedSet(f.Numbers)
 	f.Days = sortedSet(f.Days)
 	return f
@@ -88,9 +93,10 @@ func significant(t token) (string, bool) {
 // "manchester"). A sentence's first word is capitalized whatever it is, so a
 // lone one is taken for an ordinary word unless it is an acronym, and a run
 // it starts is also given without it ("Missing Wrexham woman" names both
-// "missing wrexham" and "wrexham").
-func names(toks []token) []string {
-	var out []string
+// "missing wrexham" and "wrexham"). Runs that end in a street word are
+// returned apart, whole: every town has a Church Road, so a shared street
+// name says nothing about a shared place, while two different streets do.
+func names(toks []token) (places, streets []string) {
 	for i := 0; i < len(toks); {
 		if !toks[i].capital || toks[i].number {
 			i++
@@ -105,16 +111,23 @@ func names(toks []token) []string {
 		if len(run) == 1 && run[0].sentence && !isAcronym(run[0].raw) {
 			continue
 		}
+		if len(run) > 1 && streetWords[run[len(run)-1].word] {
+			if run[0].sentence && !isAcronym(run[0].raw) && len(run) > 2 {
+				streets = append(streets, joinWords(run[1:]))
+			}
+			streets = append(streets, joinWords(run))
+			continue
+		}
 		if name := nameOf(run); name != "" {
-			out = append(out, name)
+			places = append(places, name)
 		}
 		if run[0].sentence && !isAcronym(run[0].raw) {
 			if name := nameOf(run[1:]); name != "" {
-				out = append(out, name)
+				places = append(places, name)
 			}
 		}
 	}
-	return out
+	return places, streets
 }
 
 // nameOf joins the words of a run of capitalized words that are not
@@ -127,6 +140,14 @@ func nameOf(run []token) string {
 			continue
 		}
 		parts = append(parts, w)
+	}
+	return strings.Join(parts, " ")
+}
+
+func joinWords(run []token) string {
+	parts := make([]string, len(run))
+	for i, t := range run {
+		parts[i] = t.word
 	}
 	return strings.Join(parts, " ")
 }
@@ -188,7 +209,7 @@ func numbers(toks []token) []string {
 			w += strings.TrimSuffix(next, "illion")
 			i++
 		}
-		if isYear(w) && !strings.Contains(t.raw, ",") {
+		if isYear(w) && !t.money && !strings.Contains(t.raw, ",") {
 			continue
 		}
 		out = append(out, w)

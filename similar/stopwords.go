@@ -46,6 +46,10 @@ safer streets fund funding community victims cctv pcso pcsos plan band
 violence reduction partnership
 `)
 
+// streetWords end the names of streets.
+var streetWords = setOf(`road street lane drive avenue way close crescent
+terrace place square gardens grove row walk parade`)
+
 // numberWords are the quantities press releases spell out.
 var numberWords = map[string]int{
 	"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,

@@ -14,6 +14,7 @@ type token struct {
 	capital  bool   // written with a capital letter
 	sentence bool   // the first word of a sentence or of a title
 	after    bool   // punctuation separates it from the word before
+	money    bool   // a currency sign comes right before it: "£2000"
 }
 
 // tokenize splits text into words, keeping digits with their decimal points
@@ -25,12 +26,13 @@ func tokenize(text string) []token {
 		cur      []rune
 		start    = true  // the next word begins a sentence
 		punct    = false // punctuation since the last word
+		sign     = false // a currency sign just before the word
 		skipping = false // dropping the letters after an apostrophe
 	)
 	flush := func() {
 		if len(cur) > 0 {
 			t := newToken(string(cur), start)
-			t.after = punct
+			t.after, t.money = punct, sign
 			out = append(out, t)
 			start, punct = false, false
 			cur = cur[:0]
@@ -43,6 +45,9 @@ func tokenize(text string) []token {
 		case skipping && unicode.IsLetter(r):
 		case isWordRune(r):
 			skipping = false
+			if len(cur) == 0 {
+				sign = i > 0 && strings.ContainsRune("£$€", rs[i-1])
+			}
 			cur = append(cur, r)
 		case (r == ',' || r == '.') && between:
 			cur = append(cur, r)
