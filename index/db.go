@@ -21,8 +21,8 @@ import (
 // older one in place (see migrate.go).
 //
 //   - 1: sources, state, items, by_time, by_source.
-//   - 2: adds stories and the story_words, story_links and story_recent
-//     indexes that find an item's story.
+//   - 2: adds stories and the story_words, story_links, story_items and
+//     story_recent indexes that find an item's story.
 const SchemaVersion = 2
 
 // Bucket names. Keys are described where each bucket is used.
@@ -35,15 +35,16 @@ var (
 	bucketBySource = []byte("by_source") // source id | 0 | published (8) | item key (16) → nil
 
 	// Stories (stories.go) and the indexes that find a new item's story
-	// (storyindex.go). The three indexes hold only items first seen within
-	// the story window.
+	// (storyindex.go). The four story_ indexes hold only items first seen
+	// within the story window.
 	bucketStories     = []byte("stories")      // story id (16) → storyRecord JSON
 	bucketStoryWords  = []byte("story_words")  // word | 0 | published (8) | item key (16) → nil
 	bucketStoryLinks  = []byte("story_links")  // canonical link | 0 | item key (16) → nil
-	bucketStoryRecent = []byte("story_recent") // first seen (8) | item key (16) → recentEntry JSON
+	bucketStoryItems  = []byte("story_items")  // item key (16) → indexEntry, binary (storycodec.go)
+	bucketStoryRecent = []byte("story_recent") // first seen (8) | item key (16) → nil
 
 	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource,
-		bucketStories, bucketStoryWords, bucketStoryLinks, bucketStoryRecent}
+		bucketStories, bucketStoryWords, bucketStoryLinks, bucketStoryItems, bucketStoryRecent}
 )
 
 // DefaultStoryWindow is how far apart in publication time two items may be

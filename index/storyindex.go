@@ -18,27 +18,32 @@ import (
 // How hard a new item looks for its story. Both bound the work of one
 // lookup whatever the store holds: postingCap is how many items one word
 // can bring in (the nearest in time first; a word that common says little),
-// maxCandidates how many of those are compared in full.
+// maxCandidates how many of those are compared.
 const (
 	postingCap    = 256
 	maxCandidates = 32
 	minHits       = 3 // the weakest rule needs three shared words
 )
 
-// recentEntry is what story_recent keeps of an item first seen within the
-// window: enough to delete its postings and link again.
-type recentEntry struct {
-	Published time.Time `json:"published"`
-	Link      string    `json:"link,omitempty"` // canonical; empty when not indexed
-	Words     []string  `json:"words"`
+// indexEntry is what story_items keeps of an item first seen within the
+// window: all a lookup needs to decide on it, and all pruning needs to
+// delete its postings and link.
+type indexEntry struct {
+	SourceID  string           `json:"source_id"`
+	StoryID   string           `json:"story_id"`
+	Published time.Time        `json:"published"`
+	FirstSeen time.Time        `json:"first_seen"`
+	Link      string           `json:"link,omitempty"` // canonical; empty when it stands for nothing
+	Features  similar.Features `json:"features"`
 }
 
 // storyIndex finds stories for a poll's items inside Ingest's write
-// transaction, and keeps the indexes it finds them through: story_words
-// (significant word → items), story_links (canonical link → items) and
-// story_recent (first-seen time → what to delete when the item leaves the
-// window). Only items first seen within the window are indexed, so a lookup
-// costs the same in a store of a thousand items as in one of a million.
+// transaction (or FindStory's read one), and keeps the indexes it finds
+// them through: story_words (significant word → items by publication
+// time), story_links (canonical link → items), story_items (item → its
+// indexEntry) and story_recent (first-seen time → item, for pruning). Only
+// items first seen within the window are indexed, so a lookup costs about
+// the same in a store of a thousand items as in one of a million.
 type storyIndex struct {
 	tx      *bolt.Tx
 	window  time.Duration
@@ -50,8 +55,8 @@ func newStoryIndex(tx *bolt.Tx, db *DB) *storyIndex {
 	return &storyIndex{tx: tx, window: db.window, params: db.params, sources: make(map[string]pressfeed.Source)}
 }
 
-// source returns the stored definition of id; an unknown source (one
-// deleted, or never defined, as in tests) clusters under its id's name.
+// source returns the stored definition of id. An unknown source (deleted,
+// or never defined, as in tests) has no name and clusters.
 func (s *storyIndex) source(id string) (pressfeed.Source, error) {
 	if src, ok := s.sources[id]; ok {
 		return src, nil
@@ -80,8 +85,9 @@ func features(it pressfeed.Item, publisher string) similar.Features {
 }
 
 // storyLink returns the canonical form of an item's link when it can stand
-// for the item: an absolute http(s) URL with a path. A site's home page, which
-// feeds give for items that have no page of their own, stands for nothing.
+// for the item: an absolute http(s) URL with a path. A site's home page,
+// which feeds give for items that have no page of their own, stands for
+// nothing.
 func storyLink(link string) string {
 	c := pressfeed.CanonicalURL(link)
 	u, err := url.Parse(c)
@@ -92,10 +98,10 @@ func storyLink(link string) string {
 }
 
 // find returns the id of the story it should join: that of a recent item
-// from another source with the same canonical link, else that of the
-// recent item from another source that Compare finds the same story (the
-// strongest, if several). It returns "" when the item starts its own story.
-// A story that already has a member from the item's source is never
+// from another source with the same canonical link, else that of the recent
+// item from another source that Compare finds the same story (the strongest
+// match, if several). It returns "" when the item starts a story of its
+// own. A story that already has a member from the item's source is never
 // joined: a source's second copy of a release is an item of its own.
 func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 	src, err := s.source(it.SourceID)
@@ -103,39 +109,47 @@ func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 		return "", err
 	}
 	lo, hi := it.Published.Add(-s.window), it.Published.Add(s.window)
-	stories := make(map[string]*storyRecord)
-	eligible := func(cand pressfeed.Item) (bool, error) {
-		if cand.SourceID == it.SourceID || cand.StoryID == "" {
+	// near reports whether e is from another clustering source and close
+	// enough in time; joinable, whether its story has no member from the
+	// item's source yet. The second reads the story, so it is asked last.
+	near := func(e indexEntry) (bool, error) {
+		if e.SourceID == it.SourceID || e.Published.Before(lo) || e.Published.After(hi) {
 			return false, nil
 		}
-		if cand.Published.Before(lo) || cand.Published.After(hi) {
-			return false, nil
-		}
-		csrc, err := s.source(cand.SourceID)
-		if err != nil || !csrc.Clusters() {
-			return false, err
-		}
-		rec, ok := stories[cand.StoryID]
-		if !ok {
-			var err error
-			if rec, _, err = loadStory(s.tx, cand.StoryID); err != nil {
+		esrc, err := s.source(e.SourceID)
+		return err == nil && esrc.Clusters(), err
+	}
+	joinable := make(map[string]bool)
+	canJoin := func(storyID string) (bool, error) {
+		ok, seen := joinable[storyID]
+		if !seen {
+			rec, _, err := loadStory(s.tx, storyID)
+			if err != nil {
 				return false, err
 			}
-			stories[cand.StoryID] = rec
+			ok = !rec.hasSource(it.SourceID)
+			joinable[storyID] = ok
 		}
-		return !rec.hasSource(it.SourceID), nil
+		return ok, nil
 	}
 
 	if link := storyLink(it.Link); link != "" {
 		prefix := append([]byte(link), 0)
 		c := s.tx.Bucket(bucketStoryLinks).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
-			cand, err := s.item(k[len(prefix):])
-			if err != nil {
-				return "", err
+			e, found, err := s.entry(k[len(prefix):])
+			if err != nil || !found {
+				if err != nil {
+					return "", err
+				}
+				continue
 			}
-			if ok, err := eligible(cand); err != nil || ok {
-				return cand.StoryID, err
+			ok, err := near(e)
+			if err == nil && ok {
+				ok, err = canJoin(e.StoryID)
+			}
+			if err != nil || ok {
+				return e.StoryID, err
 			}
 		}
 	}
@@ -146,24 +160,29 @@ func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 		strength float64
 	)
 	for _, key := range s.candidates(f.Words, lo, hi) {
-		cand, err := s.item(key)
+		e, found, err := s.entry(key[:])
 		if err != nil {
 			return "", err
 		}
-		ok, err := eligible(cand)
+		if !found {
+			continue
+		}
+		ok, err := near(e)
 		if err != nil {
 			return "", err
 		}
 		if !ok {
 			continue
 		}
-		csrc, err := s.source(cand.SourceID)
-		if err != nil {
+		v := s.params.Compare(f, e.Features)
+		if !v.Same || best != "" && v.Strength() <= strength {
+			continue
+		}
+		if ok, err = canJoin(e.StoryID); err != nil {
 			return "", err
 		}
-		v := s.params.Compare(f, features(cand, csrc.Name))
-		if v.Same && (best == "" || v.Strength() > strength) {
-			best, strength = cand.StoryID, v.Strength()
+		if ok {
+			best, strength = e.StoryID, v.Strength()
 		}
 	}
 	return best, nil
@@ -172,8 +191,8 @@ func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 // candidates returns the keys of indexed items published between lo and hi
 // that share at least minHits of words, most shared first, at most
 // maxCandidates of them.
-func (s *storyIndex) candidates(words []string, lo, hi time.Time) [][]byte {
-	hits := make(map[string]int)
+func (s *storyIndex) candidates(words []string, lo, hi time.Time) [][16]byte {
+	hits := make(map[[16]byte]int)
 	c := s.tx.Bucket(bucketStoryWords).Cursor()
 	upper := timeKey(hi.Add(time.Nanosecond), nil)
 	for _, w := range words {
@@ -189,19 +208,19 @@ func (s *storyIndex) candidates(words []string, lo, hi time.Time) [][]byte {
 			if keyTime(tk).Before(lo) {
 				break
 			}
-			hits[string(tk[8:])]++
+			hits[[16]byte(tk[8:])]++
 			k, _ = c.Prev()
 		}
 	}
-	var keys [][]byte
+	var keys [][16]byte
 	for k, n := range hits {
 		if n >= minHits {
-			keys = append(keys, []byte(k))
+			keys = append(keys, k)
 		}
 	}
 	sort.Slice(keys, func(i, j int) bool {
-		a, b := hits[string(keys[i])], hits[string(keys[j])]
-		return a > b || a == b && bytes.Compare(keys[i], keys[j]) < 0
+		a, b := hits[keys[i]], hits[keys[j]]
+		return a > b || a == b && bytes.Compare(keys[i][:], keys[j][:]) < 0
 	})
 	if len(keys) > maxCandidates {
 		keys = keys[:maxCandidates]
@@ -209,13 +228,17 @@ func (s *storyIndex) candidates(words []string, lo, hi time.Time) [][]byte {
 	return keys
 }
 
-func (s *storyIndex) item(key []byte) (pressfeed.Item, error) {
-	var it pressfeed.Item
-	found, err := getJSON(s.tx.Bucket(bucketItems), key, &it)
-	if err == nil && !found {
-		err = fmt.Errorf("indexed item %x is not stored", key)
+// entry reads the index entry of the item with key.
+func (s *storyIndex) entry(key []byte) (indexEntry, bool, error) {
+	var e indexEntry
+	v := s.tx.Bucket(bucketStoryItems).Get(key)
+	if v == nil {
+		return e, false, nil
 	}
-	return it, err
+	if err := e.UnmarshalBinary(v); err != nil {
+		return e, true, fmt.Errorf("story index entry %x: %w", key, err)
+	}
+	return e, true, nil
 }
 
 // index records a newly stored item in the finding indexes, unless its
@@ -229,9 +252,10 @@ func (s *storyIndex) index(it pressfeed.Item) error {
 	if err != nil {
 		return err
 	}
-	e := recentEntry{Published: it.Published, Link: storyLink(it.Link), Words: features(it, src.Name).Words}
+	e := indexEntry{SourceID: it.SourceID, StoryID: it.StoryID, Published: it.Published, FirstSeen: it.FirstSeen,
+		Link: storyLink(it.Link), Features: features(it, src.Name)}
 	words := s.tx.Bucket(bucketStoryWords)
-	for _, w := range e.Words {
+	for _, w := range e.Features.Words {
 		if err := words.Put(append(append([]byte(w), 0), timeKey(it.Published, key)...), nil); err != nil {
 			return err
 		}
@@ -241,7 +265,14 @@ func (s *storyIndex) index(it pressfeed.Item) error {
 			return err
 		}
 	}
-	return putJSON(s.tx.Bucket(bucketStoryRecent), timeKey(it.FirstSeen, key), e)
+	if err := s.tx.Bucket(bucketStoryRecent).Put(timeKey(it.FirstSeen, key), nil); err != nil {
+		return err
+	}
+	v, err := e.MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return s.tx.Bucket(bucketStoryItems).Put(key, v)
 }
 
 // reindex replaces a changed item's index entries, if it still has any: a
@@ -252,25 +283,22 @@ func (s *storyIndex) reindex(old, next pressfeed.Item) error {
 	if err != nil {
 		return err
 	}
-	found, err := s.unindex(timeKey(old.FirstSeen, key))
+	found, err := s.unindex(key)
 	if err != nil || !found {
 		return err
 	}
 	return s.index(next)
 }
 
-// unindex deletes the entries recorded under the story_recent key rk and
-// reports whether there were any.
-func (s *storyIndex) unindex(rk []byte) (bool, error) {
-	recent := s.tx.Bucket(bucketStoryRecent)
-	var e recentEntry
-	found, err := getJSON(recent, rk, &e)
+// unindex deletes every index entry of the item with key and reports
+// whether it had any.
+func (s *storyIndex) unindex(key []byte) (bool, error) {
+	e, found, err := s.entry(key)
 	if err != nil || !found {
 		return false, err
 	}
-	key := rk[8:]
 	words := s.tx.Bucket(bucketStoryWords)
-	for _, w := range e.Words {
+	for _, w := range e.Features.Words {
 		if err := words.Delete(append(append([]byte(w), 0), timeKey(e.Published, key)...)); err != nil {
 			return true, err
 		}
@@ -280,7 +308,10 @@ func (s *storyIndex) unindex(rk []byte) (bool, error) {
 			return true, err
 		}
 	}
-	return true, recent.Delete(rk)
+	if err := s.tx.Bucket(bucketStoryRecent).Delete(timeKey(e.FirstSeen, key)); err != nil {
+		return true, err
+	}
+	return true, s.tx.Bucket(bucketStoryItems).Delete(key)
 }
 
 // prune drops the entries of items first seen before now less the window:
@@ -288,21 +319,28 @@ func (s *storyIndex) unindex(rk []byte) (bool, error) {
 // last, so the cost is spread over polls.
 func (s *storyIndex) prune(now time.Time) error {
 	horizon := timeKey(now.Add(-s.window), nil)
+	recent := s.tx.Bucket(bucketStoryRecent)
 	var old [][]byte
-	c := s.tx.Bucket(bucketStoryRecent).Cursor()
+	c := recent.Cursor()
 	for k, _ := c.First(); k != nil && bytes.Compare(k[:8], horizon) < 0; k, _ = c.Next() {
 		old = append(old, append([]byte(nil), k...))
 	}
 	for _, rk := range old {
-		if _, err := s.unindex(rk); err != nil {
+		found, err := s.unindex(rk[8:])
+		if err != nil {
 			return err
+		}
+		if !found { // an entry lost its item's record: drop it all the same
+			if err := recent.Delete(rk); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
 }
 
-// keyBytes decodes an item or story key (32 hex digits) as stored in the
-// binary indexes.
+// keyBytes decodes an item or story key (32 hex digits) as the binary
+// indexes hold it.
 func keyBytes(key string) ([]byte, error) {
 	b, err := hex.DecodeString(key)
 	if err != nil || len(b) != 16 {
