@@ -128,6 +128,22 @@ type probe struct {
 	joins  bool
 }
 
+// grouped counts the probes whose lookup agrees with the generator: a
+// copy finds a story, a new release does not.
+func (c *corpus) grouped(tb testing.TB, probes []probe) int {
+	right := 0
+	for _, p := range probes {
+		id, err := c.db.FindStory(context.Background(), p.source, p.item)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if (id != "") == p.joins {
+			right++
+		}
+	}
+	return right
+}
+
 // BenchmarkStories grows one store of synthetic releases to 1k, 10k and
 // 100k items and at each size times, for one new item:
 //
@@ -146,16 +162,7 @@ func BenchmarkStories(b *testing.B) {
 		start := time.Now()
 		c.grow(b, n)
 		probes := c.probes()
-		right := 0
-		for _, p := range probes {
-			id, err := c.db.FindStory(ctx, p.source, p.item)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if (id != "") == p.joins {
-				right++
-			}
-		}
+		right := c.grouped(b, probes)
 		b.Logf("stored %d items (%d days) in %s; %d of %d probes grouped as generated",
 			c.items, int(c.clock.Sub(origin).Hours()/24), time.Since(start).Round(time.Millisecond), right, len(probes))
 		size := fmt.Sprintf("stored=%dk", n/1000)
@@ -226,17 +233,8 @@ func TestSyntheticCorpusGroups(t *testing.T) {
 	if grouped*10 < crossPosts*9 {
 		t.Errorf("%d of %d cross-posts grouped, want nine in ten", grouped, crossPosts)
 	}
-	right := 0
 	probes := c.probes()
-	for _, p := range probes {
-		id, err := c.db.FindStory(ctx, p.source, p.item)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if (id != "") == p.joins {
-			right++
-		}
-	}
+	right := c.grouped(t, probes)
 	t.Logf("%d of %d probes grouped as generated", right, len(probes))
 	if right*10 < len(probes)*9 {
 		t.Errorf("%d of %d probes grouped as generated, want nine in ten", right, len(probes))

@@ -164,9 +164,11 @@ func storyView(tx *bolt.Tx, it pressfeed.Item, allowed map[string]bool, words []
 		}
 	}
 	st := pressfeed.Story{ID: it.StoryID, Members: make([]pressfeed.Item, 0, len(rec.Members)), Updated: rec.Updated}
+	listed := false
 	for _, m := range rec.Members {
 		if m.Key == it.Key {
 			st.Members = append(st.Members, it)
+			listed = true
 			continue
 		}
 		mi, found, err := loadItem(items, m.Key)
@@ -176,6 +178,12 @@ func storyView(tx *bolt.Tx, it pressfeed.Item, allowed map[string]bool, words []
 		if found { // a member deleted since is left out
 			st.Members = append(st.Members, mi)
 		}
+	}
+	if !listed { // a record that lost track of it: show it all the same
+		st.Members = append(st.Members, it)
+	}
+	if c := it.LastChange(); c.After(st.Updated) {
+		st.Updated = c
 	}
 	return st, true, nil
 }
@@ -193,8 +201,8 @@ func loadItem(items *bolt.Bucket, key string) (pressfeed.Item, bool, error) {
 
 // FindStory returns the id of the stored story an item from sourceID would
 // join if it were ingested now, or "" when it would start a story of its
-// own. It only reads. Admin tools use it to explain a grouping; the
-// benchmarks use it to time the lookup alone.
+// own. It only reads, so the benchmarks time the lookup alone with it, and
+// a tool can ask where an item would go without storing it.
 func (db *DB) FindStory(ctx context.Context, sourceID string, it pressfeed.Item) (string, error) {
 	it.SourceID = sourceID
 	it.Key = pressfeed.ItemKey(sourceID, it.GUID)

@@ -246,40 +246,31 @@ func TestClusterOptOut(t *testing.T) {
 // stories, and an item can be joined for one window after it is first seen.
 func TestStoryWindow(t *testing.T) {
 	week := index.DefaultStoryWindow
-	t.Run("published eight days apart", func(t *testing.T) {
-		c := &clock{t0}
-		db := storyDB(t, c)
-		ingest(t, db, "rocu", rocuRelease)
-		c.t = t0.Add(week + 24*time.Hour)
-		late := forceRelease
-		late.Published = c.t
-		ingest(t, db, "force", late)
-		if storyOf(t, db, "rocu", "r1") == storyOf(t, db, "force", "f1") {
-			t.Error("releases eight days apart became one story")
-		}
-	})
-	t.Run("published six days apart", func(t *testing.T) {
-		c := &clock{t0}
-		db := storyDB(t, c)
-		ingest(t, db, "rocu", rocuRelease)
-		c.t = t0.Add(week - 24*time.Hour)
-		late := forceRelease
-		late.Published = c.t
-		ingest(t, db, "force", late)
-		if storyOf(t, db, "rocu", "r1") != storyOf(t, db, "force", "f1") {
-			t.Error("releases six days apart stayed apart")
-		}
-	})
-	t.Run("first seen more than a window ago", func(t *testing.T) {
-		c := &clock{t0}
-		db := storyDB(t, c)
-		ingest(t, db, "rocu", rocuRelease)
-		c.t = t0.Add(week + time.Hour) // a source added later, with an old release
-		ingest(t, db, "force", forceRelease)
-		if storyOf(t, db, "rocu", "r1") == storyOf(t, db, "force", "f1") {
-			t.Error("an item was joined after it left the window")
-		}
-	})
+	tests := []struct {
+		name      string
+		seen      time.Duration // when the force's copy arrives, after the ROCU's
+		published time.Duration // and when it says it was published, after t0
+		same      bool
+	}{
+		{"published six days apart", week - 24*time.Hour, week - 24*time.Hour, true},
+		{"published eight days apart", week + 24*time.Hour, week + 24*time.Hour, false},
+		// a source added later, with an old release: too late to join
+		{"first seen more than a window ago", week + time.Hour, forceRelease.Published.Sub(t0), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &clock{t0}
+			db := storyDB(t, c)
+			ingest(t, db, "rocu", rocuRelease)
+			c.t = t0.Add(tt.seen)
+			late := forceRelease
+			late.Published = t0.Add(tt.published)
+			ingest(t, db, "force", late)
+			if got := storyOf(t, db, "rocu", "r1") == storyOf(t, db, "force", "f1"); got != tt.same {
+				t.Errorf("one story: %v, want %v", got, tt.same)
+			}
+		})
+	}
 }
 
 // TestPrimaryIsFirstSeen: a copy seen later joins the story even when its
