@@ -144,7 +144,7 @@ func (c *corpus) grouped(tb testing.TB, probes []probe) int {
 	return right
 }
 
-// BenchmarkStories grows one store of synthetic releases to 1k, 10k and
+// BenchmarkStories grows a store of synthetic releases to 1k, 10k and
 // 100k items and at each size times, for one new item:
 //
 //   - find: its story lookup alone (DB.FindStory: the link and word
@@ -153,18 +153,25 @@ func (c *corpus) grouped(tb testing.TB, probes []probe) int {
 //   - ingest: storing it in a poll of its own, story assignment and index
 //     upkeep included, without fsync (which would time the disk).
 //
-// The store is built once, through Ingest, so the run takes a minute or two.
+// Sizes are timed minutes apart, so on a shared machine their times also
+// differ by the load; find/interleaved therefore alternates lookups in a
+// second, 1k store with lookups in the 100k one and reports both means and
+// their ratio from the same stretch of time. The stores are built through
+// Ingest, so the run takes about two minutes.
 func BenchmarkStories(b *testing.B) {
 	ctx := context.Background()
+	small := newCorpus(b)
+	small.grow(b, 1_000)
+	smallProbes := small.probes()
 	c := newCorpus(b)
 	origin := c.clock
+	var probes []probe
 	for _, n := range []int{1_000, 10_000, 100_000} {
 		start := time.Now()
 		c.grow(b, n)
-		probes := c.probes()
-		right := c.grouped(b, probes)
+		probes = c.probes()
 		b.Logf("stored %d items (%d days) in %s; %d of %d probes grouped as generated",
-			c.items, int(c.clock.Sub(origin).Hours()/24), time.Since(start).Round(time.Millisecond), right, len(probes))
+			c.items, int(c.clock.Sub(origin).Hours()/24), time.Since(start).Round(time.Millisecond), c.grouped(b, probes), len(probes))
 		size := fmt.Sprintf("stored=%dk", n/1000)
 		b.Run("find/"+size, func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
@@ -174,6 +181,9 @@ func BenchmarkStories(b *testing.B) {
 				}
 			}
 		})
+		if n == 100_000 { // before ingest moves the clock past the probes
+			b.Run("find/interleaved", func(b *testing.B) { interleaved(b, small, smallProbes, c, probes) })
+		}
 		b.Run("ingest/"+size, func(b *testing.B) {
 			for b.Loop() {
 				c.clock = c.clock.Add(24 * time.Hour / perDay)
@@ -185,6 +195,31 @@ func BenchmarkStories(b *testing.B) {
 			}
 		})
 	}
+}
+
+// interleaved alternates lookups in two stores and reports the mean of
+// each and their ratio, all from the same stretch of time.
+func interleaved(b *testing.B, small *corpus, smallProbes []probe, large *corpus, largeProbes []probe) {
+	ctx := context.Background()
+	var at1k, at100k time.Duration
+	n := 0
+	for i := 0; b.Loop(); i++ {
+		for _, run := range []struct {
+			c     *corpus
+			p     probe
+			total *time.Duration
+		}{{small, smallProbes[i%len(smallProbes)], &at1k}, {large, largeProbes[i%len(largeProbes)], &at100k}} {
+			start := time.Now()
+			if _, err := run.c.db.FindStory(ctx, run.p.source, run.p.item); err != nil {
+				b.Fatal(err)
+			}
+			*run.total += time.Since(start)
+		}
+		n++
+	}
+	b.ReportMetric(float64(at1k.Nanoseconds())/float64(n), "ns/find@1k")
+	b.ReportMetric(float64(at100k.Nanoseconds())/float64(n), "ns/find@100k")
+	b.ReportMetric(float64(at100k)/float64(at1k), "growth")
 }
 
 // TestSyntheticCorpusGroups checks that the generator and the store agree:
