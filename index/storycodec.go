@@ -16,6 +16,7 @@ const entryFormat = 1
 
 var errBadEntry = errors.New("malformed story index entry")
 
+// MarshalBinary encodes e as story_items stores it. It never fails.
 func (e indexEntry) MarshalBinary() ([]byte, error) {
 	b := []byte{entryFormat}
 	for _, s := range []string{e.SourceID, e.StoryID, e.Link} {
@@ -33,6 +34,8 @@ func (e indexEntry) MarshalBinary() ([]byte, error) {
 	return b, nil
 }
 
+// UnmarshalBinary decodes what MarshalBinary wrote. It returns
+// errBadEntry for a value in another format, short or garbled.
 func (e *indexEntry) UnmarshalBinary(b []byte) error {
 	if len(b) == 0 || b[0] != entryFormat {
 		return errBadEntry
@@ -47,7 +50,10 @@ func (e *indexEntry) UnmarshalBinary(b []byte) error {
 		if n > uint64(len(d.b)) {
 			return errBadEntry
 		}
-		*list = make([]string, 0, n)
+		*list = nil
+		if n > 0 {
+			*list = make([]string, 0, n)
+		}
 		for ; n > 0; n-- {
 			*list = append(*list, d.string())
 		}
