@@ -33,8 +33,8 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		res = pressfeed.IngestResult{}
 		itemsB := tx.Bucket(bucketItems)
-		stories := newStoryIndex(tx, db)
-		if err := stories.prune(now); err != nil {
+		stories := newStoryIndex(tx, db, now)
+		if err := stories.prune(); err != nil {
 			return err
 		}
 		var prev pressfeed.SourceState

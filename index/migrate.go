@@ -26,8 +26,9 @@ func (db *DB) migrate(tx *bolt.Tx, from int) error {
 // them. Items first seen within the story window are indexed, so that items
 // arriving from now on can join them.
 func (db *DB) backfillStories(tx *bolt.Tx) error {
-	stories := newStoryIndex(tx, db)
-	horizon := db.now().UTC().Add(-db.window)
+	now := db.now().UTC()
+	stories := newStoryIndex(tx, db, now)
+	horizon := now.Add(-db.window)
 	items := tx.Bucket(bucketItems)
 	var all []pressfeed.Item
 	err := items.ForEach(func(k, v []byte) error {

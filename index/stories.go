@@ -206,11 +206,12 @@ func loadItem(items *bolt.Bucket, key string) (pressfeed.Item, bool, error) {
 func (db *DB) FindStory(ctx context.Context, sourceID string, it pressfeed.Item) (string, error) {
 	it.SourceID = sourceID
 	it.Key = pressfeed.ItemKey(sourceID, it.GUID)
-	it.Published = clampPublished(it.Published, db.now().UTC())
+	now := db.now().UTC()
+	it.Published = clampPublished(it.Published, now)
 	var id string
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		id, err = newStoryIndex(tx, db).find(it)
+		id, err = newStoryIndex(tx, db, now).find(it)
 		return err
 	})
 	if err != nil {

@@ -457,7 +457,8 @@ func copyFile(t *testing.T, from, to string) {
 
 func TestFindStoryOnlyReads(t *testing.T) {
 	ctx := context.Background()
-	db := storyDB(t, &clock{t0})
+	c := &clock{t0}
+	db := storyDB(t, c)
 	ingest(t, db, "rocu", rocuRelease)
 	g := db.Generation()
 	id, err := db.FindStory(ctx, "force", forceRelease)
@@ -472,5 +473,11 @@ func TestFindStoryOnlyReads(t *testing.T) {
 	}
 	if id, _ := db.FindStory(ctx, "force", release("z", "https://force.example/z", "Road closures for the parade", "Roads will close.", t0)); id != "" {
 		t.Errorf("an unrelated item would join story %q", id)
+	}
+	// A window later, with no poll in between to prune, the ROCU's item
+	// can no longer be joined.
+	c.t = t0.Add(index.DefaultStoryWindow + time.Minute)
+	if id, _ := db.FindStory(ctx, "force", forceRelease); id != "" {
+		t.Errorf("a window later, FindStory = %q, want no story", id)
 	}
 }

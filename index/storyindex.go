@@ -47,12 +47,14 @@ type indexEntry struct {
 type storyIndex struct {
 	tx      *bolt.Tx
 	window  time.Duration
+	horizon time.Time // items first seen before it can no longer be joined
 	params  similar.Params
 	sources map[string]pressfeed.Source // read once per transaction
 }
 
-func newStoryIndex(tx *bolt.Tx, db *DB) *storyIndex {
-	return &storyIndex{tx: tx, window: db.window, params: db.params, sources: make(map[string]pressfeed.Source)}
+// newStoryIndex works in tx as of the time now.
+func newStoryIndex(tx *bolt.Tx, db *DB, now time.Time) *storyIndex {
+	return &storyIndex{tx: tx, window: db.window, horizon: now.Add(-db.window), params: db.params, sources: make(map[string]pressfeed.Source)}
 }
 
 // source returns the stored definition of id. An unknown source (deleted,
@@ -113,7 +115,7 @@ func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 	// enough in time; joinable, whether its story has no member from the
 	// item's source yet. The second reads the story, so it is asked last.
 	near := func(e indexEntry) (bool, error) {
-		if e.SourceID == it.SourceID || e.Published.Before(lo) || e.Published.After(hi) {
+		if e.SourceID == it.SourceID || e.Published.Before(lo) || e.Published.After(hi) || e.FirstSeen.Before(s.horizon) {
 			return false, nil
 		}
 		esrc, err := s.source(e.SourceID)
@@ -314,11 +316,11 @@ func (s *storyIndex) unindex(key []byte) (bool, error) {
 	return true, s.tx.Bucket(bucketStoryItems).Delete(key)
 }
 
-// prune drops the entries of items first seen before now less the window:
-// they can no longer be joined. Each Ingest prunes what aged out since the
-// last, so the cost is spread over polls.
-func (s *storyIndex) prune(now time.Time) error {
-	horizon := timeKey(now.Add(-s.window), nil)
+// prune drops the entries of items first seen before the horizon: they can
+// no longer be joined (find ignores them until then). Each Ingest prunes what
+// aged out since the last, so the cost is spread over polls.
+func (s *storyIndex) prune() error {
+	horizon := timeKey(s.horizon, nil)
 	recent := s.tx.Bucket(bucketStoryRecent)
 	var old [][]byte
 	c := recent.Cursor()
