@@ -137,6 +137,7 @@ type sourceFile struct {
 	HTML         *htmlFile  `toml:"html,omitempty"`
 	Include      []ruleFile `toml:"include,omitempty"`
 	Exclude      []ruleFile `toml:"exclude,omitempty"`
+	Cluster      *bool      `toml:"cluster,omitempty"`
 }
 
 func (f sourceFile) source() pressfeed.Source {
@@ -155,6 +156,7 @@ func (f sourceFile) source() pressfeed.Source {
 		Exclude:      rules(f.Exclude),
 		MaxAge:       strings.TrimSpace(f.MaxAge),
 		IgnoreRobots: f.IgnoreRobots,
+		Cluster:      f.Cluster,
 	}
 	if s.Type == "" {
 		s.Type = pressfeed.TypeFeed
@@ -205,6 +207,7 @@ var sourceKeys = map[string]bool{
 	"id": true, "name": true, "kind": true, "area": true, "url": true,
 	"type": true, "schedule": true, "enabled": true,
 	"html": true, "include": true, "exclude": true, "max_age": true, "ignore_robots": true,
+	"cluster": true,
 }
 
 func parseSources(md toml.MetaData, prims []toml.Primitive) ([]pressfeed.Source, []string) {
