@@ -78,7 +78,14 @@ type Source struct {
 	Exclude      []Rule    `json:"exclude,omitempty"`       // drop items matching any
 	MaxAge       string    `json:"max_age,omitempty"`       // never store items dated older than this (ParseMaxAge)
 	IgnoreRobots bool      `json:"ignore_robots,omitempty"` // fetch even where robots.txt disallows: only with the site's permission
+	// Cluster, when false, keeps the source's items out of other sources'
+	// stories: each is a story of its own. Nil means true.
+	Cluster *bool `json:"cluster,omitempty"`
 }
+
+// Clusters reports whether the source's items may share stories with other
+// sources' items: true unless Cluster is set to false.
+func (s Source) Clusters() bool { return s.Cluster == nil || *s.Cluster }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)
 
@@ -169,6 +176,21 @@ type SourceState struct {
 	NextAttempt         time.Time `json:"next_attempt,omitzero"`
 	NextReason          string    `json:"next_reason,omitempty"`
 	ItemCount           int       `json:"item_count"`
+
+	// Gone is set when the server answered 410 Gone. The source and its
+	// items are kept and it is still polled, at the longest backoff, until a
+	// success clears it or an admin fixes or removes it.
+	Gone bool `json:"gone,omitempty"`
+	// MovedTo is where a permanent redirect (301, 308) led on the last
+	// attempt. The source's URL is not rewritten: an admin accepts it by
+	// editing the source.
+	MovedTo string `json:"moved_to,omitempty"`
+	// BodyHash identifies the body of the last successful fetch, so a server
+	// that ignores validators and sends the same bytes costs no parse.
+	BodyHash string `json:"body_hash,omitempty"`
+	// Warnings says what the last parsed fetch had to cut or repair to store
+	// the feed: items over the cap, oversized fields, undecodable bytes.
+	Warnings []string `json:"warnings,omitempty"`
 }
 
 // Item is one news item from one source, as stored. Summary and Content hold
@@ -222,13 +244,11 @@ func (s Story) SourceIDs() []string {
 	return ids
 }
 
-// SingleStory wraps one item as a story of its own.
+// SingleStory wraps one item as a story of its own, whose ID is the item's
+// key whatever story the item belongs to: an ungrouped feed (dedup=none)
+// shows every member of a story, and each needs its own entry id.
 func SingleStory(it Item) Story {
-	id := it.StoryID
-	if id == "" {
-		id = it.Key
-	}
-	return Story{ID: id, Members: []Item{it}, Updated: it.LastChange()}
+	return Story{ID: it.Key, Members: []Item{it}, Updated: it.LastChange()}
 }
 
 // LastChange is the later of the item's publication and update times.

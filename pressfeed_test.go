@@ -17,6 +17,10 @@ func TestCanonicalURL(t *testing.T) {
 		{"https://example.org/a?fbclid=x&gclid=y&msclkid=z&mc_cid=1&mc_eid=2", "https://example.org/a"},
 		{"https://example.org/a?b=2&a=1", "https://example.org/a?a=1&b=2"},
 		{"https://example.org:8443//news//a", "https://example.org:8443/news/a"},
+		{"https://example.org/caf%c3%a9/%7Euser%2fx", "https://example.org/caf%C3%A9/~user%2Fx"},
+		{"https://example.org/café", "https://example.org/caf%C3%A9"},
+		{"HTTPS://WWW.EXAMPLE.ORG/News?UTM_Source=x&Id=1", "https://example.org/News?Id=1"},
+		{"https://example.org/a?", "https://example.org/a"},
 		{"mailto:press@example.org", "mailto:press@example.org"},
 		{"/relative/path", "/relative/path"},
 	}

@@ -46,6 +46,8 @@ type Config struct {
 
 	// Admins are the [[admin]] tables: who may sign in to /admin.
 	Admins []Admin `toml:"-"`
+	// Fetch is the [fetch] table: timeouts, politeness, backoff and limits.
+	Fetch Fetch `toml:"fetch"`
 
 	// Operations: see ops.go.
 	LogFormat string `toml:"log_format"` // text or json
@@ -73,6 +75,7 @@ func Default() Config {
 		CacheMaxAge:     60 * time.Second,
 		StaleDays:       7,
 		SessionHours:    12,
+		Fetch:           DefaultFetch(),
 		LogFormat:       "text",
 		LogLevel:        "info",
 		Retention:       DefaultRetention,
@@ -142,6 +145,7 @@ type sourceFile struct {
 	HTML         *htmlFile  `toml:"html,omitempty"`
 	Include      []ruleFile `toml:"include,omitempty"`
 	Exclude      []ruleFile `toml:"exclude,omitempty"`
+	Cluster      *bool      `toml:"cluster,omitempty"`
 }
 
 func (f sourceFile) source() pressfeed.Source {
@@ -160,6 +164,7 @@ func (f sourceFile) source() pressfeed.Source {
 		Exclude:      rules(f.Exclude),
 		MaxAge:       strings.TrimSpace(f.MaxAge),
 		IgnoreRobots: f.IgnoreRobots,
+		Cluster:      f.Cluster,
 	}
 	if s.Type == "" {
 		s.Type = pressfeed.TypeFeed
@@ -210,6 +215,7 @@ var sourceKeys = map[string]bool{
 	"id": true, "name": true, "kind": true, "area": true, "url": true,
 	"type": true, "schedule": true, "enabled": true,
 	"html": true, "include": true, "exclude": true, "max_age": true, "ignore_robots": true,
+	"cluster": true,
 }
 
 func parseSources(md toml.MetaData, prims []toml.Primitive) ([]pressfeed.Source, []string) {
@@ -329,6 +335,7 @@ func (c Config) Validate() error {
 	if c.SessionHours < 1 || c.SessionHours > 720 {
 		problems = append(problems, fmt.Sprintf("session_hours: %d is not between 1 and 720", c.SessionHours))
 	}
+	problems = append(problems, c.Fetch.problems()...)
 	problems = append(problems, c.opsProblems()...)
 	if len(problems) > 0 {
 		return &Error{File: c.Path, Problems: problems}

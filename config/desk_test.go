@@ -87,7 +87,7 @@ var listed = []pressfeed.Source{
 }
 
 func TestSourceListsRoundTrip(t *testing.T) {
-	if n := reflect.TypeOf(pressfeed.Source{}).NumField(); n != 13 {
+	if n := reflect.TypeOf(pressfeed.Source{}).NumField(); n != 14 {
 		t.Fatalf("pressfeed.Source has %d fields: make sure WriteSources and syndicate.WriteOPML carry the new ones, and add them to this test", n)
 	}
 	for _, format := range []string{"toml", "opml"} {

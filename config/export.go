@@ -18,6 +18,7 @@ func fileSource(s pressfeed.Source) sourceFile {
 		Type: string(s.Type), Schedule: s.Schedule, Enabled: &enabled,
 		MaxAge: s.MaxAge, IgnoreRobots: s.IgnoreRobots,
 		HTML: fileHTML(s.HTML), Include: fileRules(s.Include), Exclude: fileRules(s.Exclude),
+		Cluster: s.Cluster,
 	}
 }
 

@@ -69,7 +69,7 @@ func TestCheckPreviewsWithoutAStore(t *testing.T) {
 		{
 			name:      "feeds too",
 			src:       source("f", s.URL+"/feed"),
-			wantErr:   "server answered 404",
+			wantErr:   "answered 404 Not Found",
 			wantItems: 0,
 		},
 	}

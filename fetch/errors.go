@@ -5,25 +5,28 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"io"
 	"net"
+	"syscall"
 )
 
 // Error categories recorded with each failed poll, for the status page and
 // metrics. Each is a short stable word; the error's text is the sentence.
 const (
-	CatTimeout        = "timeout"
-	CatDNS            = "dns"
-	CatTLS            = "tls"
-	CatConnect        = "connect"
-	CatHTTPStatus     = "http_status"
-	CatTooLarge       = "too_large"
-	CatNotAFeed       = "not_a_feed"
-	CatParse          = "parse"
-	CatBlockedAddress = "blocked_address"
-	CatRobots         = "robots"
-	CatRedirects      = "redirects"
-	CatStore          = "store"
-	CatUnsupported    = "unsupported"
+	CatTimeout        = "timeout"         // no complete answer before the deadline
+	CatDNS            = "dns"             // the host name does not resolve
+	CatTLS            = "tls"             // the secure connection failed
+	CatConnect        = "connect"         // refused, reset or cut off
+	CatHTTPStatus     = "http_status"     // an answer other than 2xx or 304
+	CatTooLarge       = "too_large"       // the body is over the cap
+	CatNotAFeed       = "not_a_feed"      // an HTML page, or not RSS, Atom or JSON Feed
+	CatParse          = "parse"           // a feed, but a broken one
+	CatBlockedAddress = "blocked_address" // a private address, refused
+	CatRobots         = "robots"          // robots.txt forbids it
+	CatRedirects      = "redirects"       // a redirect loop, or too many
+	CatStore          = "store"           // our own store failed
+	CatUnsupported    = "unsupported"     // a source type this build cannot read
 )
 
 // Error is a failed poll: a category and the underlying error, whose text
@@ -36,15 +39,40 @@ type Error struct {
 func (e *Error) Error() string { return e.Err.Error() }
 func (e *Error) Unwrap() error { return e.Err }
 
+// sentence is an error whose text is written for a person, keeping the
+// technical cause reachable with errors.Is and errors.As.
+type sentence struct {
+	msg   string
+	cause error
+}
+
+func (s *sentence) Error() string { return s.msg }
+func (s *sentence) Unwrap() error { return s.cause }
+
+// failure returns an Error of category cat whose text is the formatted
+// sentence and which wraps cause (which may be nil).
+func failure(cat string, cause error, format string, args ...any) *Error {
+	return &Error{Category: cat, Err: &sentence{msg: fmt.Sprintf(format, args...), cause: cause}}
+}
+
 // categorize wraps err with the category that best describes it, keeping a
 // category already given.
-func categorize(err error) *Error {
+func categorize(err error) *Error { return classify(err, "") }
+
+// classify is categorize for a request to host: it turns a transport error
+// into a category and a sentence naming the host.
+func classify(err error, host string) *Error {
 	var fe *Error
 	if errors.As(err, &fe) {
 		return fe
 	}
-	cat := CatConnect
+	who := host
+	if who == "" {
+		who = "the server"
+	}
 	var (
+		blocked *blockedError
+		redir   *redirectError
 		dnsErr  *net.DNSError
 		certErr *tls.CertificateVerificationError
 		unkAuth x509.UnknownAuthorityError
@@ -53,18 +81,47 @@ func categorize(err error) *Error {
 		netErr  net.Error
 	)
 	switch {
-	case errors.Is(err, ErrBlockedAddress):
-		cat = CatBlockedAddress
+	case errors.As(err, &blocked):
+		return failure(CatBlockedAddress, err, "%s", blocked.Error())
+	case errors.As(err, &redir):
+		return failure(CatRedirects, err, "%s", redir.Error())
 	case errors.Is(err, ErrTooManyRedirects):
-		cat = CatRedirects
-	case errors.Is(err, context.DeadlineExceeded):
-		cat = CatTimeout
+		return failure(CatRedirects, err, "%s redirected too many times", who)
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return failure(CatTimeout, err, "%s did not answer in time", who)
+	case errors.Is(err, context.Canceled):
+		return failure(CatTimeout, err, "the request to %s was cancelled (shutting down)", who)
 	case errors.As(err, &dnsErr):
-		cat = CatDNS
-	case errors.As(err, &certErr), errors.As(err, &unkAuth), errors.As(err, &hostErr), errors.As(err, &recErr):
-		cat = CatTLS
-	case errors.As(err, &netErr) && netErr.Timeout():
-		cat = CatTimeout
+		if dnsErr.IsNotFound {
+			return failure(CatDNS, err, "the host name %s does not exist (DNS lookup found nothing)", dnsErr.Name)
+		}
+		return failure(CatDNS, err, "looking up the host name %s failed: %s", dnsErr.Name, dnsErr.Err)
+	case errors.As(err, &certErr):
+		return failure(CatTLS, err, "the certificate of %s is not valid: %v", who, certErr.Err)
+	case errors.As(err, &unkAuth):
+		return failure(CatTLS, err, "the certificate of %s is not valid: %v", who, unkAuth)
+	case errors.As(err, &hostErr):
+		return failure(CatTLS, err, "the certificate of %s is not valid: %v", who, hostErr)
+	case errors.As(err, &recErr):
+		return failure(CatTLS, err, "%s did not speak TLS (is the URL http rather than https?)", who)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return failure(CatConnect, err, "%s refused the connection", who)
+	case errors.Is(err, syscall.ECONNRESET):
+		return failure(CatConnect, err, "%s reset the connection", who)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return failure(CatConnect, err, "%s closed the connection before the response was complete", who)
 	}
-	return &Error{Category: cat, Err: err}
+	return failure(CatConnect, err, "fetching from %s failed: %v", who, innermost(err))
+}
+
+// innermost returns the deepest error in err's single-wrap chain: the part
+// of "get https://…: dial tcp …: connect: no route to host" a person needs.
+func innermost(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
 }

@@ -45,7 +45,8 @@ var (
 // the summary (og:description) and the image (og:image). A page that fails
 // is logged and leaves its item as the listing gave it: following only ever
 // adds. Following stops early rather than use more than half the time left
-// to the poll, so the items are still stored.
+// to the poll, so the items are still stored; a poll with no deadline of its
+// own gives following one fetch timeout (Options.Timeout) in all.
 func (p *Poller) follow(ctx context.Context, src pressfeed.Source, limit int, items []pressfeed.Item, notes *[]string) []pressfeed.Item {
 	note := func(format string, args ...any) {
 		if notes != nil {
@@ -88,11 +89,12 @@ func (p *Poller) follow(ctx context.Context, src pressfeed.Source, limit int, it
 		note("%d new items lack a date or summary; following the first %d (html.follow = %d), the rest keep what the listing gives", len(want), limit, limit)
 		want = want[:limit]
 	}
+	budget := p.opts.Timeout
 	if deadline, ok := ctx.Deadline(); ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, time.Now().Add(time.Until(deadline)/2))
-		defer cancel()
+		budget = time.Until(deadline) / 2
 	}
+	ctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
 	for n, i := range want {
 		if n > 0 && !sleep(ctx, p.opts.FollowDelay) {
 			note("following stopped after %d pages: out of time", n)

@@ -50,7 +50,7 @@ func TestFollowFillsDatesAndSummariesOfNewItemsOnly(t *testing.T) {
 	if got := itemPageRequests(s); got != 2 {
 		t.Errorf("first poll fetched %d item pages, want 2 (html.follow = 2)", got)
 	}
-	items := storedItems(t, db)
+	items := storedByTitle(t, db)
 	visit := items["Commissioner visits the force control room"]
 	if want := time.Date(2025, 9, 10, 7, 45, 0, 0, time.UTC); !visit.Published.Equal(want) {
 		t.Errorf("article:published_time not used: published %v, want %v", visit.Published, want)
@@ -83,7 +83,7 @@ func TestFollowFillsDatesAndSummariesOfNewItemsOnly(t *testing.T) {
 	if got := s.count("/news/fire-safety-week/"); got != 0 {
 		t.Errorf("a known item's page was fetched %d times; follow is for new items", got)
 	}
-	if got := storedItems(t, db)["Budget consultation: have your say on policing"]; !got.Published.Equal(time.Date(2025, 9, 18, 10, 30, 0, 0, time.UTC)) {
+	if got := storedByTitle(t, db)["Budget consultation: have your say on policing"]; !got.Published.Equal(time.Date(2025, 9, 18, 10, 30, 0, 0, time.UTC)) {
 		t.Errorf("new item published %v", got.Published)
 	}
 }
@@ -106,7 +106,7 @@ func TestFollowSkipsExcludedItemsAndRobotsDisallowedPages(t *testing.T) {
 	if got := s.count("/news/rural-crime-funding/"); got != 0 {
 		t.Errorf("a page robots.txt disallows was fetched %d times", got)
 	}
-	items := storedItems(t, db)
+	items := storedByTitle(t, db)
 	if it := items["Budget consultation: have your say on policing"]; !it.Published.Equal(it.FirstSeen) {
 		t.Errorf("an item whose page failed should keep its listing data: %+v", it)
 	}

@@ -2,57 +2,52 @@ package fetch
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
-	"mime"
 
 	"github.com/mmcdole/gofeed"
 )
 
-var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
-
-// looksLikeHTML reports whether a response is an HTML page (an error page, a
-// bot challenge, a site's home page) rather than a feed. gofeed would only
-// say "failed to detect feed type", which tells an admin nothing.
-func looksLikeHTML(contentType string, body []byte) bool {
-	mt, _, _ := mime.ParseMediaType(contentType)
-	if mt == "text/html" || mt == "application/xhtml+xml" {
-		return !looksLikeFeed(body)
-	}
-	head := bytes.ToLower(bytes.TrimSpace(bytes.TrimPrefix(body, utf8BOM)))
-	if len(head) > 512 {
-		head = head[:512]
-	}
-	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
-}
-
-// looksLikeFeed reports whether body starts like a feed document, for
-// servers that label their feed text/html.
-func looksLikeFeed(body []byte) bool {
-	head := body
-	if len(head) > 4096 {
-		head = head[:4096]
-	}
-	for _, root := range [][]byte{[]byte("<rss"), []byte("<feed"), []byte("<rdf:RDF"), []byte(`"version":`)} {
-		if bytes.Contains(head, root) {
-			return true
-		}
-	}
-	return false
-}
-
 // parseFeed parses an RSS, Atom or JSON feed document.
 func parseFeed(body []byte, contentType string) (*gofeed.Feed, error) {
-	if looksLikeHTML(contentType, body) {
-		return nil, &Error{Category: CatNotAFeed, Err: fmt.Errorf("got an HTML page, not a feed (Content-Type %q)", contentType)}
+	feed, _, err := readFeed(body, contentType, Limits{}.withDefaults())
+	return feed, err
+}
+
+// readFeed decodes body (see decodeFeed), cuts an XML feed to lim.MaxItems
+// items and parses it with gofeed. It returns the feed and what decoding
+// and cutting did, or an *Error: not_a_feed for an HTML page or a document
+// of another kind, parse for a broken feed. A broken feed yields no feed at
+// all, never part of one.
+func readFeed(body []byte, contentType string, lim Limits) (*gofeed.Feed, []string, error) {
+	dec, err := decodeFeed(body, contentType)
+	if err != nil {
+		return nil, nil, err
 	}
-	body = bytes.TrimPrefix(body, utf8BOM)
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if dec.Format == formatXML {
+		var cut bool
+		if dec.Doc, cut = capXMLItems(dec.Doc, lim.MaxItems); cut {
+			dec.Warnings = append(dec.Warnings, fmt.Sprintf("the feed has more than %d items; kept the first %d", lim.MaxItems, lim.MaxItems))
+		}
+	}
+	if dec.Format == formatJSON {
+		var head struct {
+			Version string `json:"version"`
+		}
+		if err := json.Unmarshal(dec.Doc, &head); err != nil {
+			return nil, nil, failure(CatParse, err, "the JSON feed is broken: %v", err)
+		}
+		if head.Version == "" {
+			return nil, nil, failure(CatNotAFeed, nil, "a JSON document, but not a JSON Feed (it has no \"version\")")
+		}
+	}
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(dec.Doc))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, &Error{Category: CatNotAFeed, Err: fmt.Errorf("not an RSS, Atom or JSON feed: %w", err)}
+			return nil, nil, failure(CatNotAFeed, err, "not an RSS, Atom or JSON feed")
 		}
-		return nil, &Error{Category: CatParse, Err: fmt.Errorf("parse feed: %w", err)}
+		return nil, nil, failure(CatParse, err, "the feed is broken: %v", err)
 	}
-	return feed, nil
+	return feed, dec.Warnings, nil
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"time"
 
@@ -32,11 +33,21 @@ type Options struct {
 	UserAgent            string           // required in practice; "pressfeed"
 	AllowPrivateNetworks bool             // fetch loopback and private addresses
 	MaxBodyBytes         int64            // 10 MiB, counted after decompression
-	Timeout              time.Duration    // whole poll, including a slow body; 60 s
+	Timeout              time.Duration    // each fetch, redirects and a slow body included; 60 s
 	Now                  func() time.Time // time.Now
 	Logger               *slog.Logger     // slog.Default()
 	Client               *http.Client     // NewClient(...) from the options above
 	FollowDelay          time.Duration    // spacing between an html source's followed item pages; 1 s
+
+	HostSpacing  time.Duration // least time between request starts to one host; 1 s
+	MaxRedirects int           // redirects followed per fetch; 5
+	MaxBackoff   time.Duration // longest wait between attempts at a failing source; 6 h
+	// Interval returns a source's usual polling interval, where backoff
+	// starts; 10 minutes when nil or zero. The command derives it from the
+	// source's schedule.
+	Interval func(pressfeed.Source) time.Duration
+	Rand     func() float64 // backoff jitter in [0, 1); math/rand/v2.Float64
+	Limits   Limits         // caps on items and field sizes
 }
 
 // Poller polls sources. It is safe for concurrent use; the scheduler keeps
@@ -48,6 +59,7 @@ type Poller struct {
 	policy *bluemonday.Policy
 	logger *slog.Logger
 	html   *htmlState // robots.txt cache and the zone listing dates are read in
+	hosts  *hostGate
 }
 
 // NewPoller returns a Poller that stores into sink.
@@ -73,7 +85,24 @@ func NewPoller(sink Sink, opts Options) *Poller {
 	if opts.FollowDelay <= 0 {
 		opts.FollowDelay = time.Second
 	}
-	return &Poller{opts: opts, client: opts.Client, sink: sink, policy: newPolicy(), logger: opts.Logger, html: newHTMLState()}
+	if opts.HostSpacing <= 0 {
+		opts.HostSpacing = time.Second
+	}
+	if opts.MaxRedirects <= 0 {
+		opts.MaxRedirects = 5
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 6 * time.Hour
+	}
+	if opts.Interval == nil {
+		opts.Interval = func(pressfeed.Source) time.Duration { return defaultInterval }
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Float64
+	}
+	opts.Limits = opts.Limits.withDefaults()
+	return &Poller{opts: opts, client: opts.Client, sink: sink, policy: newPolicy(), logger: opts.Logger,
+		hosts: newHostGate(opts.HostSpacing), html: newHTMLState()}
 }
 
 // Outcomes of a poll, as logged and counted.
@@ -93,7 +122,8 @@ type Result struct {
 	Bytes    int64 // body bytes fetched, after decompression
 	pressfeed.IngestResult
 	Duration time.Duration
-	Err      error // set when Outcome is OutcomeError
+	Err      error                 // set when Outcome is OutcomeError
+	State    pressfeed.SourceState // the state recorded, or, when skipped, the state that says why
 }
 
 // Poll fetches src once and records the outcome in the sink: new and
@@ -110,13 +140,12 @@ func (p *Poller) Poll(ctx context.Context, src pressfeed.Source) Result {
 		return res
 	}
 	if !st.NextAttempt.IsZero() && start.Before(st.NextAttempt) {
-		res.Outcome = OutcomeSkipped
+		res.Outcome, res.State = OutcomeSkipped, st
 		p.logger.Debug("poll skipped", "source", src.ID, "until", st.NextAttempt, "reason", st.NextReason)
 		return res
 	}
-	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
-	defer cancel()
-
+	// Each fetch has its own deadline (Options.Timeout), which starts once
+	// the host's politeness turn comes.
 	items, resp, err := p.fetchItems(ctx, src, st)
 	found := len(items)
 	if err == nil && !resp.NotModified {
@@ -125,11 +154,12 @@ func (p *Poller) Poll(ctx context.Context, src pressfeed.Source) Result {
 	st.LastAttempt = start
 	if resp != nil {
 		st.LastStatus = resp.Status
+		st.MovedTo = resp.MovedTo
 		res.Bytes = int64(len(resp.Body))
 	}
 	switch {
 	case err != nil:
-		res.Err = p.recordFailure(ctx, src, &st, err)
+		res.Err = p.recordFailure(ctx, src, &st, resp, err)
 		res.Outcome = OutcomeError
 	case resp.NotModified:
 		recordSuccess(&st, resp, start)
@@ -149,6 +179,7 @@ func (p *Poller) Poll(ctx context.Context, src pressfeed.Source) Result {
 		res.Outcome, res.IngestResult = OutcomeOK, ir
 	}
 	res.Duration = p.opts.Now().Sub(start)
+	res.State = st
 	p.logResult(res, src)
 	return res
 }
@@ -158,15 +189,7 @@ func (p *Poller) Poll(ctx context.Context, src pressfeed.Source) Result {
 func (p *Poller) fetchItems(ctx context.Context, src pressfeed.Source, st pressfeed.SourceState) ([]pressfeed.Item, *response, error) {
 	switch src.Type {
 	case pressfeed.TypeFeed:
-		resp, err := p.get(ctx, src.URL, feedAccept, st)
-		if err != nil || resp.NotModified {
-			return nil, resp, err
-		}
-		feed, err := parseFeed(resp.Body, resp.ContentType)
-		if err != nil {
-			return nil, resp, err
-		}
-		return p.normalizeFeed(feed, resp.URL), resp, nil
+		return p.fetchFeed(ctx, src, st)
 	case pressfeed.TypeHTML:
 		return p.scrapeSource(ctx, src, st, nil)
 	default:
@@ -175,27 +198,39 @@ func (p *Poller) fetchItems(ctx context.Context, src pressfeed.Source, st pressf
 }
 
 // recordSuccess resets the failure fields and keeps the server's
-// validators; validators are stored only after a success.
+// validators and body hash; these are stored only after a success. A 304
+// keeps the stored ones; a 200 replaces them, even with none.
 func recordSuccess(st *pressfeed.SourceState, resp *response, now time.Time) {
 	st.LastSuccess = now
 	st.LastError, st.ErrorCategory = "", ""
 	st.FailingSince = time.Time{}
 	st.ConsecutiveFailures = 0
 	st.NextAttempt, st.NextReason = time.Time{}, ""
-	if !resp.NotModified {
+	st.Gone = false
+	if resp.Status != http.StatusNotModified {
 		st.ETag, st.LastModified = resp.ETag, resp.LastModified
+		st.BodyHash = resp.BodyHash
+	}
+	if !resp.NotModified {
+		st.Warnings = resp.Warnings
 	}
 }
 
-// recordFailure notes err in the source's state and saves it, keeping the
-// stored items and validators untouched. It returns the categorized error.
-func (p *Poller) recordFailure(ctx context.Context, src pressfeed.Source, st *pressfeed.SourceState, err error) error {
+// recordFailure notes err in the source's state, with when the next
+// attempt will be and why, and saves it, keeping the stored items and
+// validators untouched. resp is the response, if one arrived. It returns
+// the categorized error.
+func (p *Poller) recordFailure(ctx context.Context, src pressfeed.Source, st *pressfeed.SourceState, resp *response, err error) error {
 	fe := categorize(err)
 	st.LastError, st.ErrorCategory = fe.Error(), fe.Category
 	if st.ConsecutiveFailures == 0 {
 		st.FailingSince = st.LastAttempt
 	}
 	st.ConsecutiveFailures++
+	if resp != nil && resp.Status == http.StatusGone {
+		st.Gone = true
+	}
+	st.NextAttempt, st.NextReason = p.retryPlan(src, *st, resp, st.LastAttempt)
 	if serr := p.sink.SaveState(ctx, src.ID, *st); serr != nil {
 		return errors.Join(fe, &Error{Category: CatStore, Err: serr})
 	}
@@ -211,7 +246,7 @@ func (p *Poller) logResult(res Result, src pressfeed.Source) {
 		if errors.As(res.Err, &fe) {
 			cat = fe.Category
 		}
-		p.logger.Warn("poll failed", append(attrs, "category", cat, "error", res.Err)...)
+		p.logger.Warn("poll failed", append(attrs, "category", cat, "error", res.Err, "next_attempt", res.State.NextAttempt)...)
 		return
 	}
 	p.logger.Info("poll", attrs...)

@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -91,7 +92,13 @@ func source(id, url string) pressfeed.Source {
 }
 
 func newPoller(db *index.DB) *fetch.Poller {
-	return fetch.NewPoller(db, fetch.Options{UserAgent: "pressfeed-test", AllowPrivateNetworks: true, Logger: quiet})
+	return fetch.NewPoller(db, testOptions())
+}
+
+// testOptions are the options the tests start from: loopback allowed, a
+// short host spacing (every test server is one host).
+func testOptions() fetch.Options {
+	return fetch.Options{UserAgent: "pressfeed-test", AllowPrivateNetworks: true, Logger: quiet, HostSpacing: time.Millisecond}
 }
 
 func TestPollEachFormat(t *testing.T) {
@@ -223,7 +230,8 @@ func TestFailuresAreCategorizedAndKeepItems(t *testing.T) {
 	}))
 	defer srv.Close()
 	db := openDB(t)
-	p := newPoller(db)
+	clock := newClock()
+	p := clockedPoller(db, clock)
 	ctx := context.Background()
 
 	src := source("flaky", srv.URL+"/feed")
@@ -232,6 +240,7 @@ func TestFailuresAreCategorizedAndKeepItems(t *testing.T) {
 	}
 	fail.Store(true)
 	for i := 1; i <= 2; i++ {
+		clock.Advance(7 * time.Hour) // past any backoff
 		res := p.Poll(ctx, src)
 		var fe *fetch.Error
 		if res.Outcome != fetch.OutcomeError || !errors.As(res.Err, &fe) || fe.Category != fetch.CatHTTPStatus {
@@ -246,6 +255,7 @@ func TestFailuresAreCategorizedAndKeepItems(t *testing.T) {
 		t.Errorf("items after failures: %d, want 2 kept", n)
 	}
 	fail.Store(false)
+	clock.Advance(7 * time.Hour)
 	p.Poll(ctx, src)
 	if st, _ := db.State(ctx, "flaky"); st.ConsecutiveFailures != 0 || st.LastError != "" {
 		t.Errorf("success did not reset the failure state: %+v", st)
@@ -277,7 +287,7 @@ func TestPrivateAddressesRefusedByDefault(t *testing.T) {
 func TestCheckStoresNothing(t *testing.T) {
 	fs := newFeedServer(t, map[string]string{"/rss.xml": "rss.xml", "/page.html": "challenge.html"})
 	db := openDB(t)
-	p := fetch.NewPoller(db, fetch.Options{AllowPrivateNetworks: true, Logger: quiet})
+	p := fetch.NewPoller(db, testOptions())
 	ctx := context.Background()
 	src := pressfeed.Source{ID: "force", Name: "Force", Kind: "force", URL: fs.URL + "/rss.xml", Type: "feed", Enabled: true}
 	st := pressfeed.SourceState{ETag: `"stale"`}
@@ -299,7 +309,7 @@ func TestCheckStoresNothing(t *testing.T) {
 	if n, _ := db.ItemCount(ctx); n != 0 {
 		t.Errorf("preview stored %d items", n)
 	}
-	if got, _ := db.State(ctx, src.ID); got != st {
+	if got, _ := db.State(ctx, src.ID); !reflect.DeepEqual(got, st) {
 		t.Errorf("preview changed the state: %+v", got)
 	}
 

@@ -80,7 +80,7 @@ func TestRobotsTxtIsCachedForADay(t *testing.T) {
 	s.serve(t, "/news/", "cards.html")
 	s.put("/robots.txt", "text/plain", "User-agent: *\nDisallow: /admin/\n")
 	now := fixedNow
-	p := fetch.NewPoller(openDB(t), fetch.Options{AllowPrivateNetworks: true, Logger: quiet, Now: func() time.Time { return now }})
+	p := fetch.NewPoller(openDB(t), fetch.Options{AllowPrivateNetworks: true, Logger: quiet, HostSpacing: time.Millisecond, Now: func() time.Time { return now }})
 	src := htmlSource("cached", s.URL+"/news/", pressfeed.HTMLSpec{Item: ".news-card"})
 	for _, step := range []struct {
 		after       time.Duration

@@ -83,7 +83,7 @@ func TestRulesFilterWhatIsStored(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			db := openDB(t)
-			p := fetch.NewPoller(db, fetch.Options{AllowPrivateNetworks: true, Logger: quiet, Now: func() time.Time { return tt.now }})
+			p := fetch.NewPoller(db, fetch.Options{AllowPrivateNetworks: true, Logger: quiet, HostSpacing: time.Millisecond, Now: func() time.Time { return tt.now }})
 			res := p.Poll(t.Context(), tt.src)
 			if res.Outcome != fetch.OutcomeOK {
 				t.Fatalf("poll: %+v", res)
@@ -91,7 +91,7 @@ func TestRulesFilterWhatIsStored(t *testing.T) {
 			if res.Dropped != tt.wantDropped || res.New != len(tt.wantTitles) {
 				t.Errorf("dropped %d new %d, want %d and %d", res.Dropped, res.New, tt.wantDropped, len(tt.wantTitles))
 			}
-			got := keys(storedItems(t, db))
+			got := keys(storedByTitle(t, db))
 			sort.Strings(got)
 			if !equalStrings(got, tt.wantTitles) {
 				t.Errorf("stored %q\nwant   %q", got, tt.wantTitles)
@@ -105,7 +105,7 @@ func TestMaxAgeKeepsTheBacklogOutOnLaterPolls(t *testing.T) {
 	s.serve(t, "/news/", "cards.html")
 	db := openDB(t)
 	now := time.Date(2025, 5, 9, 9, 0, 0, 0, time.UTC)
-	p := fetch.NewPoller(db, fetch.Options{AllowPrivateNetworks: true, Logger: quiet, Now: func() time.Time { return now }})
+	p := fetch.NewPoller(db, fetch.Options{AllowPrivateNetworks: true, Logger: quiet, HostSpacing: time.Millisecond, Now: func() time.Time { return now }})
 	src := withRules(htmlSource("r", s.URL+"/news/", pressfeed.HTMLSpec{Item: ".news-card", Title: "h3", Date: ".news-card__date"}), nil, nil, "4d")
 	if res := p.Poll(t.Context(), src); res.New != 4 {
 		t.Fatalf("first poll: %+v", res)

@@ -188,7 +188,7 @@ func (p *Poller) extract(body []byte, contentType string, pageURL *url.URL, cs *
 	out.matched = elems.Length()
 	if out.matched == 0 {
 		hint := "the page may have changed, or be a bot challenge; run pressfeed check"
-		if looksLikeFeed(body) {
+		if _, err := decodeFeed(body, ""); err == nil {
 			hint = "the URL serves a feed: use type = \"feed\""
 		}
 		return out, &Error{Category: CatNoItems, Err: fmt.Errorf("item selector matched 0 elements: %q on %s (%s)", cs.Item, pageURL, hint)}

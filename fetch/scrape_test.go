@@ -107,7 +107,7 @@ func TestHTMLListingsAreStored(t *testing.T) {
 			if res.Outcome != fetch.OutcomeOK || res.New != len(tt.want) {
 				t.Fatalf("poll: %s, %d new, err %v; want ok with %d new", res.Outcome, res.New, res.Err, len(tt.want))
 			}
-			got := storedItems(t, db)
+			got := storedByTitle(t, db)
 			for _, w := range tt.want {
 				it, ok := got[w.title]
 				if !ok {
@@ -147,7 +147,7 @@ func TestScrapedHTMLIsSanitized(t *testing.T) {
 	if res := newHTMLPoller(db).Poll(t.Context(), src); res.Outcome != fetch.OutcomeOK {
 		t.Fatalf("poll: %+v", res)
 	}
-	for _, it := range storedItems(t, db) {
+	for _, it := range storedByTitle(t, db) {
 		for _, bad := range []string{"<script", "document.cookie", "onclick", "evil.example"} {
 			if strings.Contains(it.Summary, bad) {
 				t.Errorf("%q: summary kept %q: %s", it.Title, bad, it.Summary)
@@ -199,6 +199,11 @@ func TestItemSelectorMatchingNothingIsASourceError(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s.put("/news/", "text/html", tt.page)
+			// The previous case's failure set a backoff; this case comes
+			// after it has passed.
+			prev, _ := db.State(t.Context(), "cards")
+			prev.NextAttempt = time.Time{}
+			db.SaveState(t.Context(), "cards", prev)
 			src := good
 			src.HTML = &tt.spec
 			res := p.Poll(t.Context(), src)

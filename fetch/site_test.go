@@ -106,12 +106,12 @@ var fixedNow = time.Date(2025, 11, 4, 12, 0, 0, 0, time.UTC)
 func newHTMLPoller(sink fetch.Sink) *fetch.Poller {
 	return fetch.NewPoller(sink, fetch.Options{
 		UserAgent: "pressfeed/0.1.0 (+https://pressfeed.invalid/contact)", AllowPrivateNetworks: true,
-		Logger: quiet, FollowDelay: time.Millisecond, Now: func() time.Time { return fixedNow },
+		Logger: quiet, FollowDelay: time.Millisecond, HostSpacing: time.Millisecond, Now: func() time.Time { return fixedNow },
 	})
 }
 
-// storedItems returns every stored item by title.
-func storedItems(t *testing.T, db *index.DB) map[string]pressfeed.Item {
+// storedByTitle returns every stored item by title.
+func storedByTitle(t *testing.T, db *index.DB) map[string]pressfeed.Item {
 	t.Helper()
 	page, err := db.Stories(t.Context(), pressfeed.Query{Limit: pressfeed.MaxLimit, Ungrouped: true})
 	if err != nil {

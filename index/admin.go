@@ -110,15 +110,20 @@ func applySourceChange(tx *bolt.Tx, ch pressfeed.SourceChange) (*pressfeed.Audit
 		}
 		after := ch.Source
 		entry.After = &after
+		if exists && fetchChanged(old, ch.Source) {
+			if err := resetFetchState(tx, key, true); err != nil {
+				return nil, err
+			}
+		}
 		return entry, putJSON(b, key, ch.Source)
 	case pressfeed.ActionDelete:
 		if err := b.Delete(key); err != nil {
 			return nil, err
 		}
 		return entry, tx.Bucket(bucketState).Delete(key)
-	default: // ActionPoll: recorded, nothing changed
+	default: // ActionPoll: recorded; a backoff in force is lifted so the poll runs
 		entry.Before = nil
-		return entry, nil
+		return entry, resetFetchState(tx, key, false)
 	}
 }
 
@@ -322,4 +327,33 @@ func (db *DB) ItemCountsSince(ctx context.Context, since time.Time) (map[string]
 		return nil, fmt.Errorf("count items: %w", err)
 	}
 	return out, nil
+}
+
+// fetchChanged reports whether a new definition changes what a poll fetches
+// or keeps: the URL, the type, the selectors or the rules.
+func fetchChanged(old, new pressfeed.Source) bool {
+	strip := func(s pressfeed.Source) pressfeed.Source {
+		s.Name, s.Kind, s.Area, s.Schedule, s.Enabled, s.Cluster = "", "", "", "", false, nil
+		return s
+	}
+	return !sameJSON(strip(old), strip(new))
+}
+
+// resetFetchState lifts a source's backoff so its next poll runs at once
+// and, when validators is true, forgets its validators and body hash, so a
+// changed definition (new selectors, new rules) is applied to the next
+// response rather than hidden behind a 304 or an unchanged body. Its
+// failure history and counts stay.
+func resetFetchState(tx *bolt.Tx, key []byte, validators bool) error {
+	b := tx.Bucket(bucketState)
+	var st pressfeed.SourceState
+	found, err := getJSON(b, key, &st)
+	if err != nil || !found {
+		return err
+	}
+	st.NextAttempt, st.NextReason = time.Time{}, ""
+	if validators {
+		st.ETag, st.LastModified, st.BodyHash = "", "", ""
+	}
+	return putJSON(b, key, st)
 }

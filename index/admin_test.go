@@ -197,3 +197,45 @@ func TestItemCountsSince(t *testing.T) {
 		t.Errorf("week %v month %v", week, month)
 	}
 }
+
+// TestChangedDefinitionForgetsValidators: new selectors or a new URL must
+// be applied to the next response, not hidden behind a 304 or an unchanged
+// body hash; a rename keeps them; "poll now" lifts a backoff so it polls.
+func TestChangedDefinitionForgetsValidators(t *testing.T) {
+	c := &clock{t0}
+	db := mustOpen(t, filepath.Join(t.TempDir(), "s.db"), c)
+	apply := func(a pressfeed.Action, src pressfeed.Source) {
+		t.Helper()
+		if _, err := db.ApplySourceChanges(bgCtx, web, []pressfeed.SourceChange{change(a, src)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fetched := pressfeed.SourceState{ETag: `"v1"`, LastModified: "Mon, 02 Jan 2006 15:04:05 GMT", BodyHash: "abc",
+		ConsecutiveFailures: 2, NextAttempt: t0.Add(time.Hour), NextReason: "backing off", ItemCount: 7}
+	apply(pressfeed.ActionCreate, srcA)
+	db.SaveState(bgCtx, srcA.ID, fetched)
+
+	renamed := srcA
+	renamed.Name, renamed.Area, renamed.Schedule = "Force A Police", "North", "@every 30m"
+	apply(pressfeed.ActionUpdate, renamed)
+	if st, _ := db.State(bgCtx, srcA.ID); st.ETag != `"v1"` || st.BodyHash != "abc" || !st.NextAttempt.Equal(t0.Add(time.Hour)) {
+		t.Errorf("a rename touched the fetch state: %+v", st)
+	}
+
+	apply(pressfeed.ActionPoll, renamed)
+	st, _ := db.State(bgCtx, srcA.ID)
+	if !st.NextAttempt.IsZero() || st.ETag != `"v1"` || st.ConsecutiveFailures != 2 {
+		t.Errorf("poll now should lift the backoff and keep the rest: %+v", st)
+	}
+
+	moved := renamed
+	moved.URL = "https://a.example/news/rss"
+	apply(pressfeed.ActionUpdate, moved)
+	st, _ = db.State(bgCtx, srcA.ID)
+	if st.ETag != "" || st.LastModified != "" || st.BodyHash != "" {
+		t.Errorf("a new URL kept the old validators: %+v", st)
+	}
+	if st.ItemCount != 7 || st.ConsecutiveFailures != 2 {
+		t.Errorf("the history went with the validators: %+v", st)
+	}
+}

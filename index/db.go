@@ -13,11 +13,17 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"pressfeed"
+	"pressfeed/similar"
 )
 
 // SchemaVersion is the layout version written to a new store. Open refuses a
-// file written by a newer version rather than misreading it.
-const SchemaVersion = 1
+// file written by a newer version rather than misreading it, and upgrades an
+// older one in place (see migrate.go).
+//
+//   - 1: sources, state, items, by_time, by_source.
+//   - 2: adds stories and the story_words, story_links, story_items and
+//     story_recent indexes that find an item's story.
+const SchemaVersion = 2
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -28,8 +34,24 @@ var (
 	bucketByTime   = []byte("by_time")   // published (8) | item key (16) → nil
 	bucketBySource = []byte("by_source") // source id | 0 | published (8) | item key (16) → nil
 
-	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource, bucketAudit, bucketTokens}
+	// Stories (stories.go) and the indexes that find a new item's story
+	// (storyindex.go). The four story_ indexes hold only items first seen
+	// within the story window.
+	bucketStories     = []byte("stories")      // story id (16) → storyRecord JSON
+	bucketStoryWords  = []byte("story_words")  // word | 0 | published (8) | item key (16) → nil
+	bucketStoryLinks  = []byte("story_links")  // canonical link | 0 | item key (16) → nil
+	bucketStoryItems  = []byte("story_items")  // item key (16) → indexEntry, binary (storycodec.go)
+	bucketStoryRecent = []byte("story_recent") // first seen (8) | item key (16) → nil
+
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource,
+		bucketStories, bucketStoryWords, bucketStoryLinks, bucketStoryItems, bucketStoryRecent,
+		bucketAudit, bucketTokens}
 )
+
+// DefaultStoryWindow is how far apart in publication time two items may be
+// and still be one story, and how long an item can be joined after it is
+// first seen.
+const DefaultStoryWindow = 7 * 24 * time.Hour
 
 // Options tune Open. Zero values take the defaults noted.
 type Options struct {
@@ -40,14 +62,22 @@ type Options struct {
 	Now func() time.Time
 	// ReadOnly opens the file without taking the write lock.
 	ReadOnly bool
+	// StoryWindow is how far apart in publication time items from
+	// different sources may be and still be one story; DefaultStoryWindow.
+	StoryWindow time.Duration
+	// NoSync skips the fsync after each write: for benchmarks, tests and
+	// bulk loads only, since a crash can then corrupt the file.
+	NoSync bool
 }
 
 // DB is an open store. Its methods are safe for concurrent use.
 type DB struct {
-	bolt *bolt.DB
-	path string
-	now  func() time.Time
-	gen  atomic.Uint64
+	bolt   *bolt.DB
+	path   string
+	now    func() time.Time
+	window time.Duration
+	params similar.Params
+	gen    atomic.Uint64
 
 	statsCache statsCache  // stats.go
 	states     stateBuffer // statebuf.go
@@ -62,14 +92,17 @@ func Open(path string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly})
+	if opts.StoryWindow <= 0 {
+		opts.StoryWindow = DefaultStoryWindow
+	}
+	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, NoSync: opts.NoSync})
 	if errors.Is(err, bolt.ErrTimeout) {
 		return nil, fmt.Errorf("open store %s: %w", path, pressfeed.ErrStoreLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db := &DB{bolt: b, path: path, now: opts.Now}
+	db := &DB{bolt: b, path: path, now: opts.Now, window: opts.StoryWindow, params: similar.DefaultParams()}
 	if !opts.ReadOnly {
 		if err := db.init(); err != nil {
 			b.Close()
@@ -94,7 +127,20 @@ func (db *DB) init() error {
 		if v == nil {
 			return meta.Put([]byte("schema"), []byte(fmt.Sprint(SchemaVersion)))
 		}
-		return checkSchemaVersion(v)
+		var got int
+		if _, err := fmt.Sscan(string(v), &got); err != nil {
+			return fmt.Errorf("schema version %q is unreadable", v)
+		}
+		if got > SchemaVersion {
+			return fmt.Errorf("schema version %d is newer than this program's %d", got, SchemaVersion)
+		}
+		if got < SchemaVersion {
+			if err := db.migrate(tx, got); err != nil {
+				return fmt.Errorf("upgrade schema %d to %d: %w", got, SchemaVersion, err)
+			}
+			return meta.Put([]byte("schema"), []byte(fmt.Sprint(SchemaVersion)))
+		}
+		return nil
 	})
 }
 

@@ -22,6 +22,11 @@ import (
 // image changed is updated in place: it keeps its key and first-seen time and
 // gets an updated time. An unchanged item is not rewritten. The state's item
 // count and last-new-item time are maintained here.
+//
+// A new item joins a story in the same transaction (see stories.go): the
+// story of a recent item from another source with the same canonical link
+// or telling the same story, else a story of its own. A changed item stays
+// in its story.
 func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Item, st pressfeed.SourceState) (pressfeed.IngestResult, error) {
 	var res pressfeed.IngestResult
 	now := db.now().UTC()
@@ -33,6 +38,10 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 			return err
 		}
 		itemsB := tx.Bucket(bucketItems)
+		stories := newStoryIndex(tx, db, now)
+		if err := stories.prune(); err != nil {
+			return err
+		}
 		var prev pressfeed.SourceState
 		if _, err := getJSON(tx.Bucket(bucketState), []byte(sourceID), &prev); err != nil {
 			return err
@@ -62,10 +71,13 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 				in.FirstSeen = now
 				in.Published = clampPublished(in.Published, now)
 				in.Updated = time.Time{}
-				if in.StoryID == "" {
-					in.StoryID = in.Key
+				if err := stories.place(&in); err != nil {
+					return err
 				}
 				if err := insertItem(tx, key, in); err != nil {
+					return err
+				}
+				if err := stories.added(in); err != nil {
 					return err
 				}
 				res.New++
@@ -77,6 +89,9 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 				continue
 			}
 			if err := replaceItem(tx, key, old, next); err != nil {
+				return err
+			}
+			if err := stories.changed(old, next); err != nil {
 				return err
 			}
 			res.Updated++

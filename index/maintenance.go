@@ -245,7 +245,17 @@ func (db *DB) initialized() bool {
 		}
 		return nil
 	})
-	return err == nil && db.checkSchema() == nil
+	if err != nil {
+		return false
+	}
+	// Only the current version: an older one must go through init's upgrade.
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		if v := string(tx.Bucket(bucketMeta).Get([]byte("schema"))); v != fmt.Sprint(SchemaVersion) {
+			return errors.New("not current")
+		}
+		return nil
+	})
+	return err == nil
 }
 
 // hasSources reports whether the store holds any source.

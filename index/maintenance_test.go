@@ -23,12 +23,23 @@ func fill(t *testing.T, db *index.DB, src string, from, n, size int) {
 	var items []pressfeed.Item
 	for i := from; i < from+n; i++ {
 		it := item(fmt.Sprintf("%s-%d", src, i), fmt.Sprintf("%s item %d", src, i), t0.Add(-time.Duration(i)*time.Minute))
-		it.Content = "<p>" + strings.Repeat("x", size) + "</p>"
+		it.Content = "<p>" + prose(size) + "</p>"
 		items = append(items, it)
 	}
 	if _, err := db.Ingest(context.Background(), src, items, pressfeed.SourceState{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// prose returns about n bytes of ordinary words.
+func prose(n int) string {
+	words := strings.Fields("officers appeal for witnesses after an incident in the town centre on saturday evening")
+	var b strings.Builder
+	for i := 0; b.Len() < n; i++ {
+		b.WriteString(words[i%len(words)])
+		b.WriteByte(' ')
+	}
+	return b.String()
 }
 
 func count(t *testing.T, db *index.DB) int {

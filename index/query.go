@@ -15,7 +15,15 @@ import (
 
 // Stories returns one page of stories matching q, newest first. A cursor from
 // an earlier page continues after that page's last story; a malformed cursor
-// is an error.
+// is an error wrapping pressfeed.ErrInvalidCursor.
+//
+// Each story appears once, with every member, at the publication time of its
+// representative: the first member the store saw that passes the source and
+// text filters (the primary, when the query has none; see storyView). So
+// source=X lists the stories X published, at X's time, still naming every
+// publisher. A story keeps its place when others join it later: a reader
+// has already seen its entry, and the entry's updated time says it grew.
+// With q.Ungrouped every item is its own story, whose id is the item's key.
 func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, error) {
 	q = q.Normalize()
 	var after []byte
@@ -58,7 +66,18 @@ func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, e
 			if !matchWords(words, it) {
 				continue
 			}
-			page.Stories = append(page.Stories, pressfeed.SingleStory(it))
+			st := pressfeed.SingleStory(it)
+			if !q.Ungrouped {
+				var shown bool
+				st, shown, err = storyView(tx, it, allowed, words)
+				if err != nil {
+					return err
+				}
+				if !shown {
+					continue // another member represents the story here
+				}
+			}
+			page.Stories = append(page.Stories, st)
 			if len(page.Stories) == q.Limit {
 				if w.more() {
 					page.Next = encodeCursor(tk)

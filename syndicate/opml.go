@@ -50,7 +50,7 @@ type opmlEntry struct {
 	Enabled  string `xml:"pressfeed:enabled,attr"`
 	// Definition is the whole source as JSON, written only when it has
 	// fields the attributes above cannot carry (HTML selectors, rules,
-	// max_age, ignore_robots), so those survive an export and import.
+	// max_age, ignore_robots, cluster), so those survive an export and import.
 	Definition string `xml:"pressfeed:definition,attr,omitempty"`
 }
 
@@ -83,7 +83,7 @@ func WriteOPML(w io.Writer, title string, sources []pressfeed.Source) error {
 		if s.Area != "" {
 			o.Category += ",/" + s.Area
 		}
-		if s.HTML != nil || len(s.Include) > 0 || len(s.Exclude) > 0 || s.MaxAge != "" || s.IgnoreRobots {
+		if s.HTML != nil || len(s.Include) > 0 || len(s.Exclude) > 0 || s.MaxAge != "" || s.IgnoreRobots || s.Cluster != nil {
 			def, err := json.Marshal(s)
 			if err != nil {
 				return fmt.Errorf("write opml: source %s: %w", s.ID, err)

@@ -139,7 +139,8 @@ func (s *Server) buildFeed(base string, f format, q pressfeed.Query, page pressf
 }
 
 // entryOf renders a story as a feed entry: the primary's title, link and
-// text; every publisher as an author and a category.
+// text; every publisher as an author and a category; the other publishers'
+// copies as related links and, in the content, an "Also published by" line.
 func entryOf(st pressfeed.Story, sources map[string]pressfeed.Source) syndicate.Entry {
 	p := st.Primary()
 	e := syndicate.Entry{
@@ -162,6 +163,7 @@ func entryOf(st pressfeed.Story, sources map[string]pressfeed.Source) syndicate.
 			e.Categories = append(e.Categories, c)
 		}
 	}
+	var others []syndicate.Link
 	for i, id := range st.SourceIDs() {
 		src := sourceOrUnknown(sources, id)
 		e.Authors = append(e.Authors, src.Name)
@@ -178,10 +180,20 @@ func entryOf(st pressfeed.Story, sources map[string]pressfeed.Source) syndicate.
 		if i == 0 {
 			origin := o
 			e.Source = &origin
-		} else if o.Link != "" && o.Link != p.Link {
-			e.Related = append(e.Related, syndicate.Link{Href: o.Link, Title: src.Name})
+		} else {
+			others = append(others, syndicate.Link{Href: o.Link, Title: src.Name})
+			if o.Link != "" && o.Link != p.Link {
+				e.Related = append(e.Related, syndicate.Link{Href: o.Link, Title: src.Name})
+			}
 		}
 		e.Sources = append(e.Sources, o)
+	}
+	if len(others) > 0 {
+		body := e.Content
+		if body == "" {
+			body = e.Summary
+		}
+		e.Content = body + alsoPublishedBy(others)
 	}
 	return e
 }

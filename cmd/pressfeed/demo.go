@@ -80,7 +80,8 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg := config.Default()
 	cfg.Listen = *addr
 	cfg.DB = filepath.Join(dir, "demo.db")
-	cfg.AllowPrivateNetworks = true // the sample feeds are on loopback
+	cfg.AllowPrivateNetworks = true               // the sample feeds are on loopback
+	cfg.Fetch.HostSpacing = 10 * time.Millisecond // and all on one host, ours
 	for _, ds := range demoSources {
 		src := ds.Source
 		src.URL = feedsURL + "/" + ds.file

@@ -54,13 +54,13 @@ func summaryLine(r fetch.Result) string {
 	head := fmt.Sprintf("%-28s %-12s", r.SourceID, r.Outcome)
 	switch r.Outcome {
 	case fetch.OutcomeError:
-		return head + " " + r.Err.Error()
+		return head + " " + errorText(r.Err) + stateNotes(r.State)
 	case fetch.OutcomeOK:
 		line := head + fmt.Sprintf(" %d items: %d new, %d updated", r.Items, r.New, r.Updated)
 		if r.Dropped > 0 {
 			line += fmt.Sprintf(", %d dropped by rules", r.Dropped)
 		}
-		return line + fmt.Sprintf(" (%s)", r.Duration.Round(time.Millisecond))
+		return line + fmt.Sprintf(" (%s)", r.Duration.Round(time.Millisecond)) + stateNotes(r.State)
 	}
-	return head
+	return head + stateNotes(r.State)
 }

@@ -37,7 +37,7 @@ func TestDaemonPingsHubWhenFeedChanges(t *testing.T) {
 		resp.Body.Close()
 		mu.Lock()
 		topics[topic] = true
-		if strings.HasSuffix(topic, "/feed.rss") && strings.Count(string(body), "<item>") == sampleItems {
+		if strings.HasSuffix(topic, "/feed.rss") && strings.Count(string(body), "<item>") == sampleStories {
 			fullRSS = true
 		}
 		mu.Unlock()

@@ -1,0 +1,278 @@
+// Command pollcycle measures one poll cycle of many sources on loopback,
+// half serving good feeds and half misbehaving, the way the daemon polls
+// them (schedule.RunOnce with the configured concurrency, one shared
+// fetch.Poller, a real bbolt store). It reports wall time, peak heap and
+// peak RSS for a cold cycle (everything fetched) and a warm one (good
+// sources answer 304, failing ones are backing off).
+//
+//	go run ./bench/pollcycle -sources 200 -concurrency 4 -timeout 5s
+//
+// Every server listens on 127.0.0.1 only. The process exits 1 if a good
+// source was not ingested or a hostile one was.
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/metrics"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"pressfeed"
+	"pressfeed/fetch"
+	"pressfeed/index"
+	"pressfeed/internal/faults"
+	"pressfeed/schedule"
+)
+
+func main() {
+	n := flag.Int("sources", 200, "sources in the cycle; half good, half hostile")
+	concurrency := flag.Int("concurrency", 4, "polls at once, as the concurrency setting")
+	timeout := flag.Duration("timeout", 5*time.Second, "per-fetch deadline (the daemon's default is 60s)")
+	flag.Parse()
+	if err := run(*n, *concurrency, *timeout); err != nil {
+		fmt.Fprintln(os.Stderr, "pollcycle:", err)
+		os.Exit(1)
+	}
+}
+
+// hostileKinds are the misbehaviours the hostile half cycles through.
+var hostileKinds = []string{"hang", "drip", "huge", "gzip-bomb", "redirect-loop", "429", "500", "410", "html", "truncated", "billion-laughs", "xxe"}
+
+func run(n, concurrency int, timeout time.Duration) error {
+	dir, err := os.MkdirTemp("", "pollcycle-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	db, err := index.Open(filepath.Join(dir, "bench.db"), index.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	feed := goodFeed(30)
+	var servers []*http.Server
+	defer func() {
+		for _, s := range servers {
+			s.Close()
+		}
+	}()
+	var sources []pressfeed.Source
+	good := map[string]bool{}
+	for i := range n {
+		var h http.Handler
+		id := fmt.Sprintf("good-%03d", i)
+		if i%2 == 0 {
+			h = goodHandler(feed)
+			good[id] = true
+		} else {
+			kind := hostileKinds[(i/2)%len(hostileKinds)]
+			id = fmt.Sprintf("hostile-%03d-%s", i, kind)
+			h = hostileHandler(kind)
+		}
+		srv, base, err := listen(h)
+		if err != nil {
+			return err
+		}
+		servers = append(servers, srv)
+		sources = append(sources, pressfeed.Source{ID: id, Name: id, Kind: pressfeed.KindOther, URL: base + "/feed", Type: pressfeed.TypeFeed, Enabled: true})
+	}
+
+	p := fetch.NewPoller(db, fetch.Options{
+		UserAgent:            "pressfeed-bench",
+		AllowPrivateNetworks: true, // everything here is on loopback
+		Timeout:              timeout,
+		Logger:               slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	fmt.Printf("pollcycle: %d sources (%d good, %d hostile: %s), concurrency %d, timeout %s, %s, GOMAXPROCS %d\n\n",
+		n, len(good), n-len(good), strings.Join(hostileKinds, ", "), concurrency, timeout, runtime.Version(), runtime.GOMAXPROCS(0))
+	fmt.Println("| cycle | wall time | peak heap | peak RSS (process) | outcomes |")
+	fmt.Println("|---|---|---|---|---|")
+	for _, cycle := range []string{"cold", "warm"} {
+		results, wall, heap := pollAll(p, sources, concurrency)
+		if err := checkResults(results, good); err != nil {
+			return fmt.Errorf("%s cycle: %w", cycle, err)
+		}
+		fmt.Printf("| %s | %s | %.1f MiB | %.1f MiB | %s |\n", cycle, wall.Round(10*time.Millisecond),
+			float64(heap)/(1<<20), float64(peakRSS())/(1<<20), summarize(results))
+	}
+	return nil
+}
+
+// pollAll polls every source once, as `pressfeed poll` does, and returns
+// the results, the wall time and the peak of live heap objects.
+func pollAll(p *fetch.Poller, sources []pressfeed.Source, concurrency int) ([]fetch.Result, time.Duration, uint64) {
+	var (
+		mu      sync.Mutex
+		results []fetch.Result
+		peak    atomic.Uint64
+	)
+	done := make(chan struct{})
+	sampled := make(chan struct{})
+	go func() {
+		defer close(sampled)
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		for {
+			metrics.Read(s)
+			if v := s[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-time.After(5 * time.Millisecond):
+			}
+		}
+	}()
+	start := time.Now()
+	schedule.RunOnce(context.Background(), sources, concurrency, func(ctx context.Context, src pressfeed.Source) {
+		r := p.Poll(ctx, src)
+		mu.Lock()
+		results = append(results, r)
+		mu.Unlock()
+	})
+	wall := time.Since(start)
+	close(done)
+	<-sampled
+	return results, wall, peak.Load()
+}
+
+// checkResults insists that no good source failed and no hostile source
+// was stored.
+func checkResults(results []fetch.Result, good map[string]bool) error {
+	for _, r := range results {
+		switch {
+		case good[r.SourceID] && r.Outcome == fetch.OutcomeError:
+			return fmt.Errorf("good source %s failed: %v", r.SourceID, r.Err)
+		case !good[r.SourceID] && r.Outcome == fetch.OutcomeOK && !strings.HasSuffix(r.SourceID, "billion-laughs") && !strings.HasSuffix(r.SourceID, "xxe"):
+			return fmt.Errorf("hostile source %s was stored", r.SourceID)
+		}
+	}
+	return nil
+}
+
+// summarize counts outcomes, with the error category.
+func summarize(results []fetch.Result) string {
+	counts := map[string]int{}
+	for _, r := range results {
+		key := r.Outcome
+		var fe *fetch.Error
+		if r.Err != nil && errors.As(r.Err, &fe) {
+			key += ":" + fe.Category
+		}
+		counts[key]++
+	}
+	var parts []string
+	for k, v := range counts {
+		parts = append(parts, fmt.Sprintf("%s %d", k, v))
+	}
+	sort.Strings(parts)
+	return strings.Join(parts, ", ")
+}
+
+// peakRSS is the process's high-water resident set (VmHWM), servers
+// included, or 0 where /proc is not available.
+func peakRSS() uint64 {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb uint64
+			fmt.Sscanf(strings.TrimSpace(v), "%d", &kb)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// listen serves h on a fresh loopback port.
+func listen(h http.Handler) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, "", err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	return srv, "http://" + ln.Addr().String(), nil
+}
+
+// goodFeed is a police-style RSS feed of n items, about 1.3 KB each.
+func goodFeed(n int) []byte {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n<rss version=\"2.0\"><channel><title>Constabulary news</title><link>https://force.example/news</link><description>News</description>\n")
+	for i := range n {
+		fmt.Fprintf(&b, "<item><title>Appeal for witnesses after incident %d</title><link>https://force.example/news/%d</link><guid isPermaLink=\"false\">news-%d</guid>"+
+			"<pubDate>Mon, 23 Nov 2026 10:%02d:00 +0000</pubDate><description>&lt;p&gt;%s&lt;/p&gt;</description></item>\n",
+			i, i, i, i%60, strings.Repeat("Officers are appealing for information. ", 30))
+	}
+	b.WriteString("</channel></rss>\n")
+	return b.Bytes()
+}
+
+// goodHandler serves body with an ETag and answers 304 to it.
+func goodHandler(body []byte) http.Handler {
+	sum := sha256.Sum256(body)
+	etag := `"` + hex.EncodeToString(sum[:8]) + `"`
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
+		w.Write(body)
+	})
+}
+
+// hostileHandler misbehaves in the named way.
+func hostileHandler(kind string) http.Handler {
+	drip, huge, bomb := faults.Drip(50*time.Millisecond), faults.HugeBody(2<<30, nil), faults.GzipBomb(1024)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch kind {
+		case "hang":
+			faults.Hang(w, r)
+		case "drip":
+			drip(w, r)
+		case "huge":
+			huge(w, r)
+		case "gzip-bomb":
+			bomb(w, r)
+		case "redirect-loop":
+			http.Redirect(w, r, map[string]string{"/feed": "/other", "/other": "/feed"}[r.URL.Path], http.StatusFound)
+		case "429":
+			w.Header().Set("Retry-After", "3600")
+			w.WriteHeader(http.StatusTooManyRequests)
+		case "500":
+			http.Error(w, "internal error", http.StatusInternalServerError)
+		case "410":
+			w.WriteHeader(http.StatusGone)
+		case "html":
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<!DOCTYPE html><html><head><title>Just a moment...</title></head><body>Checking your browser</body></html>"))
+		case "truncated":
+			w.Write(goodFeed(10)[:5000])
+		case "billion-laughs":
+			w.Write([]byte(`<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><rss version="2.0"><channel><item><title>&c;</title><guid>l</guid></item></channel></rss>`))
+		case "xxe":
+			w.Write([]byte(`<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]><rss version="2.0"><channel><item><title>&x;</title><guid>x</guid></item></channel></rss>`))
+		}
+	})
+}

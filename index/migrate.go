@@ -1,0 +1,66 @@
+package index
+
+import (
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"pressfeed"
+)
+
+// migrate upgrades a store written with schema version from to the current
+// layout, inside Open's write transaction. Open creates any missing bucket
+// before it runs.
+func (db *DB) migrate(tx *bolt.Tx, from int) error {
+	if from < 2 {
+		if err := db.backfillStories(tx); err != nil {
+			return fmt.Errorf("backfill stories: %w", err)
+		}
+	}
+	return nil
+}
+
+// backfillStories gives every item of a schema-1 store a story of its own:
+// those items were shown one entry each, under ids derived from their own
+// keys, and grouping them now would take entries away from readers who have
+// them. Items first seen within the story window are indexed, so that items
+// arriving from now on can join them.
+func (db *DB) backfillStories(tx *bolt.Tx) error {
+	now := db.now().UTC()
+	stories := newStoryIndex(tx, db, now)
+	horizon := now.Add(-db.window)
+	items := tx.Bucket(bucketItems)
+	var all []pressfeed.Item
+	err := items.ForEach(func(k, v []byte) error {
+		var it pressfeed.Item
+		if err := decodeJSON(v, &it); err != nil {
+			return fmt.Errorf("decode item %x: %w", k, err)
+		}
+		all = append(all, it)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, it := range all {
+		if it.StoryID != it.Key {
+			it.StoryID = it.Key
+			key, err := keyBytes(it.Key)
+			if err != nil {
+				return err
+			}
+			if err := putJSON(items, key, it); err != nil {
+				return err
+			}
+		}
+		if err := joinStory(tx, it); err != nil {
+			return err
+		}
+		if !it.FirstSeen.Before(horizon) {
+			if err := stories.index(it); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}

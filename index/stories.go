@@ -1,0 +1,221 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"pressfeed"
+)
+
+// storyRecord is a story as stored: every member, in the order the store
+// first saw them, and the latest change of any of them. The first member is
+// the primary and its key is the story's id for ever: members only ever
+// join at the end, and stories are never merged or split, so no entry id a
+// reader has seen goes away.
+type storyRecord struct {
+	Members []storyMember `json:"members"`
+	Updated time.Time     `json:"updated"`
+}
+
+// storyMember is one item of a story: which source published it, and where.
+type storyMember struct {
+	Key      string `json:"key"`
+	SourceID string `json:"source_id"`
+	Link     string `json:"link,omitempty"`
+}
+
+func (r *storyRecord) hasSource(id string) bool {
+	for _, m := range r.Members {
+		if m.SourceID == id {
+			return true
+		}
+	}
+	return false
+}
+
+// loadStory reads the story with id (hex) and reports whether it exists.
+func loadStory(tx *bolt.Tx, id string) (*storyRecord, bool, error) {
+	key, err := keyBytes(id)
+	if err != nil {
+		return nil, false, err
+	}
+	rec := &storyRecord{}
+	b := tx.Bucket(bucketStories)
+	if b == nil { // a schema-1 store opened read-only
+		return rec, false, nil
+	}
+	found, err := getJSON(b, key, rec)
+	return rec, found, err
+}
+
+func putStory(tx *bolt.Tx, id string, rec *storyRecord) error {
+	key, err := keyBytes(id)
+	if err != nil {
+		return err
+	}
+	return putJSON(tx.Bucket(bucketStories), key, rec)
+}
+
+// joinStory adds a newly stored item to its story (it.StoryID), creating the
+// story when the item is its first member.
+func joinStory(tx *bolt.Tx, it pressfeed.Item) error {
+	rec, _, err := loadStory(tx, it.StoryID)
+	if err != nil {
+		return err
+	}
+	rec.Members = append(rec.Members, storyMember{Key: it.Key, SourceID: it.SourceID, Link: it.Link})
+	if c := it.LastChange(); c.After(rec.Updated) {
+		rec.Updated = c
+	}
+	return putStory(tx, it.StoryID, rec)
+}
+
+// touchStory records a changed member: its link, and the story's updated
+// time. The member keeps its place.
+func touchStory(tx *bolt.Tx, it pressfeed.Item) error {
+	rec, found, err := loadStory(tx, it.StoryID)
+	if err != nil || !found {
+		return err
+	}
+	for i := range rec.Members {
+		if rec.Members[i].Key == it.Key {
+			rec.Members[i].Link = it.Link
+		}
+	}
+	if c := it.LastChange(); c.After(rec.Updated) {
+		rec.Updated = c
+	}
+	return putStory(tx, it.StoryID, rec)
+}
+
+// place sets the story of a new item: the story it joins, or its own key
+// when it starts one. The item is not stored yet.
+func (s *storyIndex) place(in *pressfeed.Item) error {
+	id, err := s.find(*in)
+	if err != nil {
+		return err
+	}
+	if id == "" {
+		id = in.Key
+	}
+	in.StoryID = id
+	return nil
+}
+
+// added records a newly stored item in its story and in the indexes that
+// let later items find it.
+func (s *storyIndex) added(it pressfeed.Item) error {
+	if err := joinStory(s.tx, it); err != nil {
+		return err
+	}
+	return s.index(it)
+}
+
+// changed records a stored item's new version: the story's link and time,
+// and the index entries. The item stays in its story.
+func (s *storyIndex) changed(old, next pressfeed.Item) error {
+	if err := touchStory(s.tx, next); err != nil {
+		return err
+	}
+	return s.reindex(old, next)
+}
+
+// storyView decides how the item it, reached while walking a query's index,
+// appears in a grouped page. A story appears once, at the position of its
+// representative: the first member (in first-seen order) that the query's
+// source and text filters let through, which for an unfiltered query is the
+// primary. It returns the whole story and true when it is that
+// representative, and false when another member represents the story.
+//
+// Why this way: every story has exactly one position in any view, so pages
+// never repeat or skip it; a reader of source=X sees X's stories at X's
+// time; and members only join at the end, so the representative of a story
+// never changes once the story is visible.
+func storyView(tx *bolt.Tx, it pressfeed.Item, allowed map[string]bool, words []string) (pressfeed.Story, bool, error) {
+	if it.StoryID == "" {
+		return pressfeed.SingleStory(it), true, nil
+	}
+	rec, found, err := loadStory(tx, it.StoryID)
+	if err != nil {
+		return pressfeed.Story{}, false, err
+	}
+	if !found { // an item stored before stories were
+		st := pressfeed.SingleStory(it)
+		st.ID = it.StoryID
+		return st, true, nil
+	}
+	items := tx.Bucket(bucketItems)
+	for _, m := range rec.Members {
+		if m.Key == it.Key {
+			break
+		}
+		if allowed != nil && !allowed[m.SourceID] {
+			continue
+		}
+		mi, found, err := loadItem(items, m.Key)
+		if err != nil {
+			return pressfeed.Story{}, false, err
+		}
+		if found && matchWords(words, mi) {
+			return pressfeed.Story{}, false, nil // an earlier member represents it
+		}
+	}
+	st := pressfeed.Story{ID: it.StoryID, Members: make([]pressfeed.Item, 0, len(rec.Members)), Updated: rec.Updated}
+	listed := false
+	for _, m := range rec.Members {
+		if m.Key == it.Key {
+			st.Members = append(st.Members, it)
+			listed = true
+			continue
+		}
+		mi, found, err := loadItem(items, m.Key)
+		if err != nil {
+			return pressfeed.Story{}, false, err
+		}
+		if found { // a member deleted since is left out
+			st.Members = append(st.Members, mi)
+		}
+	}
+	if !listed { // a record that lost track of it: show it all the same
+		st.Members = append(st.Members, it)
+	}
+	if c := it.LastChange(); c.After(st.Updated) {
+		st.Updated = c
+	}
+	return st, true, nil
+}
+
+// loadItem reads the item with key (hex) and reports whether it exists.
+func loadItem(items *bolt.Bucket, key string) (pressfeed.Item, bool, error) {
+	var it pressfeed.Item
+	k, err := keyBytes(key)
+	if err != nil {
+		return it, false, err
+	}
+	found, err := getJSON(items, k, &it)
+	return it, found, err
+}
+
+// FindStory returns the id of the stored story an item from sourceID would
+// join if it were ingested now, or "" when it would start a story of its
+// own. It only reads, so the benchmarks time the lookup alone with it, and
+// a tool can ask where an item would go without storing it.
+func (db *DB) FindStory(ctx context.Context, sourceID string, it pressfeed.Item) (string, error) {
+	it.SourceID = sourceID
+	it.Key = pressfeed.ItemKey(sourceID, it.GUID)
+	now := db.now().UTC()
+	it.Published = clampPublished(it.Published, now)
+	var id string
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		id, err = newStoryIndex(tx, db, now).find(it)
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("find story for %s: %w", sourceID, err)
+	}
+	return id, nil
+}

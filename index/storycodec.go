@@ -1,0 +1,107 @@
+package index
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"pressfeed/similar"
+)
+
+// indexEntry values are read by the dozen for every new item, so they are
+// stored in a compact binary form rather than JSON, which cost most of a
+// lookup: a format byte, then uvarint-length-prefixed strings and lists of
+// strings, and the two times as Unix nanoseconds.
+const entryFormat = 1
+
+var errBadEntry = errors.New("malformed story index entry")
+
+// MarshalBinary encodes e as story_items stores it. It never fails.
+func (e indexEntry) MarshalBinary() ([]byte, error) {
+	b := []byte{entryFormat}
+	for _, s := range []string{e.SourceID, e.StoryID, e.Link} {
+		b = appendString(b, s)
+	}
+	b = binary.AppendVarint(b, e.Published.UnixNano())
+	b = binary.AppendVarint(b, e.FirstSeen.UnixNano())
+	f := e.Features
+	for _, list := range [][]string{f.Title, f.Words, f.Names, f.Streets, f.Numbers, f.Days} {
+		b = binary.AppendUvarint(b, uint64(len(list)))
+		for _, s := range list {
+			b = appendString(b, s)
+		}
+	}
+	return b, nil
+}
+
+// UnmarshalBinary decodes what MarshalBinary wrote. It returns
+// errBadEntry for a value in another format, short or garbled.
+func (e *indexEntry) UnmarshalBinary(b []byte) error {
+	if len(b) == 0 || b[0] != entryFormat {
+		return errBadEntry
+	}
+	d := decoder{b: b[1:]}
+	e.SourceID, e.StoryID, e.Link = d.string(), d.string(), d.string()
+	e.Published = time.Unix(0, d.varint()).UTC()
+	e.FirstSeen = time.Unix(0, d.varint()).UTC()
+	e.Features = similar.Features{}
+	for _, list := range []*[]string{&e.Features.Title, &e.Features.Words, &e.Features.Names, &e.Features.Streets, &e.Features.Numbers, &e.Features.Days} {
+		n := d.uvarint()
+		if n > uint64(len(d.b)) {
+			return errBadEntry
+		}
+		*list = nil
+		if n > 0 {
+			*list = make([]string, 0, n)
+		}
+		for ; n > 0; n-- {
+			*list = append(*list, d.string())
+		}
+	}
+	if d.err {
+		return errBadEntry
+	}
+	return nil
+}
+
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
+}
+
+// decoder reads what MarshalBinary wrote; a short or garbled value sets err
+// and yields zero values.
+type decoder struct {
+	b   []byte
+	err bool
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err, d.b = true, nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err, d.b = true, nil
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) string() string {
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.err, d.b = true, nil
+		return ""
+	}
+	s := string(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}

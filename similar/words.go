@@ -1,0 +1,141 @@
+package similar
+
+import (
+	"strings"
+	"unicode"
+)
+
+// token is one word of a text as written, with what the comparisons need to
+// know about it.
+type token struct {
+	raw      string // as written, accents, case and thousands separators kept
+	word     string // folded and lower-cased
+	number   bool   // a quantity, an age, a time or a sum
+	capital  bool   // written with a capital letter
+	sentence bool   // the first word of a sentence or of a title
+	after    bool   // punctuation separates it from the word before
+	money    bool   // a currency sign comes right before it: "£2000"
+}
+
+// tokenize splits text into words, keeping digits with their decimal points
+// ("6.15am", "2.3") and dropping thousands separators ("2,000" is "2000"),
+// apostrophes and what follows them ("force's" is "force").
+func tokenize(text string) []token {
+	var (
+		out      []token
+		cur      []rune
+		start    = true  // the next word begins a sentence
+		punct    = false // punctuation since the last word
+		sign     = false // a currency sign just before the word
+		skipping = false // dropping the letters after an apostrophe
+	)
+	flush := func() {
+		if len(cur) > 0 {
+			t := newToken(string(cur), start)
+			t.after, t.money = punct, sign
+			out = append(out, t)
+			start, punct = false, false
+			cur = cur[:0]
+		}
+	}
+	rs := []rune(text)
+	for i, r := range rs {
+		between := len(cur) > 0 && unicode.IsDigit(cur[len(cur)-1]) && i+1 < len(rs) && unicode.IsDigit(rs[i+1])
+		switch {
+		case skipping && unicode.IsLetter(r):
+		case isWordRune(r):
+			skipping = false
+			if len(cur) == 0 {
+				sign = i > 0 && strings.ContainsRune("£$€", rs[i-1])
+			}
+			cur = append(cur, r)
+		case (r == ',' || r == '.') && between:
+			cur = append(cur, r)
+		case isApostrophe(r) && len(cur) > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
+			flush()
+			skipping = true
+		default:
+			skipping = false
+			flush()
+			if strings.ContainsRune(".?!:;", r) {
+				start = true
+			}
+			if !unicode.IsSpace(r) {
+				punct = true
+			}
+		}
+	}
+	flush()
+	return out
+}
+
+func newToken(raw string, sentence bool) token {
+	first := []rune(raw)[0]
+	return token{
+		raw:      raw,
+		word:     fold(strings.ReplaceAll(raw, ",", "")),
+		number:   unicode.IsDigit(first),
+		capital:  unicode.IsUpper(first),
+		sentence: sentence,
+	}
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' }
+
+// fold lower-cases s and removes the accents of the Latin letters Welsh,
+// French and Irish place names use, so "Caernarfon" and "Caernârfon" agree.
+func fold(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range strings.ToLower(s) {
+		if f, ok := accents[r]; ok {
+			r = f
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+var accents = map[rune]rune{
+	'à': 'a', 'á': 'a', 'â': 'a', 'ä': 'a', 'ã': 'a', 'å': 'a',
+	'è': 'e', 'é': 'e', 'ê': 'e', 'ë': 'e',
+	'ì': 'i', 'í': 'i', 'î': 'i', 'ï': 'i',
+	'ò': 'o', 'ó': 'o', 'ô': 'o', 'ö': 'o', 'õ': 'o',
+	'ù': 'u', 'ú': 'u', 'û': 'u', 'ü': 'u',
+	'ŵ': 'w', 'ŷ': 'y', 'ÿ': 'y', 'ý': 'y', 'ç': 'c', 'ñ': 'n',
+}
+
+// stem removes the common English inflections so that "graded", "grade"
+// and "grading" agree, as do "charges" and "charged". It is deliberately
+// light: it only has to make two spellings of one word meet, never to find
+// a dictionary form.
+func stem(w string) string {
+	if len(w) <= 3 {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "ies") && len(w) > 4:
+		w = w[:len(w)-3] + "y"
+	case strings.HasSuffix(w, "sses"):
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "ss"), strings.HasSuffix(w, "us"), strings.HasSuffix(w, "is"):
+	case strings.HasSuffix(w, "s"):
+		w = w[:len(w)-1]
+	}
+	for _, suf := range []string{"ing", "ed"} {
+		if strings.HasSuffix(w, suf) && len(w)-len(suf) >= 3 {
+			w = w[:len(w)-len(suf)]
+			// stabbed, stabbing → stab
+			if n := len(w); n >= 2 && w[n-1] == w[n-2] && !strings.ContainsRune("lsz", rune(w[n-1])) {
+				w = w[:n-1]
+			}
+			break
+		}
+	}
+	if strings.HasSuffix(w, "e") && len(w) > 4 {
+		w = w[:len(w)-1]
+	}
+	return w
+}
