@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"strings"
@@ -107,11 +108,37 @@ func (f *feedServer) serve(i int, w http.ResponseWriter, r *http.Request) {
 	w.Write(c.body)
 }
 
-// words make item text that looks like prose to the sanitizer and the search.
-var words = strings.Fields(`officers appeal witnesses incident town centre arrested suspicion burglary
-court sentenced years prison commissioner funding community safety partnership road closure
-collision investigation detectives charged remanded custody neighbourhood policing patrols drugs
-seized warrant executed property vehicle stolen recovered inquiries continue anyone information`)
+// vocabulary is 5,000 made-up words. Item text draws from it with Zipf
+// frequencies (a few words are very common, most are rare), so items differ
+// from each other about as much as real news does. A small vocabulary
+// would make every item look like a near-duplicate of every other, which
+// is a worst case for story clustering rather than a measure of it.
+var vocabulary = func() []string {
+	syllables := strings.Fields("ba be bi bo bu da de di do du ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu")
+	out := make([]string, 5000)
+	for i := range out {
+		n := i
+		var w strings.Builder
+		for k := 0; k < 2+i%3; k++ {
+			w.WriteString(syllables[n%len(syllables)])
+			n = n/len(syllables) + k*7 + i
+		}
+		out[i] = w.String()
+	}
+	return out
+}()
+
+// text writes n words drawn from vocabulary for item (source i, number n),
+// the same every time.
+func text(b *bytes.Buffer, i, item, seq, n int) {
+	z := rand.NewZipf(rand.New(rand.NewPCG(uint64(i)<<32|uint64(item), uint64(seq))), 1.1, 2, uint64(len(vocabulary)-1))
+	for w := 0; w < n; w++ {
+		if w > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(vocabulary[z.Uint64()])
+	}
+}
 
 // epoch is a fixed publication clock, so runs are comparable.
 var epoch = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
@@ -126,16 +153,15 @@ func render(i, v, items, itemBytes, step int) []byte {
 	newest := v*step + items - 1
 	for n := newest; n > newest-items; n-- {
 		pub := epoch.Add(time.Duration(n) * time.Hour).Add(time.Duration(i) * time.Second)
-		fmt.Fprintf(&b, "<item><title>Item %d of source %d: %s %s</title><link>http://%s/news/%d</link><guid>http://%s/news/%d</guid><pubDate>%s</pubDate><description><![CDATA[",
-			n, i, words[(n+i)%len(words)], words[(n*7+i)%len(words)], sourceAddr(i), n, sourceAddr(i), n, pub.Format(time.RFC1123Z))
+		b.WriteString("<item><title>")
+		text(&b, i, n, 0, 8)
+		fmt.Fprintf(&b, "</title><link>http://%s/news/%d</link><guid>http://%s/news/%d</guid><pubDate>%s</pubDate><description><![CDATA[",
+			sourceAddr(i), n, sourceAddr(i), n, pub.Format(time.RFC1123Z))
 		start := b.Len()
-		for p := 0; b.Len()-start < itemBytes; p++ {
+		for p := 1; b.Len()-start < itemBytes; p++ {
 			b.WriteString("<p>")
-			for w := 0; w < 24; w++ {
-				b.WriteString(words[(n*31+i*17+p*13+w*7)%len(words)])
-				b.WriteByte(' ')
-			}
-			fmt.Fprintf(&b, `<a href="/news/%d/more">more</a> <strong>update</strong></p>`, n)
+			text(&b, i, n, p, 30)
+			fmt.Fprintf(&b, ` <a href="/news/%d/more">more</a> <strong>update</strong></p>`, n)
 		}
 		b.WriteString("]]></description></item>\n")
 	}
