@@ -38,8 +38,15 @@ const defaultAuditLimit = 50
 func (db *DB) ApplySourceChanges(ctx context.Context, by pressfeed.Actor, changes []pressfeed.SourceChange) ([]pressfeed.AuditEntry, error) {
 	var entries []pressfeed.AuditEntry
 	now := db.now().UTC()
+	var flushed map[string]pendingState
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		entries = entries[:0]
+		// Buffered states first (statebuf.go), so a reset below starts
+		// from the latest.
+		var err error
+		if flushed, err = db.states.writePending(tx); err != nil {
+			return err
+		}
 		for _, ch := range changes {
 			entry, err := applySourceChange(tx, ch)
 			if err != nil {
@@ -62,6 +69,7 @@ func (db *DB) ApplySourceChanges(ctx context.Context, by pressfeed.Actor, change
 	if err != nil {
 		return nil, fmt.Errorf("change sources: %w", err)
 	}
+	db.states.committed(flushed)
 	if len(entries) > 0 {
 		db.changed()
 	}

@@ -39,9 +39,6 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 		}
 		itemsB := tx.Bucket(bucketItems)
 		stories := newStoryIndex(tx, db, now)
-		if err := stories.prune(); err != nil {
-			return err
-		}
 		var prev pressfeed.SourceState
 		if _, err := getJSON(tx.Bucket(bucketState), []byte(sourceID), &prev); err != nil {
 			return err
@@ -95,6 +92,13 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 				return err
 			}
 			res.Updated++
+		}
+		// Pruning the story indexes comes last: bbolt leaves the nodes it
+		// empties in place until commit, and a cursor's Last and Prev step
+		// over every empty node, so lookups after a large prune in the same
+		// transaction (the first poll after a long stop) took quadratic time.
+		if err := stories.prune(); err != nil {
+			return err
 		}
 		st.ItemCount = prev.ItemCount + res.New
 		st.LastNewItem = prev.LastNewItem

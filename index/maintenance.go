@@ -214,6 +214,45 @@ func verifyItems(ctx context.Context, tx *bolt.Tx) error {
 	if got := bySource.Stats().KeyN; got != n {
 		return fmt.Errorf("source index has %d entries for %d items", got, n)
 	}
+	return verifyStoriesAndTombstones(tx)
+}
+
+// verifyStoriesAndTombstones checks that every story member is a stored
+// item and that no stored item is also a tombstone.
+func verifyStoriesAndTombstones(tx *bolt.Tx) error {
+	items := tx.Bucket(bucketItems)
+	if b := tx.Bucket(bucketStories); b != nil {
+		err := b.ForEach(func(k, v []byte) error {
+			var rec storyRecord
+			if err := decodeJSON(v, &rec); err != nil {
+				return fmt.Errorf("story %x: %w", k, err)
+			}
+			if len(rec.Members) == 0 {
+				return fmt.Errorf("story %x has no members", k)
+			}
+			for _, m := range rec.Members {
+				key, err := itemKeyBytes(m.Key)
+				if err != nil {
+					return fmt.Errorf("story %x: %w", k, err)
+				}
+				if items.Get(key) == nil {
+					return fmt.Errorf("story %x lists item %s, which is not stored", k, m.Key)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if b := tx.Bucket(bucketTombstones); b != nil {
+		return b.ForEach(func(k, _ []byte) error {
+			if items.Get(k) != nil {
+				return fmt.Errorf("item %x is stored and a tombstone", k)
+			}
+			return nil
+		})
+	}
 	return nil
 }
 

@@ -3,11 +3,13 @@ package index_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -18,12 +20,16 @@ import (
 )
 
 // fill ingests n items for source src, with bodies of about size bytes.
+// Every item has words of its own, so story clustering sees n unrelated
+// items, as a real feed mostly is.
 func fill(t *testing.T, db *index.DB, src string, from, n, size int) {
 	t.Helper()
 	var items []pressfeed.Item
 	for i := from; i < from+n; i++ {
-		it := item(fmt.Sprintf("%s-%d", src, i), fmt.Sprintf("%s item %d", src, i), t0.Add(-time.Duration(i)*time.Minute))
-		it.Content = "<p>" + prose(size) + "</p>"
+		seed := src + "/" + strconv.Itoa(i)
+		it := item(seed, uniqueWords(seed+"/title", 6), t0.Add(-time.Duration(i)*time.Minute))
+		it.Summary = "<p>" + uniqueWords(seed+"/summary", 12) + "</p>"
+		it.Content = "<p>" + uniqueWords(seed+"/content", size/9) + "</p>"
 		items = append(items, it)
 	}
 	if _, err := db.Ingest(context.Background(), src, items, pressfeed.SourceState{}); err != nil {
@@ -31,12 +37,14 @@ func fill(t *testing.T, db *index.DB, src string, from, n, size int) {
 	}
 }
 
-// prose returns about n bytes of ordinary words.
-func prose(n int) string {
-	words := strings.Fields("officers appeal for witnesses after an incident in the town centre on saturday evening")
+// uniqueWords returns n made-up eight-letter words derived from seed.
+func uniqueWords(seed string, n int) string {
 	var b strings.Builder
-	for i := 0; b.Len() < n; i++ {
-		b.WriteString(words[i%len(words)])
+	for j := 0; j < n; j++ {
+		sum := sha256.Sum256([]byte(seed + "/" + strconv.Itoa(j)))
+		for _, c := range sum[:8] {
+			b.WriteByte('a' + c%26)
+		}
 		b.WriteByte(' ')
 	}
 	return b.String()

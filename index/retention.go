@@ -95,8 +95,12 @@ func (db *DB) pruneBatch(cutoff time.Time, resume []byte) (int, []byte, error) {
 		}
 		stamp := make([]byte, 8)
 		binary.BigEndian.PutUint64(stamp, uint64(now.UnixNano()))
+		stories := newStoryIndex(tx, db, now)
 		for _, it := range doomed {
 			if err := deleteItem(tx, it); err != nil {
+				return err
+			}
+			if err := leaveStory(tx, stories, it); err != nil {
 				return err
 			}
 			key, err := itemKeyBytes(it.Key)
@@ -129,6 +133,46 @@ func deleteItem(tx *bolt.Tx, it pressfeed.Item) error {
 		return err
 	}
 	return tx.Bucket(bucketItems).Delete(key)
+}
+
+// leaveStory takes a pruned item out of its story and out of the indexes
+// that find stories. A story keeps its id when its primary goes: the id is
+// the entry id readers have seen, and the next member, in first-seen order,
+// is shown in its place. A story whose last member goes is deleted. The
+// pruned primary's key cannot come back as a new item (it is a tombstone),
+// so no later story can take the same id.
+func leaveStory(tx *bolt.Tx, stories *storyIndex, it pressfeed.Item) error {
+	key, err := itemKeyBytes(it.Key)
+	if err != nil {
+		return err
+	}
+	if tx.Bucket(bucketStoryItems) != nil {
+		if _, err := stories.unindex(key); err != nil {
+			return err
+		}
+	}
+	if it.StoryID == "" {
+		return nil
+	}
+	rec, found, err := loadStory(tx, it.StoryID)
+	if err != nil || !found {
+		return err
+	}
+	kept := rec.Members[:0]
+	for _, m := range rec.Members {
+		if m.Key != it.Key {
+			kept = append(kept, m)
+		}
+	}
+	if len(kept) == 0 {
+		id, err := itemKeyBytes(it.StoryID)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketStories).Delete(id)
+	}
+	rec.Members = kept
+	return putStory(tx, it.StoryID, rec)
 }
 
 // tombstoned reports whether the item key was pruned before.

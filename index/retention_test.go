@@ -117,3 +117,73 @@ func TestPruneStopsWithItsContext(t *testing.T) {
 		t.Errorf("%d items left, want 10", got)
 	}
 }
+
+func TestPruneKeepsStoriesConsistent(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t0}
+	db := mustOpen(t, filepath.Join(t.TempDir(), "s.db"), c)
+	day := 24 * time.Hour
+	story := func(guid string) pressfeed.Item {
+		it := item(guid, "Man charged with murder after Bootle stabbing", t0)
+		it.Link = "https://police.example/news/bootle-stabbing-charge"
+		it.Summary = "<p>A 32-year-old man has been charged with murder after a stabbing in Bootle on Saturday night.</p>"
+		return it
+	}
+	// The force publishes at t0, the commissioner the same story an hour on.
+	if _, err := db.Ingest(ctx, "force", []pressfeed.Item{story("f1")}, pressfeed.SourceState{}); err != nil {
+		t.Fatal(err)
+	}
+	c.t = t0.Add(time.Hour)
+	if _, err := db.Ingest(ctx, "pcc", []pressfeed.Item{story("p1")}, pressfeed.SourceState{}); err != nil {
+		t.Fatal(err)
+	}
+	primary, _ := db.Item(ctx, pressfeed.ItemKey("force", "f1"))
+	second, _ := db.Item(ctx, pressfeed.ItemKey("pcc", "p1"))
+	if primary.StoryID == "" || second.StoryID != primary.StoryID {
+		t.Fatalf("the two items are not one story (%q, %q); the test needs them to be", primary.StoryID, second.StoryID)
+	}
+	storyID := primary.StoryID
+
+	// Prune the primary only: the story keeps its id (the entry id readers
+	// have), now shown through the commissioner's item.
+	c.t = t0.Add(100 * day)
+	if n, err := db.Prune(ctx, t0.Add(30*time.Minute)); err != nil || n != 1 {
+		t.Fatalf("prune: %d, %v; want 1", n, err)
+	}
+	if err := db.Verify(ctx); err != nil {
+		t.Fatalf("after pruning the primary: %v", err)
+	}
+	page, err := db.Stories(ctx, pressfeed.Query{})
+	if err != nil || len(page.Stories) != 1 {
+		t.Fatalf("stories after pruning the primary: %+v, %v", page.Stories, err)
+	}
+	if st := page.Stories[0]; st.ID != storyID || len(st.Members) != 1 || st.Primary().SourceID != "pcc" {
+		t.Errorf("story %s with %d members, primary from %s; want id %s, one member, from pcc", st.ID, len(st.Members), st.Primary().SourceID, storyID)
+	}
+	stats, _ := db.Stats(ctx)
+	if stats.Stories != 1 || stats.Items != 1 {
+		t.Errorf("stats %+v, want one story of one item", stats)
+	}
+
+	// The force lists its item again: it stays pruned, the story unchanged.
+	if res, err := db.Ingest(ctx, "force", []pressfeed.Item{story("f1")}, pressfeed.SourceState{}); err != nil || res.New != 0 {
+		t.Errorf("re-listing the pruned primary: %+v, %v", res, err)
+	}
+	if known, _ := db.KnownItems(ctx, "force", []string{"f1"}); !known["f1"] {
+		t.Error("a pruned item is not known, so the fetcher would fetch it again")
+	}
+
+	// Prune the last member: the story goes.
+	if n, err := db.Prune(ctx, t0.Add(2*time.Hour)); err != nil || n != 1 {
+		t.Fatalf("second prune: %d, %v; want 1", n, err)
+	}
+	if err := db.Verify(ctx); err != nil {
+		t.Fatalf("after pruning every member: %v", err)
+	}
+	if page, _ := db.Stories(ctx, pressfeed.Query{}); len(page.Stories) != 0 {
+		t.Errorf("%d stories left, want none", len(page.Stories))
+	}
+	if stats, _ := db.Stats(ctx); stats.Stories != 0 || stats.Tombstones != 2 {
+		t.Errorf("stats %+v, want no stories and two tombstones", stats)
+	}
+}

@@ -59,9 +59,14 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 	return st, nil
 }
 
-// countStories returns the number of stories: each item is its own story
-// until items are grouped.
-func countStories(tx *bolt.Tx, items int) int { return items }
+// countStories returns the number of stories; a store without story records
+// (written before stories, opened read-only) has one per item.
+func countStories(tx *bolt.Tx, items int) int {
+	if b := tx.Bucket(bucketStories); b != nil {
+		return b.Stats().KeyN
+	}
+	return items
+}
 
 // Ping reports whether the store answers a read before ctx ends. A read
 // waits only while a writer remaps a growing file, so a store that does not
