@@ -91,7 +91,11 @@ func TestExampleSettingsFile(t *testing.T) {
 		if key == "" || key == "-" {
 			continue
 		}
-		if !regexp.MustCompile(`(?m)^` + key + ` = `).Match(data) {
+		shown := `(?m)^` + key + ` = `
+		if f := typ.Field(i); f.Type.Kind() == reflect.Struct {
+			shown = `(?m)^\[` + key + `\]$` // a table, such as [fetch]
+		}
+		if !regexp.MustCompile(shown).Match(data) {
 			t.Errorf("the example does not show key %q", key)
 		}
 	}
