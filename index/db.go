@@ -23,7 +23,7 @@ import (
 //   - 1: sources, state, items, by_time, by_source.
 //   - 2: adds stories and the story_words, story_links, story_items and
 //     story_recent indexes that find an item's story.
-const SchemaVersion = 2
+const SchemaVersion = 3
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -42,9 +42,10 @@ var (
 	bucketStoryLinks  = []byte("story_links")  // canonical link | 0 | item key (16) → nil
 	bucketStoryItems  = []byte("story_items")  // item key (16) → indexEntry, binary (storycodec.go)
 	bucketStoryRecent = []byte("story_recent") // first seen (8) | item key (16) → nil
+	bucketStoryDF     = []byte("story_df")     // word → number of story_words postings under it (4, big endian)
 
 	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource,
-		bucketStories, bucketStoryWords, bucketStoryLinks, bucketStoryItems, bucketStoryRecent,
+		bucketStories, bucketStoryWords, bucketStoryLinks, bucketStoryItems, bucketStoryRecent, bucketStoryDF,
 		bucketAudit, bucketTokens}
 )
 

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -156,8 +157,8 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // Verify checks the store: bbolt's own consistency check of every page, then
 // this package's invariants (the schema version is readable, every item is
 // decodable and listed in the time and source indexes under its publication
-// time, and no index entry points at a missing item). It returns every
-// problem found, joined, or nil.
+// time, no index entry points at a missing item, and the story word counts
+// match the postings). It returns every problem found, joined, or nil.
 func (db *DB) Verify(ctx context.Context) error {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var errs []error
@@ -176,7 +177,10 @@ func (db *DB) Verify(ctx context.Context) error {
 				return fmt.Errorf("bucket %s is missing", name)
 			}
 		}
-		return verifyItems(ctx, tx)
+		if err := verifyItems(ctx, tx); err != nil {
+			return err
+		}
+		return verifyWordCounts(tx)
 	})
 	if err != nil {
 		return fmt.Errorf("verify %s: %w", db.path, err)
@@ -252,6 +256,30 @@ func verifyStoriesAndTombstones(tx *bolt.Tx) error {
 			}
 			return nil
 		})
+	}
+	return nil
+}
+
+// verifyWordCounts checks that story_df holds, for every word, the number
+// of story_words postings under it, and nothing else.
+func verifyWordCounts(tx *bolt.Tx) error {
+	want, err := countPostings(tx)
+	if err != nil {
+		return err
+	}
+	n := 0
+	err = tx.Bucket(bucketStoryDF).ForEach(func(k, v []byte) error {
+		n++
+		if len(v) != 4 || binary.BigEndian.Uint32(v) != want[string(k)] {
+			return fmt.Errorf("story word %q: count %x, but %d postings", k, v, want[string(k)])
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if n != len(want) {
+		return fmt.Errorf("story word counts: %d words counted, %d words posted", n, len(want))
 	}
 	return nil
 }

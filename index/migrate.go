@@ -1,6 +1,9 @@
 package index
 
 import (
+	"bytes"
+	"encoding/binary"
+	"errors"
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,6 +18,35 @@ func (db *DB) migrate(tx *bolt.Tx, from int) error {
 	if from < 2 {
 		if err := db.backfillStories(tx); err != nil {
 			return fmt.Errorf("backfill stories: %w", err)
+		}
+	}
+	if from < 3 {
+		if err := backfillWordCounts(tx); err != nil {
+			return fmt.Errorf("backfill word counts: %w", err)
+		}
+	}
+	return nil
+}
+
+// backfillWordCounts counts the story_words postings under each word into
+// story_df, which lookups read to pick a new item's rarest words. A store
+// upgraded from schema 1 just now already has them (backfillStories indexes
+// through storyIndex.index), so the bucket is rebuilt from scratch.
+func backfillWordCounts(tx *bolt.Tx) error {
+	if err := tx.DeleteBucket(bucketStoryDF); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+		return err
+	}
+	df, err := tx.CreateBucket(bucketStoryDF)
+	if err != nil {
+		return err
+	}
+	counts, err := countPostings(tx)
+	if err != nil {
+		return err
+	}
+	for w, n := range counts {
+		if err := df.Put([]byte(w), binary.BigEndian.AppendUint32(nil, n)); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -63,4 +95,17 @@ func (db *DB) backfillStories(tx *bolt.Tx) error {
 		}
 	}
 	return nil
+}
+
+// countPostings counts the story_words postings under each word: what
+// story_df must hold.
+func countPostings(tx *bolt.Tx) (map[string]uint32, error) {
+	counts := make(map[string]uint32)
+	err := tx.Bucket(bucketStoryWords).ForEach(func(k, _ []byte) error {
+		if i := bytes.IndexByte(k, 0); i > 0 {
+			counts[string(k[:i])]++
+		}
+		return nil
+	})
+	return counts, err
 }

@@ -203,6 +203,10 @@ func TestEditedTitleStaysOneStory(t *testing.T) {
 	if got := storyOf(t, db, "pcc", "p9"); got != id {
 		t.Errorf("a release matching the edited title went to story %s, want %s", got, id)
 	}
+	// re-posting the edited item kept postings and word counts in step
+	if err := db.Verify(ctx); err != nil {
+		t.Error(err)
+	}
 }
 
 func TestSameSourceNeverMerged(t *testing.T) {
@@ -268,6 +272,10 @@ func TestStoryWindow(t *testing.T) {
 			ingest(t, db, "force", late)
 			if got := storyOf(t, db, "rocu", "r1") == storyOf(t, db, "force", "f1"); got != tt.same {
 				t.Errorf("one story: %v, want %v", got, tt.same)
+			}
+			// pruning the window kept postings and word counts in step
+			if err := db.Verify(context.Background()); err != nil {
+				t.Error(err)
 			}
 		})
 	}

@@ -11,8 +11,12 @@ import (
 // indexEntry values are read by the dozen for every new item, so they are
 // stored in a compact binary form rather than JSON, which cost most of a
 // lookup: a format byte, then uvarint-length-prefixed strings and lists of
-// strings, and the two times as Unix nanoseconds.
-const entryFormat = 1
+// strings, and the two times as Unix nanoseconds. Format 2 adds the list of
+// words posted in story_words; a format 1 entry posted all its words.
+const (
+	entryFormat   = 2
+	entryFormatV1 = 1
+)
 
 var errBadEntry = errors.New("malformed story index entry")
 
@@ -25,7 +29,7 @@ func (e indexEntry) MarshalBinary() ([]byte, error) {
 	b = binary.AppendVarint(b, e.Published.UnixNano())
 	b = binary.AppendVarint(b, e.FirstSeen.UnixNano())
 	f := e.Features
-	for _, list := range [][]string{f.Title, f.Words, f.Names, f.Streets, f.Numbers, f.Days} {
+	for _, list := range [][]string{f.Title, f.Words, f.Names, f.Streets, f.Numbers, f.Days, e.Posted} {
 		b = binary.AppendUvarint(b, uint64(len(list)))
 		for _, s := range list {
 			b = appendString(b, s)
@@ -37,15 +41,20 @@ func (e indexEntry) MarshalBinary() ([]byte, error) {
 // UnmarshalBinary decodes what MarshalBinary wrote. It returns
 // errBadEntry for a value in another format, short or garbled.
 func (e *indexEntry) UnmarshalBinary(b []byte) error {
-	if len(b) == 0 || b[0] != entryFormat {
+	if len(b) == 0 || b[0] != entryFormat && b[0] != entryFormatV1 {
 		return errBadEntry
 	}
+	format := b[0]
 	d := decoder{b: b[1:]}
 	e.SourceID, e.StoryID, e.Link = d.string(), d.string(), d.string()
 	e.Published = time.Unix(0, d.varint()).UTC()
 	e.FirstSeen = time.Unix(0, d.varint()).UTC()
 	e.Features = similar.Features{}
-	for _, list := range []*[]string{&e.Features.Title, &e.Features.Words, &e.Features.Names, &e.Features.Streets, &e.Features.Numbers, &e.Features.Days} {
+	lists := []*[]string{&e.Features.Title, &e.Features.Words, &e.Features.Names, &e.Features.Streets, &e.Features.Numbers, &e.Features.Days, &e.Posted}
+	if format == entryFormatV1 {
+		lists = lists[:6]
+	}
+	for _, list := range lists {
 		n := d.uvarint()
 		if n > uint64(len(d.b)) {
 			return errBadEntry
@@ -60,6 +69,9 @@ func (e *indexEntry) UnmarshalBinary(b []byte) error {
 	}
 	if d.err {
 		return errBadEntry
+	}
+	if format == entryFormatV1 {
+		e.Posted = e.Features.Words
 	}
 	return nil
 }

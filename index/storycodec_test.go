@@ -15,6 +15,7 @@ func TestIndexEntryRoundTrip(t *testing.T) {
 		Published: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), FirstSeen: time.Date(2026, 11, 20, 9, 5, 0, 0, time.UTC),
 		// no streets, no numbers: empty lists must come back as they went
 		Features: similar.Extract(similar.Doc{Title: "Man charged after stabbing in Bootle", Text: "A man was charged on Friday after a stabbing in Bootle."}),
+		Posted:   []string{"bootl", "charg"},
 	}
 	b, err := e.MarshalBinary()
 	if err != nil {
@@ -31,5 +32,24 @@ func TestIndexEntryRoundTrip(t *testing.T) {
 		if err := new(indexEntry).UnmarshalBinary(bad); !errors.Is(err, errBadEntry) {
 			t.Errorf("UnmarshalBinary(%x) = %v, want errBadEntry", bad, err)
 		}
+	}
+}
+
+// TestIndexEntryFormat1 reads an entry written before entries listed their
+// postings: such an item was posted under every word.
+func TestIndexEntryFormat1(t *testing.T) {
+	e := indexEntry{SourceID: "pcc", StoryID: "00112233445566778899aabbccddeeff",
+		Published: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), FirstSeen: time.Date(2026, 11, 20, 9, 5, 0, 0, time.UTC),
+		Features: similar.Extract(similar.Doc{Title: "Appeal after burglary in Wigan", Text: "Officers are appealing for witnesses."})}
+	b, _ := e.MarshalBinary()
+	// Format 1 is format 2 without the trailing posted list (here empty:
+	// one zero byte).
+	v1 := append([]byte{entryFormatV1}, b[1:len(b)-1]...)
+	var got indexEntry
+	if err := got.UnmarshalBinary(v1); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Posted, e.Features.Words) || !reflect.DeepEqual(got.Features, e.Features) {
+		t.Errorf("format 1 entry: posted %v, want its words %v", got.Posted, e.Features.Words)
 	}
 }

@@ -2,10 +2,12 @@ package index
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"html"
 	"net/url"
+	"slices"
 	"sort"
 	"time"
 
@@ -20,9 +22,11 @@ import (
 // can bring in (the nearest in time first; a word that common says little),
 // maxCandidates how many of those are compared.
 const (
-	postingCap    = 256
-	maxCandidates = 32
-	minHits       = 3 // the weakest rule needs three shared words
+	postingCap     = 256
+	maxCandidates  = 16
+	maxLookupWords = 16 // a lookup walks the postings of so many words: the title's, then the rarest
+	maxPostWords   = 24 // an item is posted under so many words: the title's, then the rarest
+	minHits        = 3  // the weakest rule needs three shared words
 )
 
 // indexEntry is what story_items keeps of an item first seen within the
@@ -35,6 +39,7 @@ type indexEntry struct {
 	FirstSeen time.Time        `json:"first_seen"`
 	Link      string           `json:"link,omitempty"` // canonical; empty when it stands for nothing
 	Features  similar.Features `json:"features"`
+	Posted    []string         `json:"posted"` // the words it is posted under in story_words (postingWords)
 }
 
 // storyIndex finds stories for a poll's items inside Ingest's write
@@ -50,11 +55,15 @@ type storyIndex struct {
 	horizon time.Time // items first seen before it can no longer be joined
 	params  similar.Params
 	sources map[string]pressfeed.Source // read once per transaction
+	// extracted keeps the features find computed for an item until index
+	// stores them, so a new item's text is analysed once.
+	extracted map[string]similar.Features
 }
 
 // newStoryIndex works in tx as of the time now.
 func newStoryIndex(tx *bolt.Tx, db *DB, now time.Time) *storyIndex {
-	return &storyIndex{tx: tx, window: db.window, horizon: now.Add(-db.window), params: db.params, sources: make(map[string]pressfeed.Source)}
+	return &storyIndex{tx: tx, window: db.window, horizon: now.Add(-db.window), params: db.params,
+		sources: make(map[string]pressfeed.Source), extracted: make(map[string]similar.Features)}
 }
 
 // source returns the stored definition of id. An unknown source (deleted,
@@ -84,6 +93,17 @@ func features(it pressfeed.Item, publisher string) similar.Features {
 		Text:      html.UnescapeString(stripTags(text)),
 		Publisher: publisher,
 	})
+}
+
+// features returns the features of it: those find kept for it, once, or
+// freshly extracted. find keeps them because index follows it for every new
+// item, and extraction is most of a new item's cost.
+func (s *storyIndex) features(it pressfeed.Item, publisher string) similar.Features {
+	if f, ok := s.extracted[it.Key]; ok {
+		delete(s.extracted, it.Key)
+		return f
+	}
+	return features(it, publisher)
 }
 
 // storyLink returns the canonical form of an item's link when it can stand
@@ -157,11 +177,12 @@ func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 	}
 
 	f := features(it, src.Name)
+	s.extracted[it.Key] = f
 	var (
 		best     string
 		strength float64
 	)
-	for _, key := range s.candidates(f.Words, lo, hi) {
+	for _, key := range s.candidates(s.lookupWords(f), lo, hi) {
 		e, found, err := s.entry(key[:])
 		if err != nil {
 			return "", err
@@ -190,11 +211,66 @@ func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 	return best, nil
 }
 
+// lookupWords picks the words a lookup walks the postings of: every title
+// word (the title rule needs three shared title words, so none may be left
+// out) and then the rarest others, up to maxLookupWords in all, skipping
+// words under which nothing is posted. Rarity is the number of indexed
+// items posted under the word (story_df): a word most recent items share
+// finds everything and tells nothing, while the words two copies of one
+// release share are their names and particulars, which are rare.
+func (s *storyIndex) lookupWords(f similar.Features) []string {
+	return s.rarest(f, maxLookupWords, true)
+}
+
+// postingWords picks the words a new item is posted under, the same way:
+// every title word, then the rarest others (a word never seen counts as
+// rarest), up to maxPostWords. Posting fewer words than an item has keeps
+// the index small and cheap to write; the words left out are the common
+// ones, which a later lookup would not pick either.
+func (s *storyIndex) postingWords(f similar.Features) []string {
+	return s.rarest(f, maxPostWords, false)
+}
+
+func (s *storyIndex) rarest(f similar.Features, max int, skipUnposted bool) []string {
+	df := s.tx.Bucket(bucketStoryDF)
+	type counted struct {
+		word string
+		n    uint32
+	}
+	var (
+		out  []string
+		rest []counted
+	)
+	for _, w := range f.Words {
+		var n uint32
+		if v := df.Get([]byte(w)); len(v) == 4 {
+			n = binary.BigEndian.Uint32(v)
+		} else if skipUnposted {
+			continue
+		}
+		if _, inTitle := slices.BinarySearch(f.Title, w); inTitle {
+			out = append(out, w)
+			continue
+		}
+		rest = append(rest, counted{w, n})
+	}
+	sort.Slice(rest, func(i, j int) bool {
+		return rest[i].n < rest[j].n || rest[i].n == rest[j].n && rest[i].word < rest[j].word
+	})
+	for _, c := range rest {
+		if len(out) >= max {
+			break
+		}
+		out = append(out, c.word)
+	}
+	return out
+}
+
 // candidates returns the keys of indexed items published between lo and hi
 // that share at least minHits of words, most shared first, at most
 // maxCandidates of them.
 func (s *storyIndex) candidates(words []string, lo, hi time.Time) [][16]byte {
-	hits := make(map[[16]byte]int)
+	hits := make(map[[16]byte]int, 256)
 	c := s.tx.Bucket(bucketStoryWords).Cursor()
 	upper := timeKey(hi.Add(time.Nanosecond), nil)
 	for _, w := range words {
@@ -214,18 +290,26 @@ func (s *storyIndex) candidates(words []string, lo, hi time.Time) [][16]byte {
 			k, _ = c.Prev()
 		}
 	}
-	var keys [][16]byte
+	type hit struct {
+		key [16]byte
+		n   int
+	}
+	var found []hit
 	for k, n := range hits {
 		if n >= minHits {
-			keys = append(keys, k)
+			found = append(found, hit{k, n})
 		}
 	}
-	sort.Slice(keys, func(i, j int) bool {
-		a, b := hits[keys[i]], hits[keys[j]]
-		return a > b || a == b && bytes.Compare(keys[i][:], keys[j][:]) < 0
+	sort.Slice(found, func(i, j int) bool {
+		a, b := found[i], found[j]
+		return a.n > b.n || a.n == b.n && bytes.Compare(a.key[:], b.key[:]) < 0
 	})
-	if len(keys) > maxCandidates {
-		keys = keys[:maxCandidates]
+	if len(found) > maxCandidates {
+		found = found[:maxCandidates]
+	}
+	keys := make([][16]byte, len(found))
+	for i, h := range found {
+		keys[i] = h.key
 	}
 	return keys
 }
@@ -255,10 +339,15 @@ func (s *storyIndex) index(it pressfeed.Item) error {
 		return err
 	}
 	e := indexEntry{SourceID: it.SourceID, StoryID: it.StoryID, Published: it.Published, FirstSeen: it.FirstSeen,
-		Link: storyLink(it.Link), Features: features(it, src.Name)}
+		Link: storyLink(it.Link), Features: s.features(it, src.Name)}
+	e.Posted = s.postingWords(e.Features)
 	words := s.tx.Bucket(bucketStoryWords)
-	for _, w := range e.Features.Words {
+	df := s.tx.Bucket(bucketStoryDF)
+	for _, w := range e.Posted {
 		if err := words.Put(append(append([]byte(w), 0), timeKey(it.Published, key)...), nil); err != nil {
+			return err
+		}
+		if err := addCount(df, []byte(w), 1); err != nil {
 			return err
 		}
 	}
@@ -300,8 +389,12 @@ func (s *storyIndex) unindex(key []byte) (bool, error) {
 		return false, err
 	}
 	words := s.tx.Bucket(bucketStoryWords)
-	for _, w := range e.Features.Words {
+	df := s.tx.Bucket(bucketStoryDF)
+	for _, w := range e.Posted {
 		if err := words.Delete(append(append([]byte(w), 0), timeKey(e.Published, key)...)); err != nil {
+			return true, err
+		}
+		if err := addCount(df, []byte(w), -1); err != nil {
 			return true, err
 		}
 	}
@@ -349,4 +442,18 @@ func keyBytes(key string) ([]byte, error) {
 		return nil, fmt.Errorf("key %q is not 32 hex digits", key)
 	}
 	return b, nil
+}
+
+// addCount adds delta to the count kept under key in b (4 bytes, big
+// endian), deleting the key when the count reaches zero.
+func addCount(b *bolt.Bucket, key []byte, delta int) error {
+	var n int
+	if v := b.Get(key); len(v) == 4 {
+		n = int(binary.BigEndian.Uint32(v))
+	}
+	n += delta
+	if n <= 0 {
+		return b.Delete(key)
+	}
+	return b.Put(key, binary.BigEndian.AppendUint32(nil, uint32(n)))
 }

@@ -1,0 +1,77 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"pressfeed"
+)
+
+// TestSchema2StoreGetsWordCounts upgrades a store as schema 2 left it (no
+// story_df bucket) and checks the counts it builds are those the store
+// would have kept itself, so lookups pick the same rarest words.
+func TestSchema2StoreGetsWordCounts(t *testing.T) {
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := Open(path, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, src := range []string{"force", "pcc"} {
+		var items []pressfeed.Item
+		for i := 0; i < 20; i++ {
+			items = append(items, pressfeed.Item{GUID: fmt.Sprint(i), Title: fmt.Sprintf("Appeal %d after burglary in town %d", i, i%5),
+				Summary: "Officers in the town are appealing for witnesses after a burglary at a shop.", Published: now.Add(-time.Duration(i) * time.Hour)})
+		}
+		if _, err := db.Ingest(ctx, src, items, pressfeed.SourceState{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := wordCounts(t, db.bolt)
+	if len(want) == 0 {
+		t.Fatal("no word counts kept")
+	}
+	// Make it a schema-2 store: no counts.
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket(bucketStoryDF); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte("2"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	db, err = Open(path, Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := wordCounts(t, db.bolt); !reflect.DeepEqual(got, want) {
+		t.Errorf("rebuilt counts differ from kept ones:\n got %v\nwant %v", got, want)
+	}
+}
+
+func wordCounts(t *testing.T, b *bolt.DB) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := b.View(func(tx *bolt.Tx) error {
+		df := tx.Bucket(bucketStoryDF)
+		if df == nil {
+			return nil
+		}
+		return df.ForEach(func(k, v []byte) error { out[string(k)] = fmt.Sprintf("%x", v); return nil })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
