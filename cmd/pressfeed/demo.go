@@ -96,24 +96,13 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	cfg.Admins = append(cfg.Admins, admin)
 	logger := newLogger(stderr)
-	d, err := OpenDaemon(cfg, logger)
-	if err != nil {
-		return storeError(stderr, cfg.DB, err)
-	}
-	if err := d.Start(ctx); err != nil {
-		fmt.Fprintf(stderr, "pressfeed demo: %v\n", err)
-		d.Close(context.Background())
-		return exitFailure
+	d, code := launch(ctx, cfg, logger, stderr)
+	if d == nil {
+		return code
 	}
 	fmt.Fprintf(stdout, "pressfeed demo: sample feeds at %s, temporary store %s\n", feedsURL, cfg.DB)
 	fmt.Fprintf(stdout, "open %s/ or subscribe to %s/feed.atom — Ctrl-C stops and deletes the store\n", d.URL(), d.URL())
 	fmt.Fprintf(stdout, "admin pages: %s/admin, name %q, password %s (made for this run)\n", d.URL(), admin.Name, password)
 	<-ctx.Done()
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
-	defer cancel()
-	if err := d.Close(sctx); err != nil {
-		logger.Error("shutdown", "error", err)
-		return exitFailure
-	}
-	return exitOK
+	return shutdown(d, logger)
 }

@@ -42,16 +42,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	level := new(slog.LevelVar)
 	logger := newDaemonLogger(stderr, cfg, level)
-	d, err := OpenDaemon(cfg, logger)
-	if err != nil {
-		return storeError(stderr, cfg.DB, err)
+	d, code := launch(ctx, cfg, logger, stderr)
+	if d == nil {
+		return code
 	}
 	d.LogLevel = level
-	if err := d.Start(ctx); err != nil {
-		fmt.Fprintf(stderr, "pressfeed: %v\n", err)
-		d.Close(context.Background())
-		return exitFailure
-	}
 	for ctx.Err() == nil {
 		select {
 		case <-hup:
@@ -60,6 +55,27 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 	}
 	logger.Info("shutting down")
+	return shutdown(d, logger)
+}
+
+// launch opens and starts the daemon, saying why when it cannot; it returns
+// nil and the exit code then.
+func launch(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr io.Writer) (*Daemon, int) {
+	d, err := OpenDaemon(cfg, logger)
+	if err != nil {
+		return nil, storeError(stderr, cfg.DB, err)
+	}
+	if err := d.Start(ctx); err != nil {
+		fmt.Fprintf(stderr, "pressfeed: %v\n", err)
+		d.Close(context.Background())
+		return nil, exitFailure
+	}
+	return d, exitOK
+}
+
+// shutdown stops d, giving running polls shutdownGrace to finish, and
+// returns the exit code.
+func shutdown(d *Daemon, logger *slog.Logger) int {
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	if err := d.Close(sctx); err != nil {
