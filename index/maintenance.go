@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -156,8 +157,8 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // Verify checks the store: bbolt's own consistency check of every page, then
 // this package's invariants (the schema version is readable, every item is
 // decodable and listed in the time and source indexes under its publication
-// time, and no index entry points at a missing item). It returns every
-// problem found, joined, or nil.
+// time, with its current search text from schema 3 on, and no index entry
+// points at a missing item). It returns every problem found, joined, or nil.
 func (db *DB) Verify(ctx context.Context) error {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var errs []error
@@ -186,6 +187,14 @@ func (db *DB) Verify(ctx context.Context) error {
 
 func verifyItems(ctx context.Context, tx *bolt.Tx) error {
 	byTime, bySource := tx.Bucket(bucketByTime), tx.Bucket(bucketBySource)
+	// A store of an older schema (a backup being restored) has no search
+	// texts yet: the upgrade writes them when it is opened for writing.
+	var schema int
+	v := tx.Bucket(bucketMeta).Get([]byte("schema"))
+	if _, err := fmt.Sscan(string(v), &schema); err != nil {
+		return fmt.Errorf("schema version %q is unreadable", v)
+	}
+	withText := schema >= 3
 	n := 0
 	err := tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
 		if n++; n%1024 == 0 {
@@ -197,8 +206,12 @@ func verifyItems(ctx context.Context, tx *bolt.Tx) error {
 		if err := decodeJSON(v, &it); err != nil {
 			return fmt.Errorf("item %x: %w", k, err)
 		}
-		if byTime.Get(timeKey(it.Published, k)) == nil {
+		text := byTime.Get(timeKey(it.Published, k))
+		if text == nil {
 			return fmt.Errorf("item %x is missing from the time index", k)
+		}
+		if withText && !bytes.Equal(text, searchText(it)) {
+			return fmt.Errorf("item %x has a stale search text in the time index", k)
 		}
 		if bySource.Get(sourceKey(it.SourceID, it.Published, k)) == nil {
 			return fmt.Errorf("item %x is missing from the source index", k)
