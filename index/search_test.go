@@ -37,7 +37,7 @@ func TestSearchWords(t *testing.T) {
 	ingest(t, db, "force",
 		release("cafe", "https://force.example/cafe", "CAFÉ owner thanks officers", "The owner of Zoë's café on Bold Street thanked <strong>officers</strong> and staff.", t0.Add(-3*time.Hour)),
 		release("naive", "https://force.example/naive", "Naïve fraud victims warned", "Officers warn of a <a href=\"https://force.example/scam\">scam</a> aimed at the elderly in Señor Street.", t0.Add(-2*time.Hour)),
-		release("parade", "https://force.example/parade", "Road closures for the parade", "Roads will close on Sunday.", t0.Add(-time.Hour)),
+		release("parade", "https://force.example/parade", "Road closures for the parade", "Roads will close on Sunday for Smith&amp;Sons&#39; cr&egrave;me &lt;b&gt;.", t0.Add(-time.Hour)),
 	)
 	cafe, naive, parade := pressfeed.ItemKey("force", "cafe"), pressfeed.ItemKey("force", "naive"), pressfeed.ItemKey("force", "parade")
 	tests := []struct {
@@ -61,6 +61,11 @@ func TestSearchWords(t *testing.T) {
 		{"clos", []string{parade}},                // part of a word
 		{"road-closures", []string{parade}},       // split where a word would be
 		{"nosuchword", nil},                       // nothing
+		{"39", nil},                               // the sanitizer's &#39; for an apostrophe
+		{"amp", nil},                              // and its &amp; for an ampersand
+		{"smith sons", []string{parade}},          // either side of an &amp;
+		{"creme", []string{parade}},               // a named entity, decoded
+		{"lt", nil},                               // &lt; is a "<" in the text
 		{"", []string{parade, naive, cafe}},       // no search
 		{"  ,;  ", []string{parade, naive, cafe}}, // no words
 	}
@@ -151,6 +156,8 @@ func TestSchema2StoreUpgrades(t *testing.T) {
 		{pressfeed.Query{Text: "sunday"}, nil},
 		{pressfeed.Query{Text: "quarrymen"}, nil},
 		{pressfeed.Query{Text: "nosuchword"}, nil},
+		{pressfeed.Query{Text: "39"}, nil},  // Zoë&#39;s
+		{pressfeed.Query{Text: "amp"}, nil}, // officers &amp; staff
 		{pressfeed.Query{Text: "the", Limit: 1}, []string{rocuStory, key("pcc", "p-2"), key("force", "f-3"), key("force", "f-2")}},
 	}
 	check := func(t *testing.T, db *index.DB) {

@@ -1,6 +1,7 @@
 package index
 
 import (
+	"html"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -44,11 +45,14 @@ func searchWords(q string) []string {
 }
 
 // searchable returns the folded text a search is matched against: the
-// item's title and its summary with markup removed. Invalid UTF-8 becomes
-// U+FFFD, as it does when the item is stored as JSON, so an item matches
-// the same before and after it is stored.
+// item's title and its summary as a reader sees it, markup removed and
+// entities decoded. The sanitizer writes every apostrophe in a summary as
+// &#39; and every ampersand as &amp;, and a search for "39" or "amp" must
+// not find them. Invalid UTF-8 becomes U+FFFD, as it does when the item is
+// stored as JSON, so an item matches the same before and after it is
+// stored.
 func searchable(it pressfeed.Item) string {
-	text := it.Title + " " + stripTags(it.Summary)
+	text := it.Title + " " + html.UnescapeString(stripTags(it.Summary))
 	return fold(strings.ToValidUTF8(text, "\uFFFD"))
 }
 
@@ -68,8 +72,8 @@ func matchWords(words []string, it pressfeed.Item) bool {
 	return true
 }
 
-// stripTags removes markup from sanitized HTML; entities are left as they
-// are, which costs nothing for word search.
+// stripTags removes markup from sanitized HTML, leaving a space where each
+// tag was; entities are left for the caller to decode.
 func stripTags(s string) string {
 	if !strings.Contains(s, "<") {
 		return s
