@@ -33,7 +33,10 @@ import (
 // entry whose value is empty (written before search texts were, and read
 // from a store opened read-only, so not upgraded) or starts with another
 // byte is tested the slow way, on the decoded item, so a query is right
-// whatever it meets.
+// whatever it meets. A change to what searchText or searchable produce
+// therefore comes with a new first byte and a schema step that rewrites
+// the texts (as backfillSearchText does); until then the old texts are
+// only slower, never wrong.
 const searchTextV1 = 1
 
 // searchText returns the search text to store for it: searchTextV1, then

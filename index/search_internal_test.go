@@ -10,8 +10,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"pressfeed"
 )
@@ -66,6 +71,23 @@ func TestSearchTextMatchesLikeMatchWords(t *testing.T) {
 	}
 	if matches < 5000 {
 		t.Errorf("only %d of 20000 cases matched: the test exercises too little", matches)
+	}
+}
+
+// TestFoldASCIIShortcut: fold skips the Unicode transforms for ASCII text,
+// which they must leave as it is.
+func TestFoldASCIIShortcut(t *testing.T) {
+	var b strings.Builder
+	for c := 0; c < utf8.RuneSelf; c++ {
+		b.WriteByte(byte(c))
+	}
+	s := b.String() + " Man CHARGED after Bootle robbery, 34."
+	want, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fold(s); got != strings.ToLower(want) {
+		t.Errorf("fold(%q) = %q, want %q", s, got, strings.ToLower(want))
 	}
 }
 
