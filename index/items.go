@@ -159,16 +159,10 @@ func insertItem(tx *bolt.Tx, key []byte, it pressfeed.Item) error {
 }
 
 // putTimeEntry writes the item's entry in the time index, its search text
-// as the value. Items mostly arrive newest last, so pages are filled
-// further than bbolt's default half before they split: the values make the
-// index much larger than its keys alone.
+// as the value.
 func putTimeEntry(byTime *bolt.Bucket, key []byte, it pressfeed.Item) error {
-	byTime.FillPercent = timeIndexFill
 	return byTime.Put(timeKey(it.Published, key), searchText(it))
 }
-
-// timeIndexFill is how full by_time's pages are left when they split.
-const timeIndexFill = 0.9
 
 // replaceItem writes next over the stored item old, moving its index
 // entries when its publication time changed.

@@ -77,7 +77,6 @@ func (db *DB) backfillStories(tx *bolt.Tx) error {
 // not for an upgrade to paper over.
 func backfillSearchText(tx *bolt.Tx) error {
 	byTime := tx.Bucket(bucketByTime)
-	byTime.FillPercent = timeIndexFill
 	return tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
 		var it pressfeed.Item
 		if err := decodeJSON(v, &it); err != nil {
