@@ -40,37 +40,30 @@ import (
 const searchTextV1 = 1
 
 // searchText returns the search text to store for it: searchTextV1, then
-// the distinct words of its searchable text, longest first, separated by
-// single spaces, leaving out every word that is part of a word already
-// kept.
+// the distinct words of its searchable text in byte order, separated by
+// single spaces.
 //
 // That keeps exactly the matches: a query word is letters and digits only,
 // so wherever it occurs in the searchable text it lies inside one maximal
 // run of letters and digits (UTF-8 is self-synchronizing, so a byte match
 // starts and ends on rune boundaries), and it occurs in the text if and only
-// if it occurs in one of those runs; a run dropped because it is part of a
-// kept one matches nothing the kept one does not. The space cannot be part
-// of a query word, so no match spans two words.
+// if it occurs in one of those runs. The space cannot be part of a query
+// word, so no match spans two words. Keeping each word once makes the text
+// about a quarter smaller for a press release's teaser, nearly half for a
+// long summary; also leaving out words that are part of longer ones saved
+// only another 3 to 7 % and cost a third of the time, so it is not done.
 func searchText(it pressfeed.Item) []byte {
 	words := strings.FieldsFunc(searchable(it), func(r rune) bool { return !wordRune(r) })
-	slices.SortFunc(words, func(a, b string) int {
-		if len(a) != len(b) {
-			return len(b) - len(a)
-		}
-		return strings.Compare(a, b)
-	})
+	slices.Sort(words)
 	words = slices.Compact(words)
-	n := 1
+	n := len(words) + 1
 	for _, w := range words {
-		n += len(w) + 1
+		n += len(w)
 	}
 	out := make([]byte, 1, n)
 	out[0] = searchTextV1
-	for _, w := range words {
-		if bytes.Contains(out[1:], []byte(w)) {
-			continue
-		}
-		if len(out) > 1 {
+	for i, w := range words {
+		if i > 0 {
 			out = append(out, ' ')
 		}
 		out = append(out, w...)
