@@ -34,7 +34,7 @@ func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, e
 		}
 	}
 	words := searchWords(q.Text)
-	wb := wordBytes(words)
+	wb := queryWords(words)
 	var page pressfeed.Page
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		allowed, err := allowedSources(tx, q)

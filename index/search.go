@@ -86,11 +86,20 @@ func matchSearchText(v []byte, words [][]byte) (match, known bool) {
 	return true, true
 }
 
-// wordBytes returns words as byte slices, for matchSearchText.
-func wordBytes(words []string) [][]byte {
-	out := make([][]byte, len(words))
-	for i, w := range words {
-		out[i] = []byte(w)
+// queryWords returns the words a search text must hold for every one of
+// words to be in it, for matchSearchText: each word once, and none that is
+// part of another (a text holding "charged" holds "charge"), longest
+// first, since a long word is the likeliest to be missing. Each word costs
+// a scan of every text the search tests, so without this a query of one
+// common word forty times over cost forty scans an item.
+func queryWords(words []string) [][]byte {
+	sorted := slices.Clone(words)
+	slices.SortStableFunc(sorted, func(a, b string) int { return len(b) - len(a) })
+	var out [][]byte
+	for _, w := range sorted {
+		if !slices.ContainsFunc(out, func(k []byte) bool { return bytes.Contains(k, []byte(w)) }) {
+			out = append(out, []byte(w))
+		}
 	}
 	return out
 }

@@ -54,13 +54,15 @@ func TestSearchTextMatchesLikeMatchWords(t *testing.T) {
 		v := searchText(raw)
 		var q string
 		if s := searchable(stored); r.IntN(4) > 0 && len(s) > 0 {
-			from := r.IntN(len(s))
-			q = s[from : from+r.IntN(len(s)-from+1)]
+			for k := r.IntN(3); k >= 0; k-- { // one to three cuts, which may overlap
+				from := r.IntN(len(s))
+				q += " " + s[from:from+r.IntN(len(s)-from+1)]
+			}
 		} else {
 			q = text(r.IntN(4))
 		}
 		words := searchWords(q)
-		got, known := matchSearchText(v, wordBytes(words))
+		got, known := matchSearchText(v, queryWords(words))
 		want := matchWords(words, stored)
 		if !known || got != want {
 			t.Fatalf("item %+q, words %+q: search text %+q says %v (known %v), matchWords says %v", raw, words, v, got, known, want)
@@ -88,6 +90,14 @@ func TestFoldASCIIShortcut(t *testing.T) {
 	}
 	if got := fold(s); got != strings.ToLower(want) {
 		t.Errorf("fold(%q) = %q, want %q", s, got, strings.ToLower(want))
+	}
+}
+
+func TestQueryWords(t *testing.T) {
+	got := queryWords(searchWords("charge Charged man CHARGED a 34 arg man chart"))
+	want := [][]byte{[]byte("charged"), []byte("chart"), []byte("man"), []byte("34")}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("queryWords = %q, want %q: each word once, none inside another, longest first", got, want)
 	}
 }
 
