@@ -199,3 +199,25 @@ func TestSchema2StoreUpgrades(t *testing.T) {
 		t.Errorf("reopened: %v", err)
 	}
 }
+
+// TestSchema1StoreSearchesAfterUpgrade: a store from before stories goes
+// through both upgrades in one Open and is searched through its new texts.
+func TestSchema1StoreSearchesAfterUpgrade(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	copyFile(t, "testdata/schema1.db", path)
+	made := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC) // the fixture's clock
+	db := mustOpen(t, path, &clock{made.Add(time.Hour)})
+	if err := db.Verify(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	key := pressfeed.ItemKey
+	for q, want := range map[string][]string{
+		"parade":              {key("force", "f-2")},
+		"OUTSTANDING":         {key("pcc", "p-1"), key("force", "f-1")},
+		"inspectorate sunday": nil,
+	} {
+		if got := search(t, db, pressfeed.Query{Text: q}); !reflect.DeepEqual(got, want) {
+			t.Errorf("q=%q: got %v, want %v", q, got, want)
+		}
+	}
+}
