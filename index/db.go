@@ -23,7 +23,9 @@ import (
 //   - 1: sources, state, items, by_time, by_source.
 //   - 2: adds stories and the story_words, story_links, story_items and
 //     story_recent indexes that find an item's story.
-const SchemaVersion = 3
+//   - 3: adds story_df, the count of story_words postings under each word.
+//   - 4: by_time's values hold each item's search text (search.go).
+const SchemaVersion = 4
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -31,7 +33,7 @@ var (
 	bucketSources  = []byte("sources")   // source id → Source JSON
 	bucketState    = []byte("state")     // source id → SourceState JSON
 	bucketItems    = []byte("items")     // item key (16 bytes) → Item JSON
-	bucketByTime   = []byte("by_time")   // published (8) | item key (16) → nil
+	bucketByTime   = []byte("by_time")   // published (8) | item key (16) → search text (search.go)
 	bucketBySource = []byte("by_source") // source id | 0 | published (8) | item key (16) → nil
 
 	// Stories (stories.go) and the indexes that find a new item's story

@@ -145,16 +145,27 @@ func mergeItem(old, in pressfeed.Item, now time.Time) (pressfeed.Item, bool) {
 	return next, changed
 }
 
+// insertItem writes an item and its index entries; the time index's entry
+// carries the item's search text (search.go). Writing a stored item again
+// under the same publication time replaces its search text.
 func insertItem(tx *bolt.Tx, key []byte, it pressfeed.Item) error {
 	if err := putJSON(tx.Bucket(bucketItems), key, it); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bucketByTime).Put(timeKey(it.Published, key), nil); err != nil {
+	if err := putTimeEntry(tx.Bucket(bucketByTime), key, it); err != nil {
 		return err
 	}
 	return tx.Bucket(bucketBySource).Put(sourceKey(it.SourceID, it.Published, key), nil)
 }
 
+// putTimeEntry writes the item's entry in the time index, its search text
+// as the value.
+func putTimeEntry(byTime *bolt.Bucket, key []byte, it pressfeed.Item) error {
+	return byTime.Put(timeKey(it.Published, key), searchText(it))
+}
+
+// replaceItem writes next over the stored item old, moving its index
+// entries when its publication time changed.
 func replaceItem(tx *bolt.Tx, key []byte, old, next pressfeed.Item) error {
 	if !old.Published.Equal(next.Published) {
 		if err := tx.Bucket(bucketByTime).Delete(timeKey(old.Published, key)); err != nil {

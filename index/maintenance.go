@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -157,8 +158,12 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // Verify checks the store: bbolt's own consistency check of every page, then
 // this package's invariants (the schema version is readable, every item is
 // decodable and listed in the time and source indexes under its publication
-// time, no index entry points at a missing item, and the story word counts
+// time, with its current search text from schema 4 on, no index entry
+// points at a missing item, and from schema 3 on the story word counts
 // match the postings). It returns every problem found, joined, or nil.
+// A store of an older schema (a backup being restored, opened read-only)
+// lacks what later schemas add: the upgrade writes it when the store is
+// opened for writing.
 func (db *DB) Verify(ctx context.Context) error {
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var errs []error
@@ -172,13 +177,21 @@ func (db *DB) Verify(ctx context.Context) error {
 		if len(errs) > 0 {
 			return errors.Join(errs...)
 		}
+		var schema int
+		v := tx.Bucket(bucketMeta).Get([]byte("schema"))
+		if _, err := fmt.Sscan(string(v), &schema); err != nil {
+			return fmt.Errorf("schema version %q is unreadable", v)
+		}
 		for _, name := range allBuckets {
-			if tx.Bucket(name) == nil {
+			if tx.Bucket(name) == nil && !(schema < 3 && bytes.Equal(name, bucketStoryDF)) {
 				return fmt.Errorf("bucket %s is missing", name)
 			}
 		}
-		if err := verifyItems(ctx, tx); err != nil {
+		if err := verifyItems(ctx, tx, schema >= 4); err != nil {
 			return err
+		}
+		if schema < 3 {
+			return nil
 		}
 		return verifyWordCounts(tx)
 	})
@@ -188,7 +201,9 @@ func (db *DB) Verify(ctx context.Context) error {
 	return nil
 }
 
-func verifyItems(ctx context.Context, tx *bolt.Tx) error {
+// verifyItems checks every item against the time and source indexes, and
+// its search text when withText.
+func verifyItems(ctx context.Context, tx *bolt.Tx, withText bool) error {
 	byTime, bySource := tx.Bucket(bucketByTime), tx.Bucket(bucketBySource)
 	n := 0
 	err := tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
@@ -201,8 +216,12 @@ func verifyItems(ctx context.Context, tx *bolt.Tx) error {
 		if err := decodeJSON(v, &it); err != nil {
 			return fmt.Errorf("item %x: %w", k, err)
 		}
-		if byTime.Get(timeKey(it.Published, k)) == nil {
+		text := byTime.Get(timeKey(it.Published, k))
+		if text == nil {
 			return fmt.Errorf("item %x is missing from the time index", k)
+		}
+		if withText && !bytes.Equal(text, searchText(it)) {
+			return fmt.Errorf("item %x has a stale search text in the time index", k)
 		}
 		if bySource.Get(sourceKey(it.SourceID, it.Published, k)) == nil {
 			return fmt.Errorf("item %x is missing from the source index", k)

@@ -25,6 +25,11 @@ func (db *DB) migrate(tx *bolt.Tx, from int) error {
 			return fmt.Errorf("backfill word counts: %w", err)
 		}
 	}
+	if from < 4 {
+		if err := backfillSearchText(tx); err != nil {
+			return fmt.Errorf("backfill search text: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -108,4 +113,23 @@ func countPostings(tx *bolt.Tx) (map[string]uint32, error) {
 		return nil
 	})
 	return counts, err
+}
+
+// backfillSearchText (schema 3 to 4) writes every item's search text as
+// the value of its time-index entry (search.go), where the entry had none.
+// An item without an entry is left so: that is damage for Verify to report,
+// not for an upgrade to paper over.
+func backfillSearchText(tx *bolt.Tx) error {
+	byTime := tx.Bucket(bucketByTime)
+	return tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+		var it pressfeed.Item
+		if err := decodeJSON(v, &it); err != nil {
+			return fmt.Errorf("decode item %x: %w", k, err)
+		}
+		tk := timeKey(it.Published, k)
+		if got, _ := byTime.Cursor().Seek(tk); !bytes.Equal(got, tk) {
+			return nil
+		}
+		return byTime.Put(tk, searchText(it))
+	})
 }

@@ -34,6 +34,7 @@ func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, e
 		}
 	}
 	words := searchWords(q.Text)
+	wb := queryWords(words)
 	var page pressfeed.Page
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		allowed, err := allowedSources(tx, q)
@@ -41,17 +42,30 @@ func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, e
 			return err
 		}
 		w := newWalker(tx, allowed, after)
-		items := tx.Bucket(bucketItems)
+		items, byTime := tx.Bucket(bucketItems), tx.Bucket(bucketByTime)
 		for {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			tk, ok := w.next()
+			tk, text, ok := w.next()
 			if !ok {
 				return nil
 			}
 			if !q.Since.IsZero() && keyTime(tk).Before(q.Since) {
 				return nil
+			}
+			// The stored search text rules out most items of a text
+			// query before their JSON is read (search.go).
+			matched := len(words) == 0
+			if !matched {
+				if text == nil {
+					text = byTime.Get(tk)
+				}
+				match, known := matchSearchText(text, wb)
+				if known && !match {
+					continue
+				}
+				matched = known
 			}
 			var it pressfeed.Item
 			if found, err := getJSON(items, tk[8:], &it); err != nil || !found {
@@ -63,7 +77,7 @@ func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, e
 			if allowed != nil && !allowed[it.SourceID] {
 				continue
 			}
-			if !matchWords(words, it) {
+			if !matched && !matchWords(words, it) {
 				continue
 			}
 			st := pressfeed.SingleStory(it)
@@ -140,6 +154,7 @@ type walker struct {
 	cursors []*sourceCursor
 	global  *bolt.Cursor
 	cur     []byte // global: the key to return next
+	curV    []byte // global: its value, the item's search text
 }
 
 type sourceCursor struct {
@@ -152,13 +167,13 @@ func newWalker(tx *bolt.Tx, allowed map[string]bool, after []byte) *walker {
 	w := &walker{}
 	if allowed == nil {
 		w.global = tx.Bucket(bucketByTime).Cursor()
-		w.cur = seekBefore(w.global, nil, after)
+		w.cur, w.curV = seekBefore(w.global, nil, after)
 		return w
 	}
 	b := tx.Bucket(bucketBySource)
 	for id := range allowed {
 		sc := &sourceCursor{c: b.Cursor(), prefix: append([]byte(id), 0)}
-		if k := seekBefore(sc.c, sc.prefix, after); k != nil {
+		if k, _ := seekBefore(sc.c, sc.prefix, after); k != nil {
 			sc.key = k[len(sc.prefix):]
 		}
 		w.cursors = append(w.cursors, sc)
@@ -168,9 +183,9 @@ func newWalker(tx *bolt.Tx, allowed map[string]bool, after []byte) *walker {
 
 // seekBefore positions c on the last key under prefix that sorts before
 // prefix|after (or the last key under prefix when after is nil) and returns
-// it, or nil when there is none.
-func seekBefore(c *bolt.Cursor, prefix, after []byte) []byte {
-	var k []byte
+// it and its value, or nil when there is none.
+func seekBefore(c *bolt.Cursor, prefix, after []byte) ([]byte, []byte) {
+	var k, v []byte
 	if after != nil {
 		k, _ = c.Seek(append(append([]byte(nil), prefix...), after...))
 	} else if len(prefix) > 0 {
@@ -179,24 +194,27 @@ func seekBefore(c *bolt.Cursor, prefix, after []byte) []byte {
 		k, _ = c.Seek(end)
 	}
 	if k == nil {
-		k, _ = c.Last()
+		k, v = c.Last()
 	} else {
-		k, _ = c.Prev()
+		k, v = c.Prev()
 	}
 	if k == nil || !bytes.HasPrefix(k, prefix) {
-		return nil
+		return nil, nil
 	}
-	return k
+	return k, v
 }
 
-func (w *walker) next() ([]byte, bool) {
+// next returns the next time key and, from the global index, its value (the
+// item's search text); from the per-source indexes the value is nil, to be
+// looked up in by_time when wanted.
+func (w *walker) next() ([]byte, []byte, bool) {
 	if w.global != nil {
-		k := w.cur
+		k, v := w.cur, w.curV
 		if k == nil {
-			return nil, false
+			return nil, nil, false
 		}
-		w.cur, _ = w.global.Prev()
-		return k, true
+		w.cur, w.curV = w.global.Prev()
+		return k, v, true
 	}
 	var best *sourceCursor
 	for _, sc := range w.cursors {
@@ -205,7 +223,7 @@ func (w *walker) next() ([]byte, bool) {
 		}
 	}
 	if best == nil {
-		return nil, false
+		return nil, nil, false
 	}
 	k := best.key
 	if pk, _ := best.c.Prev(); pk != nil && bytes.HasPrefix(pk, best.prefix) {
@@ -213,7 +231,7 @@ func (w *walker) next() ([]byte, bool) {
 	} else {
 		best.key = nil
 	}
-	return k, true
+	return k, nil, true
 }
 
 // more reports whether next could yield another key.

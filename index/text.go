@@ -1,8 +1,10 @@
 package index
 
 import (
+	"html"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -13,6 +15,9 @@ import (
 
 // fold lower-cases s and strips accents, so "Café" matches "cafe".
 func fold(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s) // nothing to decompose or strip
+	}
 	t := transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 	out, _, err := transform.String(t, s)
 	if err != nil {
@@ -21,18 +26,44 @@ func fold(s string) string {
 	return strings.ToLower(out)
 }
 
-// searchWords splits a search into folded words.
-func searchWords(q string) []string {
-	return strings.FieldsFunc(fold(q), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
-// matchWords reports whether every word appears in the item's title or
-// summary (with markup removed).
+// wordRune reports whether r is part of a word: searches are split into
+// words at every other rune.
+func wordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+// searchWords splits a search into folded words.
+func searchWords(q string) []string {
+	return strings.FieldsFunc(fold(q), func(r rune) bool { return !wordRune(r) })
+}
+
+// searchable returns the folded text a search is matched against: the
+// item's title and its summary as a reader sees it, markup removed and
+// entities decoded. The sanitizer writes every apostrophe in a summary as
+// &#39; and every ampersand as &amp;, and a search for "39" or "amp" must
+// not find them. Invalid UTF-8 becomes U+FFFD, as it does when the item is
+// stored as JSON, so an item matches the same before and after it is
+// stored.
+func searchable(it pressfeed.Item) string {
+	text := it.Title + " " + html.UnescapeString(stripTags(it.Summary))
+	return fold(strings.ToValidUTF8(text, "\uFFFD"))
+}
+
+// matchWords reports whether every word appears in the item's searchable
+// text. It is the definition of a match; the search text stored in the time
+// index (search.go) answers the same question without decoding the item.
 func matchWords(words []string, it pressfeed.Item) bool {
 	if len(words) == 0 {
 		return true
 	}
-	text := fold(it.Title + " " + stripTags(it.Summary))
+	text := searchable(it)
 	for _, w := range words {
 		if !strings.Contains(text, w) {
 			return false
@@ -41,8 +72,8 @@ func matchWords(words []string, it pressfeed.Item) bool {
 	return true
 }
 
-// stripTags removes markup from sanitized HTML; entities are left as they
-// are, which costs nothing for word search.
+// stripTags removes markup from sanitized HTML, leaving a space where each
+// tag was; entities are left for the caller to decode.
 func stripTags(s string) string {
 	if !strings.Contains(s, "<") {
 		return s

@@ -36,8 +36,8 @@ type serveResult struct {
 }
 
 // feedURLs are the feeds timed: the plain merged feed, the largest page,
-// and the filters, including a search that matches nothing and so reads
-// every stored item.
+// and the filters, including a search that matches nothing and so tests
+// every stored item (its search text, kept in the time index).
 var feedURLs = []struct{ what, path string }{
 	{"merged feed, 50 newest", "/feed.atom"},
 	{"merged feed, limit=500", "/feed.atom?limit=500"},
@@ -45,7 +45,7 @@ var feedURLs = []struct{ what, path string }{
 	{"kind=pcc (a quarter of sources)", "/feed.atom?kind=pcc"},
 	{"area (one in twenty sources)", "/feed.atom?area=Area+03"},
 	{"search, two common words", "/feed.atom?q=" + vocabulary[0] + "+" + vocabulary[1]},
-	{"search, no match (reads every item)", "/feed.atom?q=nosuchword"},
+	{"search, no match (tests every item)", "/feed.atom?q=nosuchword"},
 }
 
 // latency fills the store to o.stored items, starts `pressfeed serve` on it

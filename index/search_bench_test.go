@@ -1,0 +1,150 @@
+package index
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"pressfeed"
+)
+
+// benchVocabulary is 5,000 made-up words, as bench/scale uses: item text
+// draws from it with Zipf frequencies, so a few words are in nearly every
+// item and most are rare.
+var benchVocabulary = func() []string {
+	syllables := strings.Fields("ba be bi bo bu da de di do du ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu")
+	out := make([]string, 5000)
+	for i := range out {
+		n := i
+		var w strings.Builder
+		for k := 0; k < 2+i%3; k++ {
+			w.WriteString(syllables[n%len(syllables)])
+			n = n/len(syllables) + k*7 + i
+		}
+		out[i] = w.String()
+	}
+	return out
+}()
+
+// benchLateWord is in nearly every item and sorts late in a search text,
+// so testing for it reads most of each text.
+const benchLateWord = "update"
+
+// benchSearchSources is the number of publishers of the benchmark store.
+const benchSearchSources = 20
+
+// benchItem is item number n of the benchmark store: an eight-word title and
+// a summary of about 1.9 KB of HTML (the size bench/scale serves), with a
+// link, markup and an apostrophe (stored as &#39;, as the sanitizer writes
+// it) in each paragraph. Item 0, the oldest, alone has the word "zyzzyva".
+func benchItem(n int, published time.Time) pressfeed.Item {
+	r := rand.New(rand.NewPCG(uint64(n), 7))
+	z := rand.NewZipf(r, 1.1, 2, uint64(len(benchVocabulary)-1))
+	words := func(b *strings.Builder, k int) {
+		for i := 0; i < k; i++ {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(benchVocabulary[z.Uint64()])
+		}
+	}
+	var title, summary strings.Builder
+	words(&title, 8)
+	if n == 0 {
+		title.WriteString(" zyzzyva")
+	}
+	for summary.Len() < 1900 {
+		summary.WriteString("<p>")
+		words(&summary, 30)
+		fmt.Fprintf(&summary, ` it&#39;s <a href="https://example.org/news/%d/more">more</a> <strong>update</strong></p>`, n)
+	}
+	return pressfeed.Item{
+		GUID:      fmt.Sprintf("https://example.org/news/%d", n),
+		Title:     title.String(),
+		Link:      fmt.Sprintf("https://example.org/news/%d", n),
+		Summary:   summary.String(),
+		Published: published,
+	}
+}
+
+// benchSearchStore builds a store of n items from benchSearchSources
+// publishers, one item every ten minutes, ingested in polls of 50 items per
+// source with the clock following, and returns it open.
+func benchSearchStore(b *testing.B, n int) *DB {
+	b.Helper()
+	ctx := context.Background()
+	epoch := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := epoch
+	db, err := Open(filepath.Join(b.TempDir(), "search.db"), Options{NoSync: true, Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	const perPoll = 50
+	pending := make([][]pressfeed.Item, benchSearchSources)
+	for i := 0; i < n; i++ {
+		published := epoch.Add(time.Duration(i) * 10 * time.Minute)
+		s := i % benchSearchSources
+		pending[s] = append(pending[s], benchItem(i, published))
+		if len(pending[s]) == perPoll || i == n-1 {
+			now = published.Add(time.Minute)
+			for s, items := range pending {
+				if len(items) == 0 {
+					continue
+				}
+				if _, err := db.Ingest(ctx, fmt.Sprintf("src-%02d", s), items, pressfeed.SourceState{}); err != nil {
+					b.Fatal(err)
+				}
+				pending[s] = pending[s][:0]
+			}
+		}
+	}
+	return db
+}
+
+// BenchmarkSearch times one page of Stories with text searches over stores
+// of 10,000 and 100,000 items:
+//
+//	go test ./index -run '^$' -bench Search -benchmem
+//
+// Building the 100,000-item store takes a few minutes; -bench
+// 'Search/items=10k' skips it.
+func BenchmarkSearch(b *testing.B) {
+	ctx := context.Background()
+	queries := []struct {
+		name string
+		q    pressfeed.Query
+	}{
+		{"no-text", pressfeed.Query{}},
+		{"no-match", pressfeed.Query{Text: "nosuchword"}},
+		{"no-match-one-source", pressfeed.Query{Text: "nosuchword", Sources: []string{"src-03"}}},
+		{"oldest-only", pressfeed.Query{Text: "zyzzyva"}},
+		{"common-word", pressfeed.Query{Text: benchVocabulary[0]}},
+		{"two-common-words", pressfeed.Query{Text: benchVocabulary[0] + " " + benchVocabulary[1]}},
+		{"common-word-limit-500", pressfeed.Query{Text: benchVocabulary[0], Limit: 500}},
+		{"ten-common-words-no-match", pressfeed.Query{Text: strings.Join(benchVocabulary[:10], " ") + " nosuchword"}},
+		{"a-word-30-times-no-match", pressfeed.Query{Text: strings.Repeat(benchLateWord+" ", 30) + "nosuchword"}},
+	}
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("items=%dk", n/1000), func(b *testing.B) {
+			db := benchSearchStore(b, n)
+			for _, tc := range queries {
+				b.Run(tc.name, func(b *testing.B) {
+					for b.Loop() {
+						page, err := db.Stories(ctx, tc.q)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if strings.Contains(tc.q.Text, "nosuchword") && len(page.Stories) != 0 {
+							b.Fatal("a search for a missing word found stories")
+						}
+					}
+				})
+			}
+		})
+	}
+}

@@ -1,0 +1,424 @@
+package index
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
+
+	"pressfeed"
+)
+
+// TestSearchTextMatchesLikeMatchWords checks the stored search text against
+// the definition of a match on texts made to be awkward: accents composed
+// and decomposed, case that folds to several runes, marks that are not
+// letters, digits of other scripts, markup, entities, invalid UTF-8, and
+// query words cut from the text at random, so that most of them match
+// somewhere. The text is computed from the item as a feed gives it and the
+// reference from the item as the store reads it back.
+func TestSearchTextMatchesLikeMatchWords(t *testing.T) {
+	pieces := []string{"a", "b", "é", "e\u0301", "É", "İ", "ß", "Σ", "ς", "ǅ", "ﬁ", "Ω", "٣", "7", "ा", "क", "ø",
+		" ", "  ", "-", "'", "\u00a0", "\u2019", "<b>", "</b>", `<a href="https://x.example/ab">`, "&amp;", "&#39;",
+		"&eacute;", "&", "<", ">", "\xff", "\xe2\x82", "cafe", "caf", "naïve", "nai", "39", "amp"}
+	r := rand.New(rand.NewPCG(1, 2))
+	text := func(n int) string {
+		var b strings.Builder
+		for i := 0; i < n; i++ {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		return b.String()
+	}
+	matches := 0
+	for i := 0; i < 20000; i++ {
+		raw := pressfeed.Item{Title: text(r.IntN(8)), Summary: text(r.IntN(40))}
+		data, err := json.Marshal(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stored pressfeed.Item
+		if err := json.Unmarshal(data, &stored); err != nil {
+			t.Fatal(err)
+		}
+		v := searchText(raw)
+		var q string
+		if s := searchable(stored); r.IntN(4) > 0 && len(s) > 0 {
+			for k := r.IntN(3); k >= 0; k-- { // one to three cuts, which may overlap
+				from := r.IntN(len(s))
+				q += " " + s[from:from+r.IntN(len(s)-from+1)]
+			}
+		} else {
+			q = text(r.IntN(4))
+		}
+		words := searchWords(q)
+		got, known := matchSearchText(v, queryWords(words))
+		want := matchWords(words, stored)
+		if !known || got != want {
+			t.Fatalf("item %+q, words %+q: search text %+q says %v (known %v), matchWords says %v", raw, words, v, got, known, want)
+		}
+		if want && len(words) > 0 {
+			matches++
+		}
+	}
+	if matches < 5000 {
+		t.Errorf("only %d of 20000 cases matched: the test exercises too little", matches)
+	}
+}
+
+// TestFoldASCIIShortcut: fold skips the Unicode transforms for ASCII text,
+// which they must leave as it is.
+func TestFoldASCIIShortcut(t *testing.T) {
+	var b strings.Builder
+	for c := 0; c < utf8.RuneSelf; c++ {
+		b.WriteByte(byte(c))
+	}
+	s := b.String() + " Man CHARGED after Bootle robbery, 34."
+	want, _, err := transform.String(transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fold(s); got != strings.ToLower(want) {
+		t.Errorf("fold(%q) = %q, want %q", s, got, strings.ToLower(want))
+	}
+}
+
+func TestQueryWords(t *testing.T) {
+	got := queryWords(searchWords("charge Charged man CHARGED a 34 arg man chart"))
+	want := [][]byte{[]byte("charged"), []byte("chart"), []byte("man"), []byte("34")}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("queryWords = %q, want %q: each word once, none inside another, longest first", got, want)
+	}
+}
+
+func TestSearchTextIsCompact(t *testing.T) {
+	it := pressfeed.Item{Title: "Man charged after Café robbery", Summary: "<p>A man has been charged after a robbery at a cafe. The man, 34, was charged on Monday.</p>"}
+	got := string(searchText(it)[1:])
+	want := "34 a after at been cafe charged has man monday on robbery the was"
+	if got != want {
+		t.Errorf("search text %q, want %q: each word once, in byte order", got, want)
+	}
+	if got := searchText(pressfeed.Item{}); len(got) != 1 || got[0] != searchTextV1 {
+		t.Errorf("search text of an empty item: %q", got)
+	}
+}
+
+// searchFixture is a store of a few hundred items from five publishers
+// (one that keeps out of stories), where one in four releases is posted
+// again by another publisher under a title of its own (the same link, so
+// one story), some items are edited after they are stored (some moving in
+// time) and the oldest are pruned. Titles and summaries use a small
+// vocabulary with accents, case and entities, so that searches match
+// many items, few and none, and a story's members match differently.
+func searchFixture(t *testing.T) (*DB, string) {
+	t.Helper()
+	ctx := context.Background()
+	t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	now := t0.Add(-40 * 24 * time.Hour)
+	path := filepath.Join(t.TempDir(), "search.db")
+	db, err := Open(path, Options{NoSync: true, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	apart := false
+	sources := []pressfeed.Source{
+		{ID: "force-a", Name: "Force A", Kind: pressfeed.KindForce, Area: "North", URL: "https://a.example/", Type: pressfeed.TypeFeed, Enabled: true},
+		{ID: "force-b", Name: "Force B", Kind: pressfeed.KindForce, Area: "South", URL: "https://b.example/", Type: pressfeed.TypeFeed, Enabled: true},
+		{ID: "pcc-a", Name: "PCC A", Kind: pressfeed.KindPCC, Area: "North", URL: "https://p.example/", Type: pressfeed.TypeFeed, Enabled: true},
+		{ID: "rocu", Name: "ROCU", Kind: pressfeed.KindROCU, Area: "North", URL: "https://r.example/", Type: pressfeed.TypeFeed, Enabled: true},
+		{ID: "apart", Name: "Apart", Kind: pressfeed.KindOther, URL: "https://x.example/", Type: pressfeed.TypeFeed, Enabled: true, Cluster: &apart},
+	}
+	if _, err := db.SeedSources(ctx, sources); err != nil {
+		t.Fatal(err)
+	}
+	vocab := strings.Fields("Café cafe CAFÉ Zoë zoe naïve Ünïcödé robbery burglary charged appeal Bootle Wigan Crème 34 2026 witness officers")
+	r := rand.New(rand.NewPCG(3, 4))
+	words := func(n int) string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = vocab[r.IntN(len(vocab))]
+		}
+		return strings.Join(out, " ")
+	}
+	summary := func() string {
+		return fmt.Sprintf(`<p>%s &amp; %s</p><p>It&#39;s <a href="https://example.org/burglary">%s</a> caf&eacute;</p>`, words(4), words(3), words(2))
+	}
+	type posted struct {
+		source string
+		it     pressfeed.Item
+	}
+	var all []posted
+	for i := 0; i < 300; i++ {
+		now = now.Add(3 * time.Hour)
+		src := sources[r.IntN(len(sources))].ID
+		it := pressfeed.Item{
+			GUID:      fmt.Sprintf("g%d", i),
+			Title:     words(1 + r.IntN(5)),
+			Link:      fmt.Sprintf("https://news.example/%d", i),
+			Summary:   summary(),
+			Published: now.Add(-time.Duration(r.IntN(120)) * time.Minute),
+		}
+		if _, err := db.Ingest(ctx, src, []pressfeed.Item{it}, pressfeed.SourceState{}); err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, posted{src, it})
+		if i%4 == 0 { // another publisher's version, under its own words
+			other := sources[(r.IntN(3)+1+indexOf(sources, src))%4].ID
+			cp := it
+			cp.Title, cp.Summary = words(3), summary()
+			cp.Published = it.Published.Add(time.Duration(r.IntN(90)) * time.Minute)
+			now = now.Add(time.Minute)
+			if _, err := db.Ingest(ctx, other, []pressfeed.Item{cp}, pressfeed.SourceState{}); err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, posted{other, cp})
+		}
+	}
+	now = now.Add(time.Hour)
+	for i := 0; i < len(all); i += 7 { // edits: new words, and for some a new time
+		p := all[i]
+		p.it.Title = words(3) + " edited"
+		if i%2 == 0 {
+			p.it.Published = p.it.Published.Add(-5 * time.Minute)
+		}
+		if _, err := db.Ingest(ctx, p.source, []pressfeed.Item{p.it}, pressfeed.SourceState{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := db.Prune(ctx, t0.Add(-35*24*time.Hour)); err != nil || n == 0 {
+		t.Fatalf("prune: %d, %v", n, err)
+	}
+	if err := db.Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return db, path
+}
+
+func indexOf(sources []pressfeed.Source, id string) int {
+	for i, s := range sources {
+		if s.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// allPages follows q's cursors to the end and returns every page.
+func allPages(t *testing.T, db *DB, q pressfeed.Query) []pressfeed.Page {
+	t.Helper()
+	var pages []pressfeed.Page
+	for {
+		page, err := db.Stories(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages = append(pages, page)
+		if page.Next == "" || len(pages) > 1000 {
+			return pages
+		}
+		q.Cursor = page.Next
+	}
+}
+
+// withoutSearchText copies the store to a new file and empties every value
+// of its time index, as a store of schema 2 has them, with the schema given.
+func withoutSearchText(t *testing.T, db *DB, schema string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "slow.db")
+	if _, err := db.BackupToFile(context.Background(), path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	err = b.Update(func(tx *bolt.Tx) error {
+		byTime := tx.Bucket(bucketByTime)
+		var keys [][]byte
+		byTime.ForEach(func(k, _ []byte) error {
+			keys = append(keys, append([]byte(nil), k...))
+			return nil
+		})
+		for _, k := range keys {
+			if err := byTime.Put(k, []byte{}); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte(schema))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestSearchPagesMatchTheSlowPath runs many queries, grouped and not, with
+// every filter and several page sizes, following cursors to the end, on
+// the store and on a copy without search texts (where every item is tested
+// on its decoded JSON, as before search texts were kept): the pages must
+// be identical, stories, members, order and cursors. Ungrouped, they must
+// also be the brute-force answer: every item, newest first, that passes the
+// filters and matchWords.
+func TestSearchPagesMatchTheSlowPath(t *testing.T) {
+	db, _ := searchFixture(t)
+	slow, err := Open(withoutSearchText(t, db, fmt.Sprint(SchemaVersion)), Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	var items []pressfeed.Item
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+			var it pressfeed.Item
+			if err := decodeJSON(v, &it); err != nil {
+				return err
+			}
+			items = append(items, it)
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sourceOf := map[string]pressfeed.Kind{"force-a": pressfeed.KindForce, "force-b": pressfeed.KindForce, "pcc-a": pressfeed.KindPCC, "rocu": pressfeed.KindROCU, "apart": pressfeed.KindOther}
+
+	texts := []string{"", "cafe", "CAFÉ", "Café", "zoë", "ZOE", "naive", "unicode", "charged", "charged robbery", "robbery charged bootle",
+		"caf", "edited", "edited wigan", "34", "2026 witness", "creme", "nosuchword", "charged nosuchword", "39", "amp", "it s", "burglary",
+		"example", "a", "p"}
+	filters := []struct {
+		name    string
+		q       pressfeed.Query
+		allowed func(pressfeed.Item) bool
+	}{
+		{"all", pressfeed.Query{}, func(pressfeed.Item) bool { return true }},
+		{"source", pressfeed.Query{Sources: []string{"pcc-a"}}, func(it pressfeed.Item) bool { return it.SourceID == "pcc-a" }},
+		{"kind", pressfeed.Query{Kinds: []pressfeed.Kind{pressfeed.KindForce}}, func(it pressfeed.Item) bool { return sourceOf[it.SourceID] == pressfeed.KindForce }},
+	}
+	checked := 0
+	for _, text := range texts {
+		words := searchWords(text)
+		for _, f := range filters {
+			for _, ungrouped := range []bool{false, true} {
+				for _, limit := range []int{1, 7, 500} {
+					q := f.q
+					q.Text, q.Ungrouped, q.Limit = text, ungrouped, limit
+					got, want := allPages(t, db, q), allPages(t, slow, q)
+					if !reflect.DeepEqual(got, want) {
+						t.Fatalf("%s %q ungrouped=%v limit=%d: pages differ from the slow path\n got %s\nwant %s", f.name, text, ungrouped, limit, pageIDs(got), pageIDs(want))
+					}
+					if !ungrouped {
+						continue
+					}
+					var ids, ref []string
+					for _, p := range got {
+						for _, st := range p.Stories {
+							ids = append(ids, st.ID)
+						}
+					}
+					for _, it := range newestFirst(items) {
+						if f.allowed(it) && matchWords(words, it) {
+							ref = append(ref, it.Key)
+						}
+					}
+					if !reflect.DeepEqual(ids, ref) {
+						t.Fatalf("%s %q limit=%d: got %v, brute force says %v", f.name, text, limit, ids, ref)
+					}
+					checked += len(ids)
+				}
+			}
+		}
+	}
+	if checked < 1000 {
+		t.Errorf("only %d items were returned over every query: the test exercises too little", checked)
+	}
+}
+
+func pageIDs(pages []pressfeed.Page) string {
+	var b strings.Builder
+	for _, p := range pages {
+		b.WriteString("[")
+		for _, st := range p.Stories {
+			fmt.Fprintf(&b, " %s/%d", st.ID[:6], len(st.Members))
+		}
+		fmt.Fprintf(&b, " ] next=%q ", p.Next)
+	}
+	return b.String()
+}
+
+// newestFirst sorts items as the time index does: publication time, then
+// key, newest first.
+func newestFirst(items []pressfeed.Item) []pressfeed.Item {
+	out := append([]pressfeed.Item(nil), items...)
+	key := func(it pressfeed.Item) string {
+		k, _ := itemKeyBytes(it.Key)
+		return string(timeKey(it.Published, k))
+	}
+	for i := 1; i < len(out); i++ {
+		for j := i; j > 0 && key(out[j]) > key(out[j-1]); j-- {
+			out[j], out[j-1] = out[j-1], out[j]
+		}
+	}
+	return out
+}
+
+// TestBackfillWritesWhatIngestWrites takes a copy of a store whose time
+// index has no search texts, marks it schema 2 and opens it: the upgrade
+// must write exactly the values that writing the items wrote.
+func TestBackfillWritesWhatIngestWrites(t *testing.T) {
+	db, _ := searchFixture(t)
+	old, err := Open(withoutSearchText(t, db, "2"), Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	want, got := timeIndex(t, db), timeIndex(t, old)
+	if len(got) == 0 || !reflect.DeepEqual(got, want) {
+		t.Errorf("after the upgrade the time index has %d entries, different from the %d written by ingest", len(got), len(want))
+	}
+	if err := old.Verify(context.Background()); err != nil {
+		t.Error(err)
+	}
+}
+
+func timeIndex(t *testing.T, db *DB) map[string]string {
+	t.Helper()
+	out := make(map[string]string)
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketByTime).ForEach(func(k, v []byte) error {
+			out[string(k)] = string(v)
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestVerifyFindsStaleSearchText: a search text that no longer says what
+// its item says hides the item from searches, so Verify reports it.
+func TestVerifyFindsStaleSearchText(t *testing.T) {
+	db, _ := searchFixture(t)
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketByTime).Cursor().Last()
+		return tx.Bucket(bucketByTime).Put(k, []byte{searchTextV1, 'x'})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Verify(context.Background()); err == nil || !strings.Contains(err.Error(), "stale search text") {
+		t.Errorf("Verify = %v, want a stale search text reported", err)
+	}
+}
