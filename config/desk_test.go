@@ -170,10 +170,13 @@ func TestBadSourceLists(t *testing.T) {
 
 func TestSlug(t *testing.T) {
 	for in, want := range map[string]string{
-		"Merseyside Police":           "merseyside-police",
-		"  Cheshire -- PCC (news) ":   "cheshire-pcc-news",
-		"Unité régionale":             "unit-r-gionale",
-		strings.Repeat("abcdefgh", 9): strings.Repeat("abcdefgh", 8),
+		"Merseyside Police":                  "merseyside-police",
+		"  Cheshire -- PCC (news) ":          "cheshire-pcc-news",
+		"Unité régionale":                    "unite-regionale",
+		"Heddlu Gogledd Cymru – Ynys Môn":    "heddlu-gogledd-cymru-ynys-mon",
+		"Comisiynydd Heddlu a Throseddu ŵyr": "comisiynydd-heddlu-a-throseddu-wyr",
+		"Straße 7":                           "stra-e-7",
+		strings.Repeat("abcdefgh", 9):        strings.Repeat("abcdefgh", 8),
 	} {
 		if got := config.Slug(in); got != want {
 			t.Errorf("Slug(%q) = %q, want %q", in, got, want)

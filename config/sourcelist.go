@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
+	"golang.org/x/text/unicode/norm"
 
 	"pressfeed"
 )
@@ -177,12 +179,14 @@ func (o opmlOutline) source() (pressfeed.Source, error) {
 }
 
 // Slug makes a source id from a name: lower-case ASCII letters and digits
-// joined by single hyphens, at most 64 characters.
+// joined by single hyphens, at most 64 characters. Accents are dropped, so
+// "Ynys Môn" becomes "ynys-mon"; other letters outside ASCII separate words.
 func Slug(name string) string {
 	var b strings.Builder
 	hyphen := false
-	for _, r := range strings.ToLower(name) {
+	for _, r := range norm.NFD.String(strings.ToLower(name)) {
 		switch {
+		case unicode.Is(unicode.Mn, r): // a combining accent: the letter before it stays
 		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
 			if hyphen && b.Len() > 0 {
 				b.WriteByte('-')
