@@ -85,6 +85,47 @@ func TestBackoffDoublesToTheCapAndNeverGivesUp(t *testing.T) {
 	}
 }
 
+// TestPollAnywayFetchesASourceBackingOff: a poll asked for by hand (poll
+// -force) fetches a source whose next attempt is hours away; a failure
+// backs off further, a success ends the backoff.
+func TestPollAnywayFetchesASourceBackingOff(t *testing.T) {
+	var requests atomic.Int32
+	var healthy atomic.Bool
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		if healthy.Load() {
+			w.Write(rssWith("Back again"))
+			return
+		}
+		http.Error(w, "down", http.StatusBadGateway)
+	})
+	db := openDB(t)
+	p := backoffPoller(db, newClock())
+	ctx := context.Background()
+	src := source("flaky", srv.URL+"/feed")
+	for range 3 {
+		p.Poll(ctx, src)
+		p.PollAnyway(ctx, src) // each call fails again, so counts as a failure
+	}
+	if got := requests.Load(); got != 4 {
+		t.Errorf("%d requests, want 4: the first Poll and every PollAnyway", got)
+	}
+	st, _ := db.State(ctx, "flaky")
+	if st.ConsecutiveFailures != 4 || st.NextAttempt.IsZero() {
+		t.Errorf("failures by hand do not back off like others: %+v", st)
+	}
+	if res := p.Poll(ctx, src); res.Outcome != fetch.OutcomeSkipped {
+		t.Errorf("Poll while backing off: %s", res.Outcome)
+	}
+	healthy.Store(true)
+	if res := p.PollAnyway(ctx, src); res.Outcome != fetch.OutcomeOK || res.New != 1 {
+		t.Fatalf("PollAnyway while backing off: %+v", res)
+	}
+	if st, _ := db.State(ctx, "flaky"); st.ConsecutiveFailures != 0 || !st.NextAttempt.IsZero() {
+		t.Errorf("a success by hand did not end the backoff: %+v", st)
+	}
+}
+
 func TestRetryAfter(t *testing.T) {
 	clock := newClock()
 	now := clock.Now()

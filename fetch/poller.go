@@ -128,9 +128,21 @@ type Result struct {
 
 // Poll fetches src once and records the outcome in the sink: new and
 // changed items and the source's state on success, the error and its
-// category on failure. It logs one line per poll and returns what it did; the
-// error in Result is already recorded and logged.
+// category on failure. A source backing off is skipped until its next
+// attempt. It logs one line per poll and returns what it did; the error in
+// Result is already recorded and logged.
 func (p *Poller) Poll(ctx context.Context, src pressfeed.Source) Result {
+	return p.poll(ctx, src, false)
+}
+
+// PollAnyway is Poll for a poll asked for by hand: it fetches src even
+// while it is backing off. A success ends the backoff; a failure backs off
+// further, as any failure does.
+func (p *Poller) PollAnyway(ctx context.Context, src pressfeed.Source) Result {
+	return p.poll(ctx, src, true)
+}
+
+func (p *Poller) poll(ctx context.Context, src pressfeed.Source, anyway bool) Result {
 	start := p.opts.Now()
 	res := Result{SourceID: src.ID}
 	st, err := p.sink.State(ctx, src.ID)
@@ -139,7 +151,7 @@ func (p *Poller) Poll(ctx context.Context, src pressfeed.Source) Result {
 		p.logResult(res, src)
 		return res
 	}
-	if !st.NextAttempt.IsZero() && start.Before(st.NextAttempt) {
+	if !anyway && !st.NextAttempt.IsZero() && start.Before(st.NextAttempt) {
 		res.Outcome, res.State = OutcomeSkipped, st
 		p.logger.Debug("poll skipped", "source", src.ID, "until", st.NextAttempt, "reason", st.NextReason)
 		return res

@@ -434,3 +434,38 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestBinaryPollForce: a failing source backs off, so the next poll skips
+// it without a request; poll -force fetches it anyway.
+func TestBinaryPollForce(t *testing.T) {
+	var requests atomic.Int32
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		http.Error(w, "down for maintenance", http.StatusBadGateway)
+	}))
+	defer down.Close()
+	dir := t.TempDir()
+	settings := filepath.Join(dir, "pressfeed.toml")
+	body := fmt.Sprintf("db = %q\nallow_private_networks = true\n\n[[source]]\nid = \"down\"\nname = \"Down\"\nkind = \"force\"\nurl = %q\n",
+		filepath.Join(dir, "bin.db"), down.URL+"/feed")
+	if err := os.WriteFile(settings, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args     []string
+		outcome  string
+		requests int32
+	}{
+		{nil, "error", 1},
+		{nil, "skipped", 1},
+		{[]string{"-force"}, "error", 2},
+	} {
+		out, errOut, code := runBinary(t, nil, append([]string{"poll", "-config", settings}, tc.args...)...)
+		if code != 0 {
+			t.Fatalf("poll %v exited %d: %s", tc.args, code, errOut)
+		}
+		if !strings.Contains(out, "down") || !strings.Contains(out, tc.outcome) || requests.Load() != tc.requests {
+			t.Errorf("poll %v: %d requests so far, want %d; want outcome %s in:\n%s", tc.args, requests.Load(), tc.requests, tc.outcome, out)
+		}
+	}
+}

@@ -14,8 +14,9 @@ import (
 )
 
 func runPoll(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("poll", "poll [-config FILE]", stderr)
+	fs := newFlags("poll", "poll [-config FILE] [-force]", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); the defaults and the embedded source list when empty")
+	force := fs.Bool("force", false, "also poll sources that are backing off after failures")
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
@@ -36,8 +37,12 @@ func runPoll(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		mu      sync.Mutex
 		results []fetch.Result
 	)
+	poll := d.Poller.Poll
+	if *force {
+		poll = d.Poller.PollAnyway
+	}
 	schedule.RunOnce(ctx, sources, cfg.Concurrency, func(ctx context.Context, src pressfeed.Source) {
-		r := d.Poller.Poll(ctx, src)
+		r := poll(ctx, src)
 		mu.Lock()
 		results = append(results, r)
 		mu.Unlock()
