@@ -43,6 +43,10 @@ type Config struct {
 	StaleDays int `toml:"stale_days"`
 	// SessionHours is how long an admin stays signed in.
 	SessionHours int `toml:"session_hours"`
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For names the client, for the sign-in rate limit
+	// and the logs.
+	TrustedProxies []string `toml:"trusted_proxies"`
 
 	// Admins are the [[admin]] tables: who may sign in to /admin.
 	Admins []Admin `toml:"-"`

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"net/netip"
 	"time"
 
 	"pressfeed"
@@ -37,5 +38,33 @@ func (c Config) validateServing() []string {
 	if len(c.Hubs) > 0 && c.BaseURL == "" {
 		problems = append(problems, "hubs: need base_url, the public address hubs fetch the feed from")
 	}
+	for i, p := range c.TrustedProxies {
+		if _, err := parseProxy(p); err != nil {
+			problems = append(problems, fmt.Sprintf("trusted_proxies[%d]: %q is not an IP address or a CIDR prefix such as \"10.0.0.0/8\"", i, p))
+		}
+	}
 	return problems
+}
+
+// Proxies returns trusted_proxies as prefixes (an address is a prefix of
+// its full length). It skips entries Validate reports.
+func (c Config) Proxies() []netip.Prefix {
+	var out []netip.Prefix
+	for _, p := range c.TrustedProxies {
+		if pfx, err := parseProxy(p); err == nil {
+			out = append(out, pfx)
+		}
+	}
+	return out
+}
+
+func parseProxy(s string) (netip.Prefix, error) {
+	if addr, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(addr.Unmap(), addr.Unmap().BitLen()), nil
+	}
+	pfx, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, err
+	}
+	return pfx.Masked(), nil
 }

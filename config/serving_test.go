@@ -2,6 +2,7 @@ package config_test
 
 import (
 	"bytes"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -22,6 +23,13 @@ func TestServingSettings(t *testing.T) {
 	if cfg.CacheMaxAge != 5*time.Minute || len(cfg.Hubs) != 2 {
 		t.Errorf("cache_max_age %v, hubs %v", cfg.CacheMaxAge, cfg.Hubs)
 	}
+	cfg, err = config.Parse("s.toml", []byte(`trusted_proxies = ["127.0.0.1", "::ffff:10.1.2.3", "10.9.0.0/16", "fd00::1/8"]`))
+	if err != nil || cfg.Validate() != nil {
+		t.Fatal(err, cfg.Validate())
+	}
+	if got := fmt.Sprint(cfg.Proxies()); got != "[127.0.0.1/32 10.1.2.3/32 10.9.0.0/16 fd00::/8]" {
+		t.Errorf("trusted_proxies as prefixes: %s", got)
+	}
 	if got := config.Default().CacheMaxAge; got != 60*time.Second {
 		t.Errorf("default cache_max_age %v, want 60s", got)
 	}
@@ -37,6 +45,9 @@ func TestServingSettingsErrors(t *testing.T) {
 		{"base_url = \"https://n.example\"\nhubs = [\"ftp://hub.example/\"]", `hubs[0]: "ftp://hub.example/" must start with http:// or https://`},
 		{"base_url = \"https://n.example\"\nhubs = [\"https://h.example/\", \"https://h.example/\"]", `hubs[1]: "https://h.example/" is listed twice`},
 		{`hub = ["https://hub.example/"]`, `unknown key "hub"`},
+		{`trusted_proxies = ["10.0.0.0/8", "proxy.example"]`, `trusted_proxies[1]: "proxy.example" is not an IP address or a CIDR prefix`},
+		{`trusted_proxies = ["10.0.0.0/33"]`, `trusted_proxies[0]: "10.0.0.0/33" is not an IP address`},
+		{`trusted_proxies = "10.0.0.1"`, `trusted_proxies`},
 	}
 	for _, tt := range tests {
 		cfg, err := config.Parse("s.toml", []byte(tt.settings))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
@@ -44,7 +45,7 @@ func (s *Server) requireAdmin(h adminHandler) http.HandlerFunc {
 				http.Redirect(w, r, "/admin/signin?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 				return
 			}
-			s.logger.Warn("admin change refused: not signed in", "method", r.Method, "path", r.URL.Path, "remote", clientIP(r))
+			s.logger.Warn("admin change refused: not signed in", "method", r.Method, "path", r.URL.Path, "remote", s.clientIP(r))
 			s.renderError(w, r, http.StatusUnauthorized, "admin", "You are not signed in",
 				"Your session has ended (sessions last a while and end when the server restarts). Sign in again, then repeat the change.")
 			return
@@ -57,7 +58,7 @@ func (s *Server) requireAdmin(h adminHandler) http.HandlerFunc {
 				if token == "" {
 					reason = "missing"
 				}
-				s.logger.Warn("admin change refused: csrf token "+reason, "method", r.Method, "path", r.URL.Path, "account", sess.Name, "remote", clientIP(r))
+				s.logger.Warn("admin change refused: csrf token "+reason, "method", r.Method, "path", r.URL.Path, "account", sess.Name, "remote", s.clientIP(r))
 				s.renderError(w, r, http.StatusForbidden, "admin", "This form has expired",
 					"The form's security token is "+reason+", so nothing was changed. Go back, reload the page and try again.")
 				return
@@ -138,7 +139,7 @@ func (s *Server) handleSignin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
-	ip := clientIP(r)
+	ip := s.clientIP(r)
 	d := signinData{Next: safeNext(r.PostFormValue("next")), Name: strings.TrimSpace(r.PostFormValue("name"))}
 	if ok, wait := s.desk.limiter.Allow(ip); !ok {
 		secs := int(wait.Round(time.Second) / time.Second)
@@ -196,15 +197,47 @@ func safeNext(next string) string {
 	return next
 }
 
-// clientIP is the address sign-in attempts are counted against. Behind a
-// reverse proxy every client shares the proxy's address; that errs on the
+// clientIP is the client's address, which sign-in attempts are counted
+// against and logs name. It is the connection's address unless that is a
+// trusted proxy (Options.TrustedProxies): then it is the nearest address in
+// X-Forwarded-For that is not a trusted proxy, read from the right, since
+// every hop appends and only the trusted ones are believed. An entry that
+// is not an address ends the walk at the last believed one. Without trusted
+// proxies the header is ignored, so no client can choose its own key, and
+// behind a proxy every client shares the proxy's address: that errs on the
 // side of refusing.
-func clientIP(r *http.Request) string {
+func (s *Server) clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		host = r.RemoteAddr
 	}
-	return host
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !s.trusted(addr) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		addr = hop.Unmap()
+		if !s.trusted(addr) {
+			break
+		}
+	}
+	return addr.String()
+}
+
+// trusted reports whether addr is one of Options.TrustedProxies.
+func (s *Server) trusted(addr netip.Addr) bool {
+	addr = addr.Unmap()
+	for _, p := range s.opts.TrustedProxies {
+		if p.Contains(addr) {
+			return true
+		}
+	}
+	return false
 }
 
 // adminData is the admin home: every source with its health and actions.

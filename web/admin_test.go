@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strings"
 	"testing"
@@ -120,6 +121,52 @@ func TestSessionCookieSecureBehindHTTPS(t *testing.T) {
 		if !c.Secure {
 			t.Errorf("cookie %s is not Secure under an https base URL", c.Name)
 		}
+	}
+}
+
+// TestSignInLimitBehindATrustedProxy: behind a proxy listed in
+// TrustedProxies, attempts count against the client X-Forwarded-For names
+// (the rightmost address that is not a trusted proxy), so one client's
+// failures do not lock out another; without the setting the header is
+// ignored, so a client cannot dodge the limit by inventing addresses.
+func TestSignInLimitBehindATrustedProxy(t *testing.T) {
+	attempt := func(b *browser, forwarded string) response {
+		form := b.get("/admin/signin")
+		req, _ := http.NewRequest("POST", b.base+"/admin/signin", strings.NewReader(url.Values{
+			"csrf": {field(t, csrfRE, form.Body)}, "name": {adminName}, "password": {"wrong"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", forwarded)
+		return b.do(req)
+	}
+	exhaust := func(d *desk, forwarded string) {
+		b := d.browser()
+		for i := 0; i < 5; i++ {
+			if resp := attempt(b, forwarded); resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("attempt %d from %s: %d, want 401", i+1, forwarded, resp.StatusCode)
+			}
+		}
+		if resp := attempt(b, forwarded); resp.StatusCode != http.StatusTooManyRequests {
+			t.Fatalf("sixth attempt from %s: %d, want 429", forwarded, resp.StatusCode)
+		}
+	}
+
+	d := newDesk(t, deskOptions{proxies: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("10.0.0.0/8")}})
+	// The client claims 192.0.2.99; the trusted 10.1.1.1 hop says it came from 203.0.113.5.
+	exhaust(d, "192.0.2.99, 203.0.113.5, 10.1.1.1")
+	if !strings.Contains(d.Logs.String(), "remote=203.0.113.5") {
+		t.Errorf("the refusal does not name the forwarded client:\n%s", d.Logs.String())
+	}
+	if resp := attempt(d.browser(), "203.0.113.6"); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("another client behind the proxy: %d, want 401 (not limited)", resp.StatusCode)
+	}
+	if resp := attempt(d.browser(), "198.51.100.1, 203.0.113.5"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("the limited client prepending an address: %d, want 429", resp.StatusCode)
+	}
+
+	d = newDesk(t, deskOptions{})
+	exhaust(d, "203.0.113.5")
+	if resp := attempt(d.browser(), "203.0.113.6"); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("X-Forwarded-For from an untrusted peer was believed: %d, want 429", resp.StatusCode)
 	}
 }
 

@@ -60,14 +60,14 @@ func (s *Server) requireToken(h apiHandler) http.HandlerFunc {
 		}
 		scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			s.logger.Warn("api request refused: no bearer token", "method", r.Method, "path", r.URL.Path, "remote", clientIP(r))
+			s.logger.Warn("api request refused: no bearer token", "method", r.Method, "path", r.URL.Path, "remote", s.clientIP(r))
 			w.Header().Set("WWW-Authenticate", `Bearer realm="pressfeed"`)
 			apiError(w, http.StatusUnauthorized, "send an API token: Authorization: Bearer TOKEN (pressfeed admin token create NAME makes one)")
 			return
 		}
 		tok, err := s.desk.admin.TokenByHash(r.Context(), auth.HashToken(strings.TrimSpace(token)))
 		if errors.Is(err, pressfeed.ErrNotFound) {
-			s.logger.Warn("api request refused: unknown token", "method", r.Method, "path", r.URL.Path, "remote", clientIP(r))
+			s.logger.Warn("api request refused: unknown token", "method", r.Method, "path", r.URL.Path, "remote", s.clientIP(r))
 			w.Header().Set("WWW-Authenticate", `Bearer realm="pressfeed", error="invalid_token"`)
 			apiError(w, http.StatusUnauthorized, "the API token is not known (it may have been revoked)")
 			return

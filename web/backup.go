@@ -59,7 +59,7 @@ func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Cache-Control", "no-store")
 	who, ok := s.backupAllowed(r)
 	if !ok {
-		s.logger.Warn("backup refused: not authenticated", "remote", clientIP(r))
+		s.logger.Warn("backup refused: not authenticated", "remote", s.clientIP(r))
 		w.Header().Set("WWW-Authenticate", `Bearer realm="pressfeed"`)
 		http.Error(w, "authentication required: sign in at /admin/signin, or send Authorization: Bearer TOKEN", http.StatusUnauthorized)
 		return
@@ -85,5 +85,5 @@ func (s *Server) handleBackup(w http.ResponseWriter, r *http.Request) {
 		s.logger.Warn("backup download cut short", "bytes", n, "size", b.Size, "error", err)
 		return
 	}
-	s.logger.Info("backup downloaded", "bytes", n, "by", who, "remote", clientIP(r))
+	s.logger.Info("backup downloaded", "bytes", n, "by", who, "remote", s.clientIP(r))
 }

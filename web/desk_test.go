@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -81,6 +82,7 @@ func (s *syncBuffer) String() string {
 type deskOptions struct {
 	noAccounts bool
 	baseURL    string
+	proxies    []netip.Prefix // Options.TrustedProxies
 	sources    []pressfeed.Source
 	ops        func(db *index.DB) web.Ops // operations hooks (ops_test.go)
 }
@@ -118,11 +120,12 @@ func newDesk(t *testing.T, o deskOptions) *desk {
 		}
 	}
 	opts := web.Options{
-		BaseURL:   o.baseURL,
-		Logger:    logger,
-		Now:       d.clock,
-		Admin:     db,
-		Scheduler: d.Sched,
+		BaseURL:        o.baseURL,
+		TrustedProxies: o.proxies,
+		Logger:         logger,
+		Now:            d.clock,
+		Admin:          db,
+		Scheduler:      d.Sched,
 		Previewer: web.PreviewFunc(func(ctx context.Context, src pressfeed.Source) (web.Preview, error) {
 			pv, err := poller.Check(ctx, src)
 			return web.Preview{Items: pv.Items, Warnings: pv.Warnings}, err

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -62,6 +63,9 @@ type Options struct {
 	// before /sources calls it stale; 7 days.
 	StaleAfter time.Duration
 	SessionTTL time.Duration // how long an admin stays signed in; 12 hours
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed when telling clients apart (see clientIP); none by default.
+	TrustedProxies []netip.Prefix
 
 	// Operations hooks (ops.go); each is optional.
 	Ops Ops

@@ -21,17 +21,18 @@ func (d *Daemon) webOptions() web.Options {
 		accounts[i] = auth.Account{Name: a.Name, PasswordHash: a.PasswordHash}
 	}
 	return web.Options{
-		BaseURL:    d.Config.BaseURL,
-		Logger:     d.Logger,
-		MaxAge:     d.Config.CacheMaxAge,
-		Hubs:       d.Config.Hubs,
-		Version:    config.Version,
-		Admin:      d.DB,
-		Scheduler:  d.Scheduler,
-		Previewer:  previewer{d.Poller},
-		Accounts:   accounts,
-		StaleAfter: time.Duration(d.Config.StaleDays) * 24 * time.Hour,
-		SessionTTL: time.Duration(d.Config.SessionHours) * time.Hour,
+		BaseURL:        d.Config.BaseURL,
+		Logger:         d.Logger,
+		MaxAge:         d.Config.CacheMaxAge,
+		Hubs:           d.Config.Hubs,
+		Version:        config.Version,
+		Admin:          d.DB,
+		Scheduler:      d.Scheduler,
+		Previewer:      previewer{d.Poller},
+		Accounts:       accounts,
+		StaleAfter:     time.Duration(d.Config.StaleDays) * 24 * time.Hour,
+		SessionTTL:     time.Duration(d.Config.SessionHours) * time.Hour,
+		TrustedProxies: d.Config.Proxies(),
 	}
 }
 
