@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -23,10 +24,11 @@ func backoffPoller(db *index.DB, clock *clock) *fetch.Poller {
 	return fetch.NewPoller(db, opts)
 }
 
-func TestBackoffDoublesToTheCapAndNeverGivesUp(t *testing.T) {
-	var requests atomic.Int32
-	var healthy atomic.Bool
-	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+// flakyServer answers 502 until healthy is set, then a feed of one item,
+// counting requests.
+func flakyServer(t *testing.T) (srv *httptest.Server, requests *atomic.Int32, healthy *atomic.Bool) {
+	requests, healthy = new(atomic.Int32), new(atomic.Bool)
+	srv = serve(t, func(w http.ResponseWriter, r *http.Request) {
 		requests.Add(1)
 		if healthy.Load() {
 			w.Write(rssWith("Back again"))
@@ -34,6 +36,11 @@ func TestBackoffDoublesToTheCapAndNeverGivesUp(t *testing.T) {
 		}
 		http.Error(w, "down", http.StatusBadGateway)
 	})
+	return srv, requests, healthy
+}
+
+func TestBackoffDoublesToTheCapAndNeverGivesUp(t *testing.T) {
+	srv, requests, healthy := flakyServer(t)
 	db := openDB(t)
 	clock := newClock()
 	p := backoffPoller(db, clock)
@@ -89,16 +96,7 @@ func TestBackoffDoublesToTheCapAndNeverGivesUp(t *testing.T) {
 // -force) fetches a source whose next attempt is hours away; a failure
 // backs off further, a success ends the backoff.
 func TestPollAnywayFetchesASourceBackingOff(t *testing.T) {
-	var requests atomic.Int32
-	var healthy atomic.Bool
-	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
-		requests.Add(1)
-		if healthy.Load() {
-			w.Write(rssWith("Back again"))
-			return
-		}
-		http.Error(w, "down", http.StatusBadGateway)
-	})
+	srv, requests, healthy := flakyServer(t)
 	db := openDB(t)
 	p := backoffPoller(db, newClock())
 	ctx := context.Background()
