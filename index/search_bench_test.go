@@ -3,32 +3,14 @@ package index
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"pressfeed"
+	"pressfeed/internal/synthtext"
 )
-
-// benchVocabulary is 5,000 made-up words, as bench/scale uses: item text
-// draws from it with Zipf frequencies, so a few words are in nearly every
-// item and most are rare.
-var benchVocabulary = func() []string {
-	syllables := strings.Fields("ba be bi bo bu da de di do du ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu")
-	out := make([]string, 5000)
-	for i := range out {
-		n := i
-		var w strings.Builder
-		for k := 0; k < 2+i%3; k++ {
-			w.WriteString(syllables[n%len(syllables)])
-			n = n/len(syllables) + k*7 + i
-		}
-		out[i] = w.String()
-	}
-	return out
-}()
 
 // benchLateWord is in nearly every item and sorts late in a search text,
 // so testing for it reads most of each text.
@@ -42,16 +24,7 @@ const benchSearchSources = 20
 // link, markup and an apostrophe (stored as &#39;, as the sanitizer writes
 // it) in each paragraph. Item 0, the oldest, alone has the word "zyzzyva".
 func benchItem(n int, published time.Time) pressfeed.Item {
-	r := rand.New(rand.NewPCG(uint64(n), 7))
-	z := rand.NewZipf(r, 1.1, 2, uint64(len(benchVocabulary)-1))
-	words := func(b *strings.Builder, k int) {
-		for i := 0; i < k; i++ {
-			if i > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteString(benchVocabulary[z.Uint64()])
-		}
-	}
+	words := synthtext.NewWords(uint64(n), 7).Write
 	var title, summary strings.Builder
 	words(&title, 8)
 	if n == 0 {
@@ -123,10 +96,10 @@ func BenchmarkSearch(b *testing.B) {
 		{"no-match", pressfeed.Query{Text: "nosuchword"}},
 		{"no-match-one-source", pressfeed.Query{Text: "nosuchword", Sources: []string{"src-03"}}},
 		{"oldest-only", pressfeed.Query{Text: "zyzzyva"}},
-		{"common-word", pressfeed.Query{Text: benchVocabulary[0]}},
-		{"two-common-words", pressfeed.Query{Text: benchVocabulary[0] + " " + benchVocabulary[1]}},
-		{"common-word-limit-500", pressfeed.Query{Text: benchVocabulary[0], Limit: 500}},
-		{"ten-common-words-no-match", pressfeed.Query{Text: strings.Join(benchVocabulary[:10], " ") + " nosuchword"}},
+		{"common-word", pressfeed.Query{Text: synthtext.Vocabulary[0]}},
+		{"two-common-words", pressfeed.Query{Text: synthtext.Vocabulary[0] + " " + synthtext.Vocabulary[1]}},
+		{"common-word-limit-500", pressfeed.Query{Text: synthtext.Vocabulary[0], Limit: 500}},
+		{"ten-common-words-no-match", pressfeed.Query{Text: strings.Join(synthtext.Vocabulary[:10], " ") + " nosuchword"}},
 		{"a-word-30-times-no-match", pressfeed.Query{Text: strings.Repeat(benchLateWord+" ", 30) + "nosuchword"}},
 	}
 	for _, n := range []int{10_000, 100_000} {

@@ -5,12 +5,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
+
+	"pressfeed/internal/synthtext"
 )
 
 // feedServer serves one RSS feed per source, each on its own loopback
@@ -108,36 +108,9 @@ func (f *feedServer) serve(i int, w http.ResponseWriter, r *http.Request) {
 	w.Write(c.body)
 }
 
-// vocabulary is 5,000 made-up words. Item text draws from it with Zipf
-// frequencies (a few words are very common, most are rare), so items differ
-// from each other about as much as real news does. A small vocabulary
-// would make every item look like a near-duplicate of every other, which
-// is a worst case for story clustering rather than a measure of it.
-var vocabulary = func() []string {
-	syllables := strings.Fields("ba be bi bo bu da de di do du ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu va ve vi vo vu")
-	out := make([]string, 5000)
-	for i := range out {
-		n := i
-		var w strings.Builder
-		for k := 0; k < 2+i%3; k++ {
-			w.WriteString(syllables[n%len(syllables)])
-			n = n/len(syllables) + k*7 + i
-		}
-		out[i] = w.String()
-	}
-	return out
-}()
-
-// text writes n words drawn from vocabulary for item (source i, number n),
-// the same every time.
+// text writes n words for item (source i, number n), the same every time.
 func text(b *bytes.Buffer, i, item, seq, n int) {
-	z := rand.NewZipf(rand.New(rand.NewPCG(uint64(i)<<32|uint64(item), uint64(seq))), 1.1, 2, uint64(len(vocabulary)-1))
-	for w := 0; w < n; w++ {
-		if w > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(vocabulary[z.Uint64()])
-	}
+	synthtext.NewWords(uint64(i)<<32|uint64(item), uint64(seq)).Write(b, n)
 }
 
 // epoch is a fixed publication clock, so runs are comparable.

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"pressfeed/internal/synthtext"
 )
 
 // latencyResult is one URL's latency over many uncached requests.
@@ -44,7 +46,7 @@ var feedURLs = []struct{ what, path string }{
 	{"one source of 1,000", "/feed.atom?source=src-0007"},
 	{"kind=pcc (a quarter of sources)", "/feed.atom?kind=pcc"},
 	{"area (one in twenty sources)", "/feed.atom?area=Area+03"},
-	{"search, two common words", "/feed.atom?q=" + vocabulary[0] + "+" + vocabulary[1]},
+	{"search, two common words", "/feed.atom?q=" + synthtext.Vocabulary[0] + "+" + synthtext.Vocabulary[1]},
 	{"search, no match (tests every item)", "/feed.atom?q=nosuchword"},
 }
 
