@@ -69,4 +69,8 @@ type APIToken struct {
 	Hash      string    `json:"-"` // hex SHA-256 of the token
 	Created   time.Time `json:"created"`
 	CreatedBy Actor     `json:"created_by"`
+	// LastUsed is when the token last authenticated a request, to the
+	// hour (a use is recorded when the last one is an hour old); zero if
+	// never.
+	LastUsed time.Time `json:"last_used,omitzero"`
 }

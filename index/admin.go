@@ -294,6 +294,38 @@ func (db *DB) TokenByHash(ctx context.Context, hash string) (pressfeed.APIToken,
 	return t, nil
 }
 
+// tokenUseEvery is how stale a token's LastUsed may be before a use is
+// recorded: a busy client costs one write an hour, not one a request.
+const tokenUseEvery = time.Hour
+
+// UseToken is TokenByHash for a request the token authenticates: it also
+// records the use when the token's LastUsed is tokenUseEvery old or more.
+func (db *DB) UseToken(ctx context.Context, hash string) (pressfeed.APIToken, error) {
+	t, err := db.TokenByHash(ctx, hash)
+	if err != nil {
+		return t, err
+	}
+	now := db.now().UTC()
+	if now.Sub(t.LastUsed) < tokenUseEvery {
+		return t, nil
+	}
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTokens)
+		var stored pressfeed.APIToken
+		found, err := getJSON(b, []byte(hash), &stored)
+		if err != nil || !found { // revoked meanwhile: the request was already let in
+			return err
+		}
+		stored.LastUsed = now
+		return putJSON(b, []byte(hash), stored)
+	})
+	if err != nil {
+		return t, fmt.Errorf("record token use: %w", err)
+	}
+	t.LastUsed = now
+	return t, nil
+}
+
 // Tokens returns every API token, by name, without their hashes.
 func (db *DB) Tokens(ctx context.Context) ([]pressfeed.APIToken, error) {
 	var out []pressfeed.APIToken

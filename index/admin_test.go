@@ -161,8 +161,30 @@ func TestTokensAreStoredByHash(t *testing.T) {
 		t.Errorf("unknown hash: %v", err)
 	}
 	list, _ := db.Tokens(bgCtx)
-	if len(list) != 1 || list[0].Hash != "" {
-		t.Errorf("list %+v: want one token without its hash", list)
+	if len(list) != 1 || list[0].Hash != "" || !list[0].LastUsed.IsZero() {
+		t.Errorf("list %+v: want one token without its hash, never used", list)
+	}
+	// A use is recorded, then at most once an hour.
+	lastUsed := func() time.Time {
+		list, _ := db.Tokens(bgCtx)
+		return list[0].LastUsed
+	}
+	for _, step := range []struct {
+		after time.Duration
+		want  time.Time
+	}{
+		{time.Minute, t0.Add(time.Minute)},
+		{59 * time.Minute, t0.Add(time.Minute)},
+		{time.Minute, t0.Add(61 * time.Minute)},
+	} {
+		c.t = c.t.Add(step.after)
+		got, err := db.UseToken(bgCtx, "abc123")
+		if err != nil || got.Name != "sync" || !got.LastUsed.Equal(step.want) || !lastUsed().Equal(step.want) {
+			t.Errorf("use at %v: %+v %v, stored %v; want last used %v", c.t, got, err, lastUsed(), step.want)
+		}
+	}
+	if _, err := db.UseToken(bgCtx, "def456"); !errors.Is(err, pressfeed.ErrNotFound) {
+		t.Errorf("use of an unknown hash: %v", err)
 	}
 	if err := db.RevokeToken(bgCtx, "sync", web); err != nil {
 		t.Fatal(err)

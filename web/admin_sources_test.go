@@ -258,8 +258,12 @@ func TestTokensPage(t *testing.T) {
 	if !strings.HasPrefix(token, "pft_") {
 		t.Fatalf("token %q", token)
 	}
-	if strings.Contains(b.get("/admin/tokens").Body, token) {
+	page := b.get("/admin/tokens").Body
+	if strings.Contains(page, token) {
 		t.Error("the token is shown a second time")
+	}
+	if !strings.Contains(page, "<td>never</td>") {
+		t.Error("a new token is not shown as never used")
 	}
 	if dup := b.post("/admin/tokens", url.Values{"csrf": {csrf}, "name": {"newsroom-sync"}}); dup.StatusCode != http.StatusConflict {
 		t.Errorf("duplicate name: %d", dup.StatusCode)
@@ -267,6 +271,9 @@ func TestTokensPage(t *testing.T) {
 	api := apiClient(d, token)
 	if resp := api.call("GET", "/api/v1/sources", ""); resp.StatusCode != 200 {
 		t.Errorf("new token refused: %d", resp.StatusCode)
+	}
+	if page := b.get("/admin/tokens").Body; strings.Contains(page, "<td>never</td>") {
+		t.Error("a used token is still shown as never used")
 	}
 	b.post("/admin/tokens/newsroom-sync/revoke", url.Values{"csrf": {csrf}})
 	if resp := api.call("GET", "/api/v1/sources", ""); resp.StatusCode != http.StatusUnauthorized {

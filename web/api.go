@@ -65,7 +65,7 @@ func (s *Server) requireToken(h apiHandler) http.HandlerFunc {
 			apiError(w, http.StatusUnauthorized, "send an API token: Authorization: Bearer TOKEN (pressfeed admin token create NAME makes one)")
 			return
 		}
-		tok, err := s.desk.admin.TokenByHash(r.Context(), auth.HashToken(strings.TrimSpace(token)))
+		tok, err := s.desk.admin.UseToken(r.Context(), auth.HashToken(strings.TrimSpace(token)))
 		if errors.Is(err, pressfeed.ErrNotFound) {
 			s.logger.Warn("api request refused: unknown token", "method", r.Method, "path", r.URL.Path, "remote", s.clientIP(r))
 			w.Header().Set("WWW-Authenticate", `Bearer realm="pressfeed", error="invalid_token"`)

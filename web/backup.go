@@ -46,7 +46,7 @@ func (s *Server) backupAllowed(r *http.Request) (string, bool) {
 		return "local token", true
 	}
 	if s.desk.admin != nil {
-		if tok, err := s.desk.admin.TokenByHash(r.Context(), auth.HashToken(token)); err == nil {
+		if tok, err := s.desk.admin.UseToken(r.Context(), auth.HashToken(token)); err == nil {
 			return "api token " + tok.Name, true
 		}
 	}

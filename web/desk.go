@@ -58,9 +58,10 @@ type AdminStore interface {
 	AuditLog(ctx context.Context, q pressfeed.AuditQuery) ([]pressfeed.AuditEntry, string, error)
 	// ItemCountsSince counts each source's items published at or after since.
 	ItemCountsSince(ctx context.Context, since time.Time) (map[string]int, error)
-	// Tokens lists the API tokens; TokenByHash finds one by its hash.
+	// Tokens lists the API tokens; UseToken finds one by its hash and
+	// records that it was used.
 	Tokens(ctx context.Context) ([]pressfeed.APIToken, error)
-	TokenByHash(ctx context.Context, hash string) (pressfeed.APIToken, error)
+	UseToken(ctx context.Context, hash string) (pressfeed.APIToken, error)
 	// CreateToken stores a token (ErrExists if the name is taken) and
 	// RevokeToken deletes one (ErrNotFound); both write an audit entry.
 	CreateToken(ctx context.Context, tok pressfeed.APIToken) error

@@ -152,9 +152,13 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 			return exitFailure
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tCREATED\tBY")
+		fmt.Fprintln(tw, "NAME\tCREATED\tBY\tLAST USED (TO THE HOUR)")
 		for _, t := range list {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", t.Name, t.Created.Format("2006-01-02 15:04 MST"), t.CreatedBy)
+			used := "never"
+			if !t.LastUsed.IsZero() {
+				used = t.LastUsed.Format("2006-01-02 15:04 MST")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Created.Format("2006-01-02 15:04 MST"), t.CreatedBy, used)
 		}
 		tw.Flush()
 	case "revoke":

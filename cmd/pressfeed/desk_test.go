@@ -192,7 +192,7 @@ func TestDaemonAPIEndToEnd(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(token, "pft_") {
 		t.Fatalf("token create: exit %d %q %s", code, token, errOut)
 	}
-	if out, _, _ := runBinary(t, nil, "admin", "token", "list", "-config", settings); !strings.Contains(out, "newsroom") || strings.Contains(out, token) {
+	if out, _, _ := runBinary(t, nil, "admin", "token", "list", "-config", settings); !strings.Contains(out, "newsroom") || strings.Contains(out, token) || !strings.Contains(out, "never") {
 		t.Errorf("token list:\n%s", out)
 	}
 	cfg, _ := config.Load(settings)
@@ -237,6 +237,9 @@ func TestDaemonAPIEndToEnd(t *testing.T) {
 	entries, _, _ := d.DB.AuditLog(context.Background(), pressfeed.AuditQuery{})
 	if len(entries) != 3 || entries[0].Actor != (pressfeed.Actor{Name: "newsroom", Via: "api"}) || entries[2].Action != pressfeed.ActionTokenCreate || entries[2].Actor.Via != "cli" {
 		t.Errorf("audit %+v", entries)
+	}
+	if toks, err := d.DB.Tokens(context.Background()); err != nil || len(toks) != 1 || toks[0].LastUsed.IsZero() {
+		t.Errorf("the token's use was not recorded: %+v %v", toks, err)
 	}
 }
 
