@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -22,6 +21,7 @@ import (
 	"pressfeed/auth"
 	"pressfeed/fetch"
 	"pressfeed/index"
+	"pressfeed/internal/syncbuf"
 	"pressfeed/schedule"
 	"pressfeed/web"
 )
@@ -62,22 +62,8 @@ type desk struct {
 	mu    sync.Mutex
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is safe for a writer goroutine or process and a reading test.
+type syncBuffer = syncbuf.Buffer
 
 type deskOptions struct {
 	noAccounts bool

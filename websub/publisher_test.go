@@ -1,7 +1,6 @@
 package websub_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"pressfeed/internal/syncbuf"
 	"pressfeed/websub"
 )
 
@@ -85,22 +85,8 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is safe for a writer goroutine or process and a reading test.
+type syncBuffer = syncbuf.Buffer
 
 // feedServer stands for the daemon: two topics whose version the test sets.
 func feedServer(t *testing.T) (*httptest.Server, *atomic.Value) {

@@ -24,6 +24,7 @@ import (
 	"pressfeed"
 	"pressfeed/config"
 	"pressfeed/fetch"
+	"pressfeed/internal/syncbuf"
 )
 
 // sampleServer serves the demo feeds with strong ETags and 304s, and lets a
@@ -417,23 +418,8 @@ func TestBinaryServeEnvOverrides(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer safe for a writer process and a reader test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// syncBuffer is safe for a writer goroutine or process and a reading test.
+type syncBuffer = syncbuf.Buffer
 
 // TestBinaryPollForce: a failing source backs off, so the next poll skips
 // it without a request; poll -force fetches it anyway.
