@@ -1,18 +1,15 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"pressfeed"
 	"pressfeed/config"
@@ -24,25 +21,6 @@ const (
 	testPassword = "correct horse battery"
 	testHash     = "$2a$04$Qmu5oBb1hCW93BR7/CDu6OOL.H7rRIxd/d1.bVoZBWkwSCJGnwheG"
 )
-
-// runBinaryInput runs the binary with stdin.
-func runBinaryInput(t *testing.T, stdin string, args ...string) (string, string, int) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary, args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return stdout.String(), stderr.String(), code
-}
 
 func TestBinaryHashPassword(t *testing.T) {
 	out, errOut, code := runBinaryInput(t, testPassword+"\n", "admin", "hash-password", "-name", "editor")

@@ -278,12 +278,26 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// runBinary runs the binary with env added to this process's environment
+// and returns its standard output, standard error and exit code.
 func runBinary(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	return runBinaryWith(t, env, "", args...)
+}
+
+// runBinaryInput runs the binary with stdin.
+func runBinaryInput(t *testing.T, stdin string, args ...string) (string, string, int) {
+	t.Helper()
+	return runBinaryWith(t, nil, stdin, args...)
+}
+
+func runBinaryWith(t *testing.T, env []string, stdin string, args ...string) (string, string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, binary, args...)
 	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin = strings.NewReader(stdin)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
