@@ -3,7 +3,6 @@ package index_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +16,7 @@ import (
 
 	"pressfeed"
 	"pressfeed/index"
+	"pressfeed/internal/synthtext"
 )
 
 // fill ingests n items for source src, with bodies of about size bytes.
@@ -27,27 +27,14 @@ func fill(t *testing.T, db *index.DB, src string, from, n, size int) {
 	var items []pressfeed.Item
 	for i := from; i < from+n; i++ {
 		seed := src + "/" + strconv.Itoa(i)
-		it := item(seed, uniqueWords(seed+"/title", 6), t0.Add(-time.Duration(i)*time.Minute))
-		it.Summary = "<p>" + uniqueWords(seed+"/summary", 12) + "</p>"
-		it.Content = "<p>" + uniqueWords(seed+"/content", size/9) + "</p>"
+		it := item(seed, synthtext.Unique(seed+"/title", 6), t0.Add(-time.Duration(i)*time.Minute))
+		it.Summary = "<p>" + synthtext.Unique(seed+"/summary", 12) + "</p>"
+		it.Content = "<p>" + synthtext.Unique(seed+"/content", size/9) + "</p>"
 		items = append(items, it)
 	}
 	if _, err := db.Ingest(context.Background(), src, items, pressfeed.SourceState{}); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// uniqueWords returns n made-up eight-letter words derived from seed.
-func uniqueWords(seed string, n int) string {
-	var b strings.Builder
-	for j := 0; j < n; j++ {
-		sum := sha256.Sum256([]byte(seed + "/" + strconv.Itoa(j)))
-		for _, c := range sum[:8] {
-			b.WriteByte('a' + c%26)
-		}
-		b.WriteByte(' ')
-	}
-	return b.String()
 }
 
 func count(t *testing.T, db *index.DB) int {

@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -12,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -20,6 +18,7 @@ import (
 
 	"pressfeed"
 	"pressfeed/index"
+	"pressfeed/internal/synthtext"
 )
 
 // crashFeeds serves crashSources feeds. Every request for a source gets its
@@ -56,28 +55,12 @@ func newCrashFeeds(t *testing.T) *crashFeeds {
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>%s</title><link>https://%s.example/</link>`, id, id)
 		for i, g := range guids {
 			fmt.Fprintf(w, `<item><guid>%s</guid><title>%s</title><link>https://%s.example/news/%s</link><pubDate>%s</pubDate><description><![CDATA[<p>%s</p><p><a href="/more/%s">More</a></p>]]></description></item>`,
-				g, madeUpWords(g+"/title", 7), id, g, time.Now().Add(-time.Duration(i)*time.Minute).Format(time.RFC1123Z), madeUpWords(g, crashBodySize/9), g)
+				g, synthtext.Unique(g+"/title", 7), id, g, time.Now().Add(-time.Duration(i)*time.Minute).Format(time.RFC1123Z), synthtext.Unique(g, crashBodySize/9), g)
 		}
 		fmt.Fprint(w, `</channel></rss>`)
 	}))
 	t.Cleanup(f.Close)
 	return f
-}
-
-// madeUpWords returns n eight-letter words derived from seed. Every item
-// gets words of its own: items that all said the same thing would make story
-// clustering compare each with every other, which is not what this test is
-// about.
-func madeUpWords(seed string, n int) string {
-	var b strings.Builder
-	for j := 0; j < n; j++ {
-		sum := sha256.Sum256([]byte(seed + "/" + strconv.Itoa(j)))
-		for _, c := range sum[:8] {
-			b.WriteByte('a' + c%26)
-		}
-		b.WriteByte(' ')
-	}
-	return b.String()
 }
 
 // lastServed returns the guids last served to source id.

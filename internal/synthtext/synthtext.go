@@ -1,14 +1,32 @@
-// Package synthtext makes the text of synthetic news items for benchmarks:
-// made-up words drawn with Zipf frequencies, so a few words are in nearly
-// every item and most are rare, as in real news. bench/scale serves feeds
-// of it and index's search benchmark stores it.
+// Package synthtext makes the text of synthetic news items for tests and
+// benchmarks: made-up words drawn with Zipf frequencies, so a few words are
+// in nearly every item and most are rare, as in real news (bench/scale
+// serves feeds of it and index's search benchmark stores it), and words no
+// other item shares (Unique), for tests that must not exercise story
+// clustering.
 package synthtext
 
 import (
+	"crypto/sha256"
 	"io"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 )
+
+// Unique returns n made-up eight-letter words derived from seed, each
+// followed by a space: different seeds give words no other item has.
+func Unique(seed string, n int) string {
+	var b strings.Builder
+	for j := 0; j < n; j++ {
+		sum := sha256.Sum256([]byte(seed + "/" + strconv.Itoa(j)))
+		for _, c := range sum[:8] {
+			b.WriteByte('a' + c%26)
+		}
+		b.WriteByte(' ')
+	}
+	return b.String()
+}
 
 // Vocabulary is 5,000 made-up words, the same on every run. A small
 // vocabulary would make every item look like a near-duplicate of every
