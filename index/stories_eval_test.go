@@ -17,7 +17,10 @@ import (
 const (
 	pairsFile   = "../similar/testdata/pairs.json"
 	holdoutFile = "../similar/testdata/holdout.json"
-	sourcesFile = "../similar/testdata/sources.json"
+	// boilerplateFile holds appeals ending in the same call for
+	// information, written when that call was found to merge them.
+	boilerplateFile = "../similar/testdata/boilerplate.json"
+	sourcesFile     = "../similar/testdata/sources.json"
 )
 
 type labelledItem struct {
@@ -64,7 +67,7 @@ func TestLabelledPairsThroughStore(t *testing.T) {
 	}
 	var tp, fp, fn int
 	n := 0
-	for _, file := range []string{pairsFile, holdoutFile} {
+	for _, file := range []string{pairsFile, holdoutFile, boilerplateFile} {
 		var pairs []labelledPair
 		readJSON(t, file, &pairs)
 		for _, pr := range pairs {
@@ -128,8 +131,10 @@ func TestLabelledPairsThroughStore(t *testing.T) {
 func TestLabelledItemsInOneWeek(t *testing.T) {
 	var publishers map[string]string
 	readJSON(t, sourcesFile, &publishers)
-	var pairs []labelledPair
+	var pairs, boilerplate []labelledPair
 	readJSON(t, pairsFile, &pairs)
+	readJSON(t, boilerplateFile, &boilerplate)
+	pairs = append(pairs, boilerplate...)
 	ctx := context.Background()
 	c := &clock{t0}
 	db := mustOpenNoSync(t, filepath.Join(t.TempDir(), "week.db"), c)

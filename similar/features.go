@@ -39,7 +39,7 @@ func Extract(d Doc) Features {
 		publisher[stem(t.word)] = true
 	}
 	title := tokenize(d.Title)
-	text := tokenize(d.Text)
+	text := dropBoilerplate(tokenize(d.Text))
 	if len(text) > MaxTextWords {
 		text = text[:MaxTextWords]
 	}
@@ -73,6 +73,44 @@ func Extract(d Doc) Features {
 	f.Numbers = sortedSet(f.Numbers)
 	f.Days = sortedSet(f.Days)
 	return f
+}
+
+// dropBoilerplate removes the sentences that ask for information the same
+// way in every appeal ("Anyone with information is asked to call 101
+// quoting log 123, or Crimestoppers anonymously on 0800 555 111"). Their
+// words and numbers are shared by unrelated releases, so kept they would
+// make two different appeals one story, and their numbers would keep two
+// releases whose own numbers differ from being told apart.
+func dropBoilerplate(toks []token) []token {
+	out := toks[:0:0]
+	for start := 0; start < len(toks); {
+		end := start + 1
+		for end < len(toks) && !toks[end].sentence {
+			end++
+		}
+		if !isBoilerplate(toks[start:end]) {
+			out = append(out, toks[start:end]...)
+		}
+		start = end
+	}
+	return out
+}
+
+// isBoilerplate reports whether a sentence is a call for information: it
+// names a reporting line or asks anyone with information to come forward.
+func isBoilerplate(sentence []token) bool {
+	anyone, information := false, false
+	for _, t := range sentence {
+		switch t.word {
+		case "101", "999", "crimestoppers", "anonymously", "quoting", "quote":
+			return true
+		case "anyone", "anybody":
+			anyone = true
+		case "information":
+			information = true
+		}
+	}
+	return anyone && information
 }
 
 // significant returns the stemmed form of a word that says something about

@@ -4,7 +4,9 @@ import "strings"
 
 // stopwords carry no story of their own: English function words, and the
 // words nearly every police press release uses ("police", "officers",
-// "man", "appeal"), which would otherwise make any two releases look alike.
+// "man", "appeal", and the CCTV appeal's "released an image of a man they
+// would like to speak to"), which would otherwise make any two releases
+// look alike.
 var stopwords = setOf(`
 a about above after again against all also am an and any are around as at be
 because been before being below between both but by can could did do does
@@ -20,6 +22,7 @@ yourselves
 police officer officers force forces constabulary man men woman women operation
 boy girl people person year years old aged week weeks day days
 news update statement appeal appeals urged asked asks help public
+like speak released image images
 `)
 
 // weekdays and months are dates, not names: "Friday" must not count as a
