@@ -8,7 +8,10 @@
 // words less the generic ones: "Manchester Crown Court" names "manchester";
 // street names kept apart, since every town has a Church Road), the numbers
 // it states (ages, counts, sums, times; "£1 million" and "£1m" agree) and
-// the weekdays. Compare then applies vetoes first: two reports of one event
+// the weekdays. Sentences of the text that only ask for information ("call
+// 101 quoting log …", "Crimestoppers anonymously on 0800 555 111") are left
+// out first: every appeal ends with one, so their words and numbers would
+// make unrelated appeals look alike. Compare then applies vetoes first: two reports of one event
 // name the same places, state the same facts and agree on the day, which is
 // what tells "man charged after stabbing in Bootle" from the same words
 // about Wigan. Only then do shared words decide: the titles' overlap
