@@ -220,8 +220,9 @@ func ItemKey(sourceID, guid string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// Story is one piece of news and every item that carries it. The primary is
-// the member first seen; its key is the story's ID for ever.
+// Story is one piece of news and every item that carries it. Its ID is the
+// key of the member first seen, for ever; its primary, the member it is
+// shown as, is the one published earliest (the first seen on a tie).
 type Story struct {
 	ID      string    `json:"id"`
 	Members []Item    `json:"members"` // primary first, then by first-seen time

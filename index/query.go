@@ -18,11 +18,12 @@ import (
 // is an error wrapping pressfeed.ErrInvalidCursor.
 //
 // Each story appears once, with every member, at the publication time of its
-// representative: the first member the store saw that passes the source and
+// representative: the earliest-published member that passes the source and
 // text filters (the primary, when the query has none; see storyView). So
 // source=X lists the stories X published, at X's time, still naming every
-// publisher. A story keeps its place when others join it later: a reader
-// has already seen its entry, and the entry's updated time says it grew.
+// publisher. A story keeps its place when copies published later join it:
+// a reader has already seen its entry, and the entry's updated time says it
+// grew.
 // With q.Ungrouped every item is its own story, whose id is the item's key.
 func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, error) {
 	q = q.Normalize()

@@ -136,11 +136,11 @@ func deleteItem(tx *bolt.Tx, it pressfeed.Item) error {
 }
 
 // leaveStory takes a pruned item out of its story and out of the indexes
-// that find stories. A story keeps its id when its primary goes: the id is
-// the entry id readers have seen, and the next member, in first-seen order,
-// is shown in its place. A story whose last member goes is deleted. The
-// pruned primary's key cannot come back as a new item (it is a tombstone),
-// so no later story can take the same id.
+// that find stories. A story keeps its id when the member that gave it goes:
+// the id is the entry id readers have seen, and the earliest-published
+// member left is shown as the primary. A story whose last member goes is
+// deleted. The pruned member's key cannot come back as a new item (it is a
+// tombstone), so no later story can take the same id.
 func leaveStory(tx *bolt.Tx, stories *storyIndex, it pressfeed.Item) error {
 	key, err := itemKeyBytes(it.Key)
 	if err != nil {

@@ -3,6 +3,7 @@ package index
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -11,20 +12,25 @@ import (
 )
 
 // storyRecord is a story as stored: every member, in the order the store
-// first saw them, and the latest change of any of them. The first member is
-// the primary and its key is the story's id for ever: members only ever
-// join at the end, and stories are never merged or split, so no entry id a
-// reader has seen goes away.
+// first saw them, and the latest change of any of them. The first member's
+// key is the story's id for ever: members only ever join at the end, and
+// stories are never merged or split, so no entry id a reader has seen goes
+// away. The primary, the member the story is shown as, is chosen when it is
+// read (storyView): the earliest published.
 type storyRecord struct {
 	Members []storyMember `json:"members"`
 	Updated time.Time     `json:"updated"`
 }
 
-// storyMember is one item of a story: which source published it, and where.
+// storyMember is one item of a story: which source published it, where and
+// when. Published lets a page pick a story's representative without reading
+// its members; records written before it was kept have it zero, and their
+// members are read instead.
 type storyMember struct {
-	Key      string `json:"key"`
-	SourceID string `json:"source_id"`
-	Link     string `json:"link,omitempty"`
+	Key       string    `json:"key"`
+	SourceID  string    `json:"source_id"`
+	Link      string    `json:"link,omitempty"`
+	Published time.Time `json:"published,omitzero"`
 }
 
 func (r *storyRecord) hasSource(id string) bool {
@@ -66,15 +72,15 @@ func joinStory(tx *bolt.Tx, it pressfeed.Item) error {
 	if err != nil {
 		return err
 	}
-	rec.Members = append(rec.Members, storyMember{Key: it.Key, SourceID: it.SourceID, Link: it.Link})
+	rec.Members = append(rec.Members, storyMember{Key: it.Key, SourceID: it.SourceID, Link: it.Link, Published: it.Published})
 	if c := it.LastChange(); c.After(rec.Updated) {
 		rec.Updated = c
 	}
 	return putStory(tx, it.StoryID, rec)
 }
 
-// touchStory records a changed member: its link, and the story's updated
-// time. The member keeps its place.
+// touchStory records a changed member: its link and publication time, and
+// the story's updated time. The member keeps its place.
 func touchStory(tx *bolt.Tx, it pressfeed.Item) error {
 	rec, found, err := loadStory(tx, it.StoryID)
 	if err != nil || !found {
@@ -82,7 +88,7 @@ func touchStory(tx *bolt.Tx, it pressfeed.Item) error {
 	}
 	for i := range rec.Members {
 		if rec.Members[i].Key == it.Key {
-			rec.Members[i].Link = it.Link
+			rec.Members[i].Link, rec.Members[i].Published = it.Link, it.Published
 		}
 	}
 	if c := it.LastChange(); c.After(rec.Updated) {
@@ -125,15 +131,17 @@ func (s *storyIndex) changed(old, next pressfeed.Item) error {
 
 // storyView decides how the item it, reached while walking a query's index,
 // appears in a grouped page. A story appears once, at the position of its
-// representative: the first member (in first-seen order) that the query's
-// source and text filters let through, which for an unfiltered query is the
-// primary. It returns the whole story and true when it is that
-// representative, and false when another member represents the story.
+// representative: of the members the query's source and text filters let
+// through, the one published earliest (the first seen, on a tie), which for
+// an unfiltered query is the primary. It returns the whole story, primary
+// first, and true when it is that representative, and false when another
+// member represents the story.
 //
 // Why this way: every story has exactly one position in any view, so pages
 // never repeat or skip it; a reader of source=X sees X's stories at X's
-// time; and members only join at the end, so the representative of a story
-// never changes once the story is visible.
+// time; and a story keeps its place when a copy published later joins it.
+// A copy dated earlier, seen later, becomes the primary and moves the story
+// back to its own time: the story's id, and so every entry id, stays.
 func storyView(tx *bolt.Tx, it pressfeed.Item, allowed map[string]bool, words []string) (pressfeed.Story, bool, error) {
 	if it.StoryID == "" {
 		return pressfeed.SingleStory(it), true, nil
@@ -148,27 +156,35 @@ func storyView(tx *bolt.Tx, it pressfeed.Item, allowed map[string]bool, words []
 		return st, true, nil
 	}
 	items := tx.Bucket(bucketItems)
-	for _, m := range rec.Members {
-		if m.Key == it.Key {
-			break
-		}
-		if allowed != nil && !allowed[m.SourceID] {
+	// Is another member that passes the filters published before it? The
+	// recorded times answer without reading the members, except for a text
+	// filter, which needs the member itself.
+	self := slices.IndexFunc(rec.Members, func(m storyMember) bool { return m.Key == it.Key })
+	before := func(i int, published time.Time) bool {
+		return published.Before(it.Published) || published.Equal(it.Published) && (self < 0 || i < self)
+	}
+	for i, m := range rec.Members {
+		if i == self || allowed != nil && !allowed[m.SourceID] {
 			continue
 		}
-		mi, found, err := loadItem(items, m.Key)
-		if err != nil {
-			return pressfeed.Story{}, false, err
+		if !m.Published.IsZero() && !before(i, m.Published) {
+			continue
 		}
-		if found && matchWords(words, mi) {
-			return pressfeed.Story{}, false, nil // an earlier member represents it
+		if m.Published.IsZero() || len(words) > 0 {
+			mi, found, err := loadItem(items, m.Key)
+			if err != nil {
+				return pressfeed.Story{}, false, err
+			}
+			if !found || !before(i, mi.Published) || !matchWords(words, mi) {
+				continue
+			}
 		}
+		return pressfeed.Story{}, false, nil // an earlier member represents it
 	}
-	st := pressfeed.Story{ID: it.StoryID, Members: make([]pressfeed.Item, 0, len(rec.Members)), Updated: rec.Updated}
-	listed := false
+	members := make([]pressfeed.Item, 0, len(rec.Members))
 	for _, m := range rec.Members {
 		if m.Key == it.Key {
-			st.Members = append(st.Members, it)
-			listed = true
+			members = append(members, it)
 			continue
 		}
 		mi, found, err := loadItem(items, m.Key)
@@ -176,16 +192,33 @@ func storyView(tx *bolt.Tx, it pressfeed.Item, allowed map[string]bool, words []
 			return pressfeed.Story{}, false, err
 		}
 		if found { // a member deleted since is left out
-			st.Members = append(st.Members, mi)
+			members = append(members, mi)
 		}
 	}
-	if !listed { // a record that lost track of it: show it all the same
-		st.Members = append(st.Members, it)
+	if self < 0 { // a record that lost track of it: show it all the same
+		members = append(members, it)
 	}
+	primary := 0
+	for i := range members {
+		if publishedBefore(members, i, primary) {
+			primary = i
+		}
+	}
+	st := pressfeed.Story{ID: it.StoryID, Members: make([]pressfeed.Item, 0, len(members)), Updated: rec.Updated}
+	st.Members = append(st.Members, members[primary])
+	st.Members = append(st.Members, members[:primary]...)
+	st.Members = append(st.Members, members[primary+1:]...)
 	if c := it.LastChange(); c.After(st.Updated) {
 		st.Updated = c
 	}
 	return st, true, nil
+}
+
+// publishedBefore reports whether members[i] comes before members[j] in a
+// story: published earlier, or at the same time and seen first.
+func publishedBefore(members []pressfeed.Item, i, j int) bool {
+	a, b := members[i].Published, members[j].Published
+	return a.Before(b) || a.Equal(b) && i < j
 }
 
 // loadItem reads the item with key (hex) and reports whether it exists.

@@ -281,25 +281,47 @@ func TestStoryWindow(t *testing.T) {
 	}
 }
 
-// TestPrimaryIsFirstSeen: a copy seen later joins the story even when its
-// publisher dated it earlier; the story keeps its id and primary.
-func TestPrimaryIsFirstSeen(t *testing.T) {
+// TestPrimaryIsEarliestPublished: a copy seen later but dated earlier joins
+// the story and becomes its primary, shown first and placing the story at
+// its own time; the story keeps its id, so entry ids never change.
+func TestPrimaryIsEarliestPublished(t *testing.T) {
 	ctx := context.Background()
 	c := &clock{t0}
 	db := storyDB(t, c)
 	ingest(t, db, "force", forceRelease) // published t0-2h, seen t0
+	id := pressfeed.ItemKey("force", "f1")
+	only := func() pressfeed.Story {
+		t.Helper()
+		page, err := db.Stories(ctx, pressfeed.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Stories) != 1 {
+			t.Fatalf("%d stories, want 1", len(page.Stories))
+		}
+		return page.Stories[0]
+	}
+	if st := only(); st.ID != id || st.Primary().SourceID != "force" {
+		t.Errorf("alone: story %s with primary from %s", st.ID, st.Primary().SourceID)
+	}
 	c.t = t0.Add(5 * time.Hour)
 	ingest(t, db, "rocu", rocuRelease) // published t0-3h, seen t0+5h
-	page, err := db.Stories(ctx, pressfeed.Query{})
-	if err != nil {
-		t.Fatal(err)
+	st := only()
+	if st.ID != id || st.Primary().SourceID != "rocu" || !st.Primary().Published.Equal(rocuRelease.Published) {
+		t.Errorf("story %s with primary from %s; want id %s kept and the rocu's earlier copy as primary", st.ID, st.Primary().SourceID, id)
 	}
-	if len(page.Stories) != 1 {
-		t.Fatalf("%d stories, want 1", len(page.Stories))
+	if got, want := st.SourceIDs(), []string{"rocu", "force"}; !slices.Equal(got, want) {
+		t.Errorf("publishers %v, want %v", got, want)
 	}
-	st := page.Stories[0]
-	if st.ID != pressfeed.ItemKey("force", "f1") || st.Primary().SourceID != "force" {
-		t.Errorf("story %s with primary from %s, want the force's item, first seen", st.ID, st.Primary().SourceID)
+	// Placed at the primary's time: a since between the two copies leaves it out.
+	page, err := db.Stories(ctx, pressfeed.Query{Since: rocuRelease.Published.Add(time.Minute)})
+	if err != nil || len(page.Stories) != 0 {
+		t.Errorf("since after the primary: %d stories, %v; want none", len(page.Stories), err)
+	}
+	// Filtered to the force, the story sits at the force's time, still whole.
+	page, err = db.Stories(ctx, pressfeed.Query{Sources: []string{"force"}, Since: rocuRelease.Published.Add(time.Minute)})
+	if err != nil || len(page.Stories) != 1 || len(page.Stories[0].Members) != 2 {
+		t.Errorf("source=force: %+v, %v; want the story with both members", page.Stories, err)
 	}
 }
 
