@@ -178,6 +178,8 @@ func storyView(tx *bolt.Tx, it pressfeed.Item, allowed map[string]bool, words []
 			if !found || !before(i, mi.Published) || !matchWords(words, mi) {
 				continue
 			}
+		} else if k, err := keyBytes(m.Key); err != nil || items.Get(k) == nil {
+			continue // a member gone from the store represents nothing
 		}
 		return pressfeed.Story{}, false, nil // an earlier member represents it
 	}
