@@ -15,13 +15,15 @@ import (
 // TestStoryViewWithoutRecordedTimes: story records written before members'
 // publication times were kept have them zero; pages read the members
 // instead and come out the same.
-func TestStoryViewWithoutRecordedTimes(t *testing.T) {
+// inspectionStore holds one story told by a force and, seen five hours
+// later but dated earlier, by the regional unit; and an unrelated item.
+func inspectionStore(t *testing.T) (*DB, time.Time) {
 	now := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	db, err := Open(filepath.Join(t.TempDir(), "s.db"), Options{Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
 	ctx := context.Background()
 	const inspection = "The North West Regional Organised Crime Unit has been graded outstanding by HMICFRS inspectors in Warrington."
 	release := func(guid, title, summary string, published time.Time) pressfeed.Item {
@@ -38,6 +40,12 @@ func TestStoryViewWithoutRecordedTimes(t *testing.T) {
 	now = now.Add(5 * time.Hour)
 	ingest("rocu", release("r1", "North West ROCU graded outstanding by inspectors", inspection, now.Add(-8*time.Hour)))
 
+	return db, now
+}
+
+func TestStoryViewWithoutRecordedTimes(t *testing.T) {
+	db, now := inspectionStore(t)
+	ctx := context.Background()
 	queries := []pressfeed.Query{
 		{},
 		{Sources: []string{"force"}},
@@ -60,7 +68,7 @@ func TestStoryViewWithoutRecordedTimes(t *testing.T) {
 	if st := want[0].Stories; len(st) != 2 || st[1].Primary().SourceID != "rocu" || len(st[1].Members) != 2 {
 		t.Fatalf("unfiltered: %+v; want the inspection story last, the rocu's earlier copy as primary", st)
 	}
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStories)
 		var keys [][]byte
 		b.ForEach(func(k, _ []byte) error { keys = append(keys, append([]byte(nil), k...)); return nil })
@@ -84,5 +92,28 @@ func TestStoryViewWithoutRecordedTimes(t *testing.T) {
 	db.gen.Add(1) // what a real write does: queries must not be answered from before
 	if got := pages(); !reflect.DeepEqual(got, want) {
 		t.Errorf("without recorded times:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// TestStoryViewSkipsAMemberGone: a member whose item is gone (a damaged
+// store) no longer represents its story, though the record says it was
+// published first: the story shows once, as the next member.
+func TestStoryViewSkipsAMemberGone(t *testing.T) {
+	db, _ := inspectionStore(t)
+	ctx := context.Background()
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		k, err := keyBytes(pressfeed.ItemKey("rocu", "r1"))
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketItems).Delete(k)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.gen.Add(1)
+	page, err := db.Stories(ctx, pressfeed.Query{Sources: []string{"force", "rocu"}})
+	if err != nil || len(page.Stories) != 1 || page.Stories[0].Primary().SourceID != "force" {
+		t.Errorf("with a member gone: %+v %v; want the story once, shown as the force's copy", page.Stories, err)
 	}
 }
