@@ -190,3 +190,51 @@ func TestRunOnce(t *testing.T) {
 		t.Errorf("RunOnce polled %d sources, want 2", n.Load())
 	}
 }
+
+// TestRunOnceBoundsConcurrency: never more than concurrency polls at once,
+// every source polled once; a cancelled context stops handing out sources
+// and RunOnce still waits for the polls in flight.
+func TestRunOnceBoundsConcurrency(t *testing.T) {
+	var list []pressfeed.Source
+	for i := range 40 {
+		list = append(list, src(fmt.Sprint("s", i)))
+	}
+	var inFlight, most atomic.Int32
+	var mu sync.Mutex
+	seen := map[string]int{}
+	schedule.RunOnce(context.Background(), list, 3, func(ctx context.Context, s pressfeed.Source) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		time.Sleep(time.Millisecond)
+		mu.Lock()
+		seen[s.ID]++
+		mu.Unlock()
+	})
+	if most.Load() > 3 {
+		t.Errorf("%d polls at once, want at most 3", most.Load())
+	}
+	for _, s := range list {
+		if seen[s.ID] != 1 {
+			t.Errorf("%s polled %d times", s.ID, seen[s.ID])
+		}
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var polled, running atomic.Int32
+	schedule.RunOnce(ctx, list, 2, func(ctx context.Context, s pressfeed.Source) {
+		running.Add(1)
+		if polled.Add(1) == 4 {
+			cancel()
+		}
+		time.Sleep(time.Millisecond)
+		running.Add(-1)
+	})
+	if got := polled.Load(); got >= int32(len(list)) || got < 4 {
+		t.Errorf("after cancelling at the 4th poll, %d of %d polled", got, len(list))
+	}
+	if running.Load() != 0 {
+		t.Error("RunOnce returned with polls still running")
+	}
+}
