@@ -102,7 +102,7 @@ func isBoilerplate(sentence []token) bool {
 	anyone, information := false, false
 	for _, t := range sentence {
 		switch t.word {
-		case "101", "999", "crimestoppers", "anonymously", "quoting", "quote":
+		case "101", "crimestoppers", "anonymously", "quoting", "quote":
 			return true
 		case "anyone", "anybody":
 			anyone = true
