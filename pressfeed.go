@@ -57,10 +57,18 @@ type SourceType string
 const (
 	TypeFeed SourceType = "feed" // RSS, Atom or JSON Feed
 	TypeHTML SourceType = "html" // an HTML news listing read with selectors
+	// TypeAuto is a news page (or feed) that pressfeed finds its own way
+	// into: declared feeds, linked feeds, platform feeds, selectors and
+	// templates, automatic listing extraction, JSON-LD and the sitemap, in
+	// that order (see StrategyKinds).
+	TypeAuto SourceType = "auto"
 )
 
+// SourceTypes lists every valid SourceType.
+var SourceTypes = []SourceType{TypeAuto, TypeFeed, TypeHTML}
+
 // Valid reports whether t is a known SourceType.
-func (t SourceType) Valid() bool { return t == TypeFeed || t == TypeHTML }
+func (t SourceType) Valid() bool { return t == TypeFeed || t == TypeHTML || t == TypeAuto }
 
 // Source is one organisation's news, as an admin defines it.
 type Source struct {
@@ -73,7 +81,9 @@ type Source struct {
 	Schedule string     `json:"schedule,omitempty"` // cron spec or @every; empty means the default
 	Enabled  bool       `json:"enabled"`
 
-	HTML         *HTMLSpec `json:"html,omitempty"`          // how to read an html source; nil for feeds
+	HTML         *HTMLSpec `json:"html,omitempty"`          // how to read an html source's listing, or an auto source's selectors strategy; nil for feeds
+	Feeds        []string  `json:"feeds,omitempty"`         // an auto source's declared feed URLs, tried first, in order
+	Pin          string    `json:"pin,omitempty"`           // an auto source's only strategy (a kind or an id, see PinMatches); empty tries them all
 	Include      []Rule    `json:"include,omitempty"`       // when set, keep only items matching one
 	Exclude      []Rule    `json:"exclude,omitempty"`       // drop items matching any
 	MaxAge       string    `json:"max_age,omitempty"`       // never store items dated older than this (ParseMaxAge)
@@ -135,13 +145,34 @@ func (s Source) Validate() error {
 		add("url", "%v", err)
 	}
 	if !s.Type.Valid() {
-		add("type", "%q is not one of feed, html", s.Type)
+		add("type", "%q is not one of auto, feed, html", s.Type)
+	}
+	for i, f := range s.Feeds {
+		if err := CheckURL(f); err != nil {
+			add(fmt.Sprintf("feeds[%d]", i+1), "%v", err)
+		}
+	}
+	if len(s.Feeds) > MaxFeeds {
+		add("feeds", "lists %d URLs; at most %d", len(s.Feeds), MaxFeeds)
+	}
+	if len(s.Feeds) > 0 && s.Type != TypeAuto {
+		add("feeds", `is only read for type = "auto"`)
+	}
+	if s.Pin != "" {
+		if s.Type != TypeAuto {
+			add("pin", `is only read for type = "auto"`)
+		} else if err := checkPin(s.Pin); err != nil {
+			add("pin", "%v", err)
+		}
 	}
 	if len(errs) == 0 {
 		return nil
 	}
 	return errs
 }
+
+// MaxFeeds is the most feed URLs an auto source may declare.
+const MaxFeeds = 8
 
 // CheckURL reports why raw is not an absolute http or https URL, or nil.
 func CheckURL(raw string) error {
@@ -191,6 +222,10 @@ type SourceState struct {
 	// Warnings says what the last parsed fetch had to cut or repair to store
 	// the feed: items over the cap, oversized fields, undecodable bytes.
 	Warnings []string `json:"warnings,omitempty"`
+	// Resolution is an auto source's way in: the strategy in use and what
+	// each strategy found when they were last tried. Zero for feed and html
+	// sources.
+	Resolution Resolution `json:"resolution,omitzero"`
 }
 
 // Item is one news item from one source, as stored. Summary and Content hold

@@ -144,6 +144,8 @@ type sourceFile struct {
 	Schedule string `toml:"schedule,omitempty"`
 	Enabled  *bool  `toml:"enabled"`
 
+	Feeds        []string   `toml:"feeds,omitempty"`
+	Pin          string     `toml:"pin,omitempty"`
 	MaxAge       string     `toml:"max_age,omitempty"`
 	IgnoreRobots bool       `toml:"ignore_robots,omitempty"`
 	HTML         *htmlFile  `toml:"html,omitempty"`
@@ -164,6 +166,8 @@ func (f sourceFile) source() pressfeed.Source {
 		Enabled:  f.Enabled == nil || *f.Enabled,
 
 		HTML:         f.HTML.spec(),
+		Feeds:        trimAll(f.Feeds),
+		Pin:          strings.TrimSpace(f.Pin),
 		Include:      rules(f.Include),
 		Exclude:      rules(f.Exclude),
 		MaxAge:       strings.TrimSpace(f.MaxAge),
@@ -174,6 +178,15 @@ func (f sourceFile) source() pressfeed.Source {
 		s.Type = pressfeed.TypeFeed
 	}
 	return s
+}
+
+// trimAll trims each string of list, keeping nil as nil.
+func trimAll(list []string) []string {
+	var out []string
+	for _, s := range list {
+		out = append(out, strings.TrimSpace(s))
+	}
+	return out
 }
 
 // Parse reads settings from data on top of Default, checking for unknown keys
@@ -218,7 +231,7 @@ func Parse(name string, data []byte) (Config, error) {
 var sourceKeys = map[string]bool{
 	"id": true, "name": true, "kind": true, "area": true, "url": true,
 	"type": true, "schedule": true, "enabled": true,
-	"html": true, "include": true, "exclude": true, "max_age": true, "ignore_robots": true,
+	"html": true, "feeds": true, "pin": true, "include": true, "exclude": true, "max_age": true, "ignore_robots": true,
 	"cluster": true,
 }
 

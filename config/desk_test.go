@@ -84,10 +84,14 @@ var listed = []pressfeed.Source{
 		Include: []pressfeed.Rule{{Field: "title", Keyword: "police"}}, Exclude: []pressfeed.Rule{{Regexp: "(?i)test appeal"}},
 		MaxAge: "30d", IgnoreRobots: true},
 	{ID: "rocu", Name: "Unité régionale", Kind: "rocu", URL: "https://r.example/", Type: "feed", Schedule: "@every 30m", Enabled: true},
+	{ID: "auto-c", Name: "Auto C", Kind: "pcc", URL: "https://c.example/news/", Type: "auto", Enabled: true,
+		Feeds: []string{"https://c.example/feed/", "https://c.example/rss.xml"}, Pin: "platform:wordpress",
+		HTML: &pressfeed.HTMLSpec{Item: "li.news"}},
+	{ID: "auto-d", Name: "Auto D", Kind: "other", URL: "https://d.example/", Type: "auto", Enabled: true},
 }
 
 func TestSourceListsRoundTrip(t *testing.T) {
-	if n := reflect.TypeOf(pressfeed.Source{}).NumField(); n != 14 {
+	if n := reflect.TypeOf(pressfeed.Source{}).NumField(); n != 16 {
 		t.Fatalf("pressfeed.Source has %d fields: make sure WriteSources and syndicate.WriteOPML carry the new ones, and add them to this test", n)
 	}
 	for _, format := range []string{"toml", "opml"} {
@@ -115,7 +119,7 @@ func TestSourceListsRoundTrip(t *testing.T) {
 	var b bytes.Buffer
 	config.WriteSources(&b, listed)
 	cfg, err := config.Parse("export.toml", b.Bytes())
-	if err != nil || len(cfg.Sources) != 3 {
+	if err != nil || len(cfg.Sources) != len(listed) {
 		t.Errorf("export as settings: %v", err)
 	}
 }

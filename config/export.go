@@ -16,7 +16,7 @@ func fileSource(s pressfeed.Source) sourceFile {
 	return sourceFile{
 		ID: s.ID, Name: s.Name, Kind: string(s.Kind), Area: s.Area, URL: s.URL,
 		Type: string(s.Type), Schedule: s.Schedule, Enabled: &enabled,
-		MaxAge: s.MaxAge, IgnoreRobots: s.IgnoreRobots,
+		Feeds: s.Feeds, Pin: s.Pin, MaxAge: s.MaxAge, IgnoreRobots: s.IgnoreRobots,
 		HTML: fileHTML(s.HTML), Include: fileRules(s.Include), Exclude: fileRules(s.Exclude),
 		Cluster: s.Cluster,
 	}

@@ -162,7 +162,7 @@ func (o opmlOutline) source() (pressfeed.Source, error) {
 		}
 	}
 	s.URL = strings.TrimSpace(o.XMLURL)
-	if s.Type == pressfeed.TypeHTML {
+	if s.Type == pressfeed.TypeHTML || s.Type == pressfeed.TypeAuto {
 		s.URL = strings.TrimSpace(firstNonEmpty(o.URL, o.HTMLURL, o.XMLURL))
 	}
 	if s.ID == "" {

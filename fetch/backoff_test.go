@@ -153,7 +153,11 @@ func TestRetryAfter(t *testing.T) {
 			ctx := context.Background()
 			db.SaveState(ctx, "busy", pressfeed.SourceState{ConsecutiveFailures: tc.failures})
 			res := backoffPoller(db, clock).Poll(ctx, source("busy", srv.URL+"/feed"))
-			if category(res.Err) != fetch.CatHTTPStatus {
+			want := fetch.CatHTTPStatus
+			if tc.status == http.StatusTooManyRequests {
+				want = fetch.CatBlocked // a rate limit is a refusal, not a broken source
+			}
+			if category(res.Err) != want {
 				t.Fatalf("outcome %s %v", res.Outcome, res.Err)
 			}
 			st, _ := db.State(ctx, "busy")

@@ -18,6 +18,10 @@ type CheckReport struct {
 	Items    []pressfeed.Item `json:"items"`              // what a poll would store, in document order; a zero Published gets the first-seen time
 	Dropped  []Dropped        `json:"dropped,omitempty"`  // what the include, exclude and max_age rules would drop
 	Warnings []string         `json:"warnings,omitempty"` // no dates found, robots.txt disallows, the item selector matched nothing, …
+	// Strategy is the way in a poll of an auto source would use, and
+	// Attempts what every strategy found, in order (a check tries them all).
+	Strategy string              `json:"strategy,omitempty"`
+	Attempts []pressfeed.Attempt `json:"attempts,omitempty"`
 }
 
 // Check fetches src once, as a poll would, and reports what a poll would
@@ -45,10 +49,13 @@ func (p *Poller) Check(ctx context.Context, src pressfeed.Source) (CheckReport, 
 		resp  *response
 		err   error
 	)
-	if src.Type == pressfeed.TypeHTML {
+	switch src.Type {
+	case pressfeed.TypeHTML:
 		items, resp, err = p.scrapeSource(ctx, src, pressfeed.SourceState{}, &rep.Warnings)
-	} else {
-		items, resp, err = p.fetchItems(ctx, src, pressfeed.SourceState{})
+	case pressfeed.TypeAuto:
+		items, resp, err = p.checkAuto(ctx, src, &rep)
+	default:
+		items, resp, err = p.fetchFeed(ctx, src, pressfeed.SourceState{})
 	}
 	if resp != nil {
 		rep.Status = resp.Status
@@ -58,7 +65,7 @@ func (p *Poller) Check(ctx context.Context, src pressfeed.Source) (CheckReport, 
 	}
 	if err != nil {
 		var fe *Error
-		if errors.As(err, &fe) && (fe.Category == CatRobots || fe.Category == CatNoItems) {
+		if errors.As(err, &fe) && (fe.Category == CatRobots || fe.Category == CatNoItems) && src.Type != pressfeed.TypeAuto {
 			rep.Warnings = append(rep.Warnings, err.Error())
 		}
 		return rep, categorize(err)
@@ -68,7 +75,7 @@ func (p *Poller) Check(ctx context.Context, src pressfeed.Source) (CheckReport, 
 		return rep, err
 	}
 	rep.Found = len(items)
-	if src.Type != pressfeed.TypeHTML && len(items) > 0 && undated(items) == len(items) {
+	if !isPageWay(rep.Strategy) && src.Type != pressfeed.TypeHTML && len(items) > 0 && undated(items) == len(items) {
 		rep.Warnings = append(rep.Warnings, "no dates found: every item will be dated when it is first seen")
 	}
 	rep.Items, rep.Dropped = rules.filter(items, p.opts.Now(), false)
@@ -82,6 +89,21 @@ func (p *Poller) Check(ctx context.Context, src pressfeed.Source) (CheckReport, 
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("the URL redirects to %s; consider saving that instead", rep.URL))
 	}
 	return rep, nil
+}
+
+// checkAuto tries every strategy of an auto source and reports what each
+// found; the items are those of the first that found any, followed as a
+// poll would.
+func (p *Poller) checkAuto(ctx context.Context, src pressfeed.Source, rep *CheckReport) ([]pressfeed.Item, *response, error) {
+	r := p.resolve(ctx, src, true)
+	rep.Attempts = r.attempts
+	chosen, err := r.outcome()
+	if err != nil {
+		return nil, nil, err
+	}
+	rep.Strategy = chosen.way.id
+	var st pressfeed.SourceState
+	return p.settle(ctx, src, &st, chosen, &rep.Warnings)
 }
 
 func unlinked(items []pressfeed.Item) int {

@@ -5,19 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/London must resolve on a machine without a zone database
 )
-
-// loadLondon returns the zone that listing dates without an offset are read
-// in. The embedded database means it cannot fail; the error path is kept so
-// a broken build says so instead of reading dates as UTC.
-func loadLondon() *time.Location {
-	loc, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		panic("time/tzdata is embedded but Europe/London did not load: " + err.Error())
-	}
-	return loc
-}
 
 // dateLayouts are tried in order when a source gives no date_layout: the ISO
 // forms of datetime attributes and meta tags, then the ways UK police and PCC

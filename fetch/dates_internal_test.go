@@ -4,10 +4,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"pressfeed"
 )
 
 func TestParseDate(t *testing.T) {
-	loc := loadLondon()
+	loc := pressfeed.London()
 	utc := func(s string) time.Time {
 		tm, err := time.Parse(time.RFC3339, s)
 		if err != nil {

@@ -37,6 +37,7 @@ var (
 	metaPublished   = cascadia.MustCompile(`meta[property="article:published_time"], meta[itemprop="datePublished"]`)
 	metaDescription = cascadia.MustCompile(`meta[property="og:description"], meta[name="description"]`)
 	metaImage       = cascadia.MustCompile(`meta[property="og:image"]`)
+	metaTitle       = cascadia.MustCompile(`meta[property="og:title"]`)
 )
 
 // follow fetches the own pages of up to limit new items that lack a date or
@@ -47,7 +48,7 @@ var (
 // adds. Following stops early rather than use more than half the time left
 // to the poll, so the items are still stored; a poll with no deadline of its
 // own gives following one fetch timeout (Options.Timeout) in all.
-func (p *Poller) follow(ctx context.Context, src pressfeed.Source, limit int, items []pressfeed.Item, notes *[]string) []pressfeed.Item {
+func (p *Poller) follow(ctx context.Context, src pressfeed.Source, limit int, items []pressfeed.Item, slugTitled map[string]bool, notes *[]string) []pressfeed.Item {
 	note := func(format string, args ...any) {
 		if notes != nil {
 			*notes = append(*notes, fmt.Sprintf(format, args...))
@@ -60,7 +61,7 @@ func (p *Poller) follow(ctx context.Context, src pressfeed.Source, limit int, it
 	now := p.opts.Now()
 	var want []int
 	for i, it := range items {
-		if it.Link == "" || (!it.Published.IsZero() && it.Summary != "") {
+		if it.Link == "" || (!it.Published.IsZero() && it.Summary != "" && !slugTitled[it.GUID]) {
 			continue
 		}
 		if ok, _ := rules.Keep(it, now, true); ok {
@@ -101,7 +102,7 @@ func (p *Poller) follow(ctx context.Context, src pressfeed.Source, limit int, it
 			break
 		}
 		link := items[i].Link
-		if err := p.followOne(ctx, src, &items[i]); err != nil {
+		if err := p.followOne(ctx, src, &items[i], slugTitled[items[i].GUID]); err != nil {
 			p.logger.Warn("follow failed", "source", src.ID, "url", link, "error", err)
 			note("follow %s: %v", link, err)
 		}
@@ -109,8 +110,10 @@ func (p *Poller) follow(ctx context.Context, src pressfeed.Source, limit int, it
 	return items
 }
 
-// followOne fetches the item's own page and fills in what the listing lacked.
-func (p *Poller) followOne(ctx context.Context, src pressfeed.Source, it *pressfeed.Item) error {
+// followOne fetches the item's own page and fills in what the listing
+// lacked; retitle replaces a title made from the link with the page's own
+// (og:title, else its first h1).
+func (p *Poller) followOne(ctx context.Context, src pressfeed.Source, it *pressfeed.Item, retitle bool) error {
 	if !src.IgnoreRobots {
 		if err := p.checkRobots(ctx, it.Link); err != nil {
 			return err
@@ -124,8 +127,20 @@ func (p *Poller) followOne(ctx context.Context, src pressfeed.Source, it *pressf
 	if err != nil {
 		return err
 	}
+	if retitle {
+		title, _ := doc.FindMatcher(metaTitle).First().Attr("content")
+		if title = plainText(title); title == "" {
+			title = text(doc.FindMatcher(headingSel).First())
+		}
+		if title != "" {
+			it.Title = title
+		}
+	}
 	if it.Published.IsZero() {
 		raw, _ := doc.FindMatcher(metaPublished).First().Attr("content")
+		if raw == "" {
+			raw = jsonLDPublished(doc)
+		}
 		if raw == "" {
 			raw, _ = doc.FindMatcher(anyTime).First().Attr("datetime")
 		}

@@ -22,6 +22,7 @@ const feedAccept = "application/atom+xml, application/rss+xml, application/feed+
 type response struct {
 	URL          *url.URL // after redirects
 	Status       int
+	Header       http.Header
 	NotModified  bool // a 304, or a body identical to the last success's
 	Body         []byte
 	ContentType  string
@@ -84,6 +85,7 @@ func (p *Poller) get(ctx context.Context, rawURL, accept string, st pressfeed.So
 	out := &response{
 		URL:          resp.Request.URL,
 		Status:       resp.StatusCode,
+		Header:       resp.Header,
 		ContentType:  resp.Header.Get("Content-Type"),
 		ETag:         resp.Header.Get("ETag"),
 		LastModified: resp.Header.Get("Last-Modified"),
@@ -108,6 +110,9 @@ func (p *Poller) get(ctx context.Context, rawURL, accept string, st pressfeed.So
 		return out, p.transportError(ctx, u.Host, err, len(body))
 	}
 	out.Body = body
+	if err := detectChallenge(u.Host, resp.StatusCode, resp.Header, body, p.opts.UserAgent); err != nil {
+		return out, err
+	}
 	return out, nil
 }
 
@@ -134,12 +139,19 @@ func (p *Poller) statusError(out *response, resp *http.Response) error {
 	if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
 		out.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), p.opts.Now())
 	}
-	msg := fmt.Sprintf("%s answered %s", resp.Request.URL.Host, resp.Status)
+	host := resp.Request.URL.Host
+	var head []byte
+	if isHTMLType(out.ContentType) {
+		head, _ = io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	}
+	if err := detectChallenge(host, resp.StatusCode, resp.Header, head, p.opts.UserAgent); err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("%s answered %s", host, resp.Status)
 	if resp.StatusCode == http.StatusGone {
 		msg += ": the feed is gone"
 	}
-	if isHTMLType(out.ContentType) {
-		head, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if head != nil {
 		if title := htmlTitle(head); title != "" {
 			msg += fmt.Sprintf(" (an HTML page titled %q)", title)
 		}

@@ -158,7 +158,7 @@ func TestHostileServersInOneCycle(t *testing.T) {
 			w.Header().Set("Retry-After", "120")
 			w.WriteHeader(http.StatusTooManyRequests)
 		}, check: func(t *testing.T, res fetch.Result, st pressfeed.SourceState, stored []string) {
-			wantError(fetch.CatHTTPStatus, "answered 429 Too Many Requests")(t, res, st, stored)
+			wantError(fetch.CatBlocked, "answered 429 Too Many Requests: the site limits how often we ask")(t, res, st, stored)
 			if want := now.Add(120 * time.Second); !st.NextAttempt.Equal(want) || !strings.Contains(st.NextReason, "asked us to wait 2m0s") {
 				t.Errorf("next attempt %v (%s), want %v", st.NextAttempt, st.NextReason, want)
 			}
@@ -192,9 +192,11 @@ func TestHostileServersInOneCycle(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusForbidden)
 			w.Write(fixture(t, "challenge.html"))
-		}, check: wantError(fetch.CatHTTPStatus, `answered 403 Forbidden (an HTML page titled "Just a moment...")`)},
-		{name: "html-page", handler: feedHandler("text/html; charset=utf-8", fixture(t, "challenge.html")),
-			check: wantError(fetch.CatNotAFeed, `got an HTML page, not a feed (Content-Type "text/html; charset=utf-8", titled "Just a moment...")`)},
+		}, check: wantError(fetch.CatBlocked, `answered 403 Forbidden titled "Just a moment...": the site refuses this machine (blocked, not broken)`)},
+		{name: "challenge-page", handler: feedHandler("text/html; charset=utf-8", fixture(t, "challenge.html")),
+			check: wantError(fetch.CatBlocked, `answered with a bot-challenge page (HTTP 200) titled "Just a moment...": the site refuses this machine`)},
+		{name: "html-page", handler: feedHandler("text/html; charset=utf-8", fixture(t, "html/cards.html")),
+			check: wantError(fetch.CatNotAFeed, `got an HTML page, not a feed (Content-Type "text/html; charset=utf-8", titled`)},
 		{name: "truncated", handler: feedHandler("application/rss+xml", truncated), check: wantError(fetch.CatParse, "the feed is broken")},
 		{name: "billion-laughs", handler: feedHandler("application/rss+xml", []byte(laughs)), check: wantTitles("&lol9;")},
 		{name: "xxe-file", handler: feedHandler("application/rss+xml", xxe("file://"+secret)), check: wantTitles("before &x; after")},

@@ -48,6 +48,10 @@ type Options struct {
 	Interval func(pressfeed.Source) time.Duration
 	Rand     func() float64 // backoff jitter in [0, 1); math/rand/v2.Float64
 	Limits   Limits         // caps on items and field sizes
+	// Reresolve is how often an auto source reading a fallback strategy
+	// (one that something before it in the order failed to beat) tries the
+	// better ones again; 24 h.
+	Reresolve time.Duration
 }
 
 // Poller polls sources. It is safe for concurrent use; the scheduler keeps
@@ -100,6 +104,9 @@ func NewPoller(sink Sink, opts Options) *Poller {
 	if opts.Rand == nil {
 		opts.Rand = rand.Float64
 	}
+	if opts.Reresolve <= 0 {
+		opts.Reresolve = 24 * time.Hour
+	}
 	opts.Limits = opts.Limits.withDefaults()
 	return &Poller{opts: opts, client: opts.Client, sink: sink, policy: newPolicy(), logger: opts.Logger,
 		hosts: newHostGate(opts.HostSpacing), html: newHTMLState()}
@@ -124,6 +131,9 @@ type Result struct {
 	Duration time.Duration
 	Err      error                 // set when Outcome is OutcomeError
 	State    pressfeed.SourceState // the state recorded, or, when skipped, the state that says why
+	// Resolved is set when an auto source tried its strategies in this
+	// poll; State.Resolution says what each found.
+	Resolved bool
 }
 
 // Poll fetches src once and records the outcome in the sink: new and
@@ -158,7 +168,11 @@ func (p *Poller) poll(ctx context.Context, src pressfeed.Source, anyway bool) Re
 	}
 	// Each fetch has its own deadline (Options.Timeout), which starts once
 	// the host's politeness turn comes.
-	items, resp, err := p.fetchItems(ctx, src, st)
+	resolvedAt := st.Resolution.At
+	items, resp, err := p.fetchItems(ctx, src, &st)
+	if res.Resolved = !st.Resolution.At.Equal(resolvedAt); res.Resolved {
+		st.Resolution.At = start // the poll's own time, as LastAttempt is
+	}
 	found := len(items)
 	if err == nil && !resp.NotModified {
 		items, res.Dropped, err = p.applyRules(src, items, start)
@@ -197,13 +211,15 @@ func (p *Poller) poll(ctx context.Context, src pressfeed.Source, anyway bool) Re
 }
 
 // fetchItems fetches and parses src. A 304 returns no items and a response
-// marked NotModified.
-func (p *Poller) fetchItems(ctx context.Context, src pressfeed.Source, st pressfeed.SourceState) ([]pressfeed.Item, *response, error) {
+// marked NotModified. An auto source's resolution in st is updated.
+func (p *Poller) fetchItems(ctx context.Context, src pressfeed.Source, st *pressfeed.SourceState) ([]pressfeed.Item, *response, error) {
 	switch src.Type {
 	case pressfeed.TypeFeed:
-		return p.fetchFeed(ctx, src, st)
+		return p.fetchFeed(ctx, src, *st)
 	case pressfeed.TypeHTML:
-		return p.scrapeSource(ctx, src, st, nil)
+		return p.scrapeSource(ctx, src, *st, nil)
+	case pressfeed.TypeAuto:
+		return p.fetchAuto(ctx, src, st, nil)
 	default:
 		return nil, nil, &Error{Category: CatUnsupported, Err: fmt.Errorf("source type %q is not supported yet", src.Type)}
 	}
@@ -252,6 +268,12 @@ func (p *Poller) recordFailure(ctx context.Context, src pressfeed.Source, st *pr
 func (p *Poller) logResult(res Result, src pressfeed.Source) {
 	attrs := []any{"source", src.ID, "outcome", res.Outcome, "new", res.New, "updated", res.Updated,
 		"items", res.Items, "dropped", res.Dropped, "duration", res.Duration.Round(time.Millisecond)}
+	if r := res.State.Resolution; r.Strategy != "" {
+		attrs = append(attrs, "strategy", r.Strategy)
+	}
+	if res.Resolved {
+		attrs = append(attrs, "resolution", res.State.Resolution.Summary())
+	}
 	if res.Err != nil {
 		var fe *Error
 		cat := ""

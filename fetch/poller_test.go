@@ -262,7 +262,7 @@ func TestFailuresAreCategorizedAndKeepItems(t *testing.T) {
 	}
 
 	res := p.Poll(ctx, source("challenge", srv.URL+"/challenge"))
-	if res.Err == nil || !strings.Contains(res.Err.Error(), "got an HTML page, not a feed") {
+	if category(res.Err) != fetch.CatBlocked || !strings.Contains(res.Err.Error(), "blocked, not broken") {
 		t.Errorf("bot challenge page: %+v", res)
 	}
 	if res := p.Poll(ctx, source("mislabelled", srv.URL+"/mislabelled")); res.Outcome != fetch.OutcomeOK {
@@ -285,7 +285,7 @@ func TestPrivateAddressesRefusedByDefault(t *testing.T) {
 }
 
 func TestCheckStoresNothing(t *testing.T) {
-	fs := newFeedServer(t, map[string]string{"/rss.xml": "rss.xml", "/page.html": "challenge.html"})
+	fs := newFeedServer(t, map[string]string{"/rss.xml": "rss.xml", "/page.html": "html/cards.html"})
 	db := openDB(t)
 	p := fetch.NewPoller(db, testOptions())
 	ctx := context.Background()

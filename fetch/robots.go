@@ -26,6 +26,7 @@ var ErrRobotsDisallowed = errors.New("robots.txt disallows it")
 type robotsRules struct {
 	allowAll bool // no robots.txt (4xx): everything is allowed
 	rules    []robotsRule
+	sitemaps []string // the Sitemap: lines, whichever group they stand in
 }
 
 type robotsRule struct {
@@ -46,6 +47,7 @@ func parseRobots(body []byte, agent string) *robotsRules {
 		groups   []*group
 		cur      *group
 		inAgents bool
+		sitemaps []string
 	)
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -68,6 +70,9 @@ func parseRobots(body []byte, agent string) *robotsRules {
 				inAgents = true
 			}
 			cur.agents = append(cur.agents, strings.ToLower(value))
+		case "sitemap":
+			sitemaps = append(sitemaps, value)
+			continue
 		case "allow", "disallow":
 			inAgents = false
 			if cur == nil || value == "" {
@@ -76,7 +81,7 @@ func parseRobots(body []byte, agent string) *robotsRules {
 			cur.rules = append(cur.rules, robotsRule{allow: key == "allow", pattern: value})
 		}
 	}
-	out := &robotsRules{}
+	out := &robotsRules{sitemaps: sitemaps}
 	var star []robotsRule
 	named := false
 	for _, g := range groups {
@@ -171,19 +176,9 @@ func (p *Poller) checkRobots(ctx context.Context, rawURL string) error {
 		return &Error{Category: CatRobots, Err: fmt.Errorf("bad URL %q", rawURL)}
 	}
 	origin := u.Scheme + "://" + u.Host
-	now := p.opts.Now()
-	p.html.robots.mu.Lock()
-	e, ok := p.html.robots.entries[origin]
-	p.html.robots.mu.Unlock()
-	if !ok || now.After(e.expires) {
-		rules, err := p.fetchRobots(ctx, origin)
-		if err != nil {
-			return err
-		}
-		e = robotsEntry{rules: rules, expires: now.Add(robotsTTL)}
-		p.html.robots.mu.Lock()
-		p.html.robots.entries[origin] = e
-		p.html.robots.mu.Unlock()
+	rules, err := p.robots(ctx, origin)
+	if err != nil {
+		return err
 	}
 	target := u.EscapedPath()
 	if target == "" {
@@ -192,10 +187,30 @@ func (p *Poller) checkRobots(ctx context.Context, rawURL string) error {
 	if u.RawQuery != "" {
 		target += "?" + u.RawQuery
 	}
-	if !e.rules.allowed(target) {
+	if !rules.allowed(target) {
 		return &Error{Category: CatRobots, Err: fmt.Errorf("%s/robots.txt disallows %s for %q: %w", origin, target, productToken(p.opts.UserAgent), ErrRobotsDisallowed)}
 	}
 	return nil
+}
+
+// robots returns origin's robots.txt rules, from the cache while they are
+// fresh.
+func (p *Poller) robots(ctx context.Context, origin string) (*robotsRules, error) {
+	now := p.opts.Now()
+	p.html.robots.mu.Lock()
+	e, ok := p.html.robots.entries[origin]
+	p.html.robots.mu.Unlock()
+	if ok && !now.After(e.expires) {
+		return e.rules, nil
+	}
+	rules, err := p.fetchRobots(ctx, origin)
+	if err != nil {
+		return nil, err
+	}
+	p.html.robots.mu.Lock()
+	p.html.robots.entries[origin] = robotsEntry{rules: rules, expires: now.Add(robotsTTL)}
+	p.html.robots.mu.Unlock()
+	return rules, nil
 }
 
 func (p *Poller) fetchRobots(ctx context.Context, origin string) (*robotsRules, error) {

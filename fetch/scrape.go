@@ -31,7 +31,7 @@ type htmlState struct {
 }
 
 func newHTMLState() *htmlState {
-	return &htmlState{robots: robotsCache{entries: map[string]robotsEntry{}}, london: loadLondon()}
+	return &htmlState{robots: robotsCache{entries: map[string]robotsEntry{}}, london: pressfeed.London()}
 }
 
 // spec is a compiled pressfeed.HTMLSpec. A nil selector means "not given".
@@ -116,6 +116,10 @@ type listing struct {
 	undated  int      // items whose date could not be read
 	dateErrs []string // the first few reasons, for check
 	skipped  int      // matched elements with neither title nor link
+	block    string   // automatic extraction: where the items were found, for the report
+	// slugTitled holds the guids of items whose title was made from their
+	// link (a sitemap's), which following replaces with the page's own.
+	slugTitled map[string]bool
 }
 
 // scrapeSource fetches an html source's listing (after asking its
@@ -127,29 +131,17 @@ func (p *Poller) scrapeSource(ctx context.Context, src pressfeed.Source, st pres
 	if src.HTML == nil {
 		return nil, nil, &Error{Category: CatSettings, Err: fmt.Errorf("source %s has type html but no html selectors", src.ID)}
 	}
-	cs, err := compileSpec(src.HTML)
-	if err != nil {
+	if _, err := compileSpec(src.HTML); err != nil {
 		return nil, nil, &Error{Category: CatSettings, Err: fmt.Errorf("source %s: %w", src.ID, err)}
 	}
-	if !src.IgnoreRobots {
-		if err := p.checkRobots(ctx, src.URL); err != nil {
-			return nil, nil, err
-		}
+	res := p.readWay(ctx, src, way{id: pressfeed.StrategySelectors, url: src.URL, spec: src.HTML}, st, nil)
+	if res.err == nil && !res.resp.NotModified {
+		p.followWay(ctx, src, &res)
 	}
-	resp, err := p.get(ctx, src.URL, htmlAccept, st)
-	if err != nil || resp.NotModified {
-		return nil, resp, err
+	if notes != nil {
+		*notes = append(*notes, res.notes...)
 	}
-	page, err := p.extract(resp.Body, resp.ContentType, resp.URL, cs)
-	if err != nil {
-		return nil, resp, err
-	}
-	addNotes(notes, page)
-	items := page.items
-	if cs.Follow > 0 {
-		items = p.follow(ctx, src, cs.Follow, items, notes)
-	}
-	return items, resp, nil
+	return res.items, res.resp, res.err
 }
 
 func addNotes(notes *[]string, page listing) {
@@ -177,12 +169,13 @@ func (p *Poller) extract(body []byte, contentType string, pageURL *url.URL, cs *
 	if err != nil {
 		return listing{}, err
 	}
-	base := pageURL
-	if href, ok := doc.FindMatcher(baseTag).First().Attr("href"); ok {
-		if u, err := pageURL.Parse(strings.TrimSpace(href)); err == nil {
-			base = u
-		}
-	}
+	return p.extractSpec(doc, body, pageURL, cs)
+}
+
+// extractSpec reads the items of a parsed listing page with selectors;
+// body is the page's bytes, for the hint when it is a feed.
+func (p *Poller) extractSpec(doc *goquery.Document, body []byte, pageURL *url.URL, cs *spec) (listing, error) {
+	base := baseURL(doc, pageURL)
 	var out listing
 	elems := doc.FindMatcher(cs.item)
 	out.matched = elems.Length()
@@ -216,6 +209,17 @@ func (p *Poller) extract(body []byte, contentType string, pageURL *url.URL, cs *
 		return out, &Error{Category: CatNoItems, Err: fmt.Errorf("item selector %q matched %d elements on %s but none had a title or a link", cs.Item, out.matched, pageURL)}
 	}
 	return out, nil
+}
+
+// baseURL is the URL a page's relative links resolve against: its <base
+// href>, else the URL it was fetched from.
+func baseURL(doc *goquery.Document, pageURL *url.URL) *url.URL {
+	if href, ok := doc.FindMatcher(baseTag).First().Attr("href"); ok {
+		if u, err := pageURL.Parse(strings.TrimSpace(href)); err == nil {
+			return u
+		}
+	}
+	return pageURL
 }
 
 // extractItem reads one item element. It reports false for an element with

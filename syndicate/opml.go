@@ -83,14 +83,14 @@ func WriteOPML(w io.Writer, title string, sources []pressfeed.Source) error {
 		if s.Area != "" {
 			o.Category += ",/" + s.Area
 		}
-		if s.HTML != nil || len(s.Include) > 0 || len(s.Exclude) > 0 || s.MaxAge != "" || s.IgnoreRobots || s.Cluster != nil {
+		if s.HTML != nil || len(s.Feeds) > 0 || s.Pin != "" || len(s.Include) > 0 || len(s.Exclude) > 0 || s.MaxAge != "" || s.IgnoreRobots || s.Cluster != nil {
 			def, err := json.Marshal(s)
 			if err != nil {
 				return fmt.Errorf("write opml: source %s: %w", s.ID, err)
 			}
 			o.Definition = string(def)
 		}
-		if s.Type == pressfeed.TypeHTML {
+		if s.Type == pressfeed.TypeHTML || s.Type == pressfeed.TypeAuto {
 			o.Type, o.URL = "link", s.URL
 		} else {
 			o.Type, o.XMLURL = "rss", s.URL

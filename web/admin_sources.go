@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,6 +37,9 @@ type sourceFormData struct {
 	Changed   bool   // save was asked for, but the fields differ from the preview
 	Kinds     []pressfeed.Kind
 	Types     []pressfeed.SourceType
+	Pins      []string           // the strategies a pin may name
+	HTML      pressfeed.HTMLSpec // the selectors shown, empty when the source has none
+	FeedLines string             // the declared feeds, one a line
 }
 
 type previewView struct {
@@ -43,6 +47,8 @@ type previewView struct {
 	Items    []previewItem
 	Warnings []string
 	Error    string
+	Strategy string              // an auto source's way in, in words
+	Attempts []pressfeed.Attempt // what each of its strategies found
 }
 
 type previewItem struct {
@@ -51,7 +57,11 @@ type previewItem struct {
 }
 
 func (s *Server) newSourceForm(src pressfeed.Source, isNew bool) sourceFormData {
-	d := sourceFormData{New: isNew, Source: src, Kinds: pressfeed.Kinds, Types: []pressfeed.SourceType{pressfeed.TypeFeed, pressfeed.TypeHTML}}
+	d := sourceFormData{New: isNew, Source: src, Kinds: pressfeed.Kinds, Types: pressfeed.SourceTypes, Pins: s.opts.Pins,
+		FeedLines: strings.Join(src.Feeds, "\n")}
+	if src.HTML != nil {
+		d.HTML = *src.HTML
+	}
 	d.Action = "/admin/sources/new"
 	if !isNew {
 		d.Action = "/admin/sources/" + src.ID + "/edit"
@@ -60,7 +70,7 @@ func (s *Server) newSourceForm(src pressfeed.Source, isNew bool) sourceFormData 
 }
 
 func (s *Server) handleNewSourceForm(w http.ResponseWriter, r *http.Request, sess auth.Session) {
-	src := pressfeed.Source{Kind: pressfeed.KindForce, Type: pressfeed.TypeFeed, Enabled: true}
+	src := pressfeed.Source{Kind: pressfeed.KindForce, Type: pressfeed.TypeAuto, Enabled: true}
 	s.render(w, r, http.StatusOK, "source_form", s.adminPage(sess, "Add a source", s.newSourceForm(src, true)))
 }
 
@@ -179,7 +189,43 @@ func sourceFromForm(r *http.Request, base pressfeed.Source, isNew bool) pressfee
 	src.Type = pressfeed.SourceType(r.PostFormValue("type"))
 	src.Schedule = strings.TrimSpace(r.PostFormValue("schedule"))
 	src.Enabled = r.PostFormValue("enabled") == "on"
+	src.Pin = strings.TrimSpace(r.PostFormValue("pin"))
+	src.Feeds = nil
+	for _, line := range strings.Split(r.PostFormValue("feeds"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			src.Feeds = append(src.Feeds, line)
+		}
+	}
+	src.HTML = htmlFromForm(r, base.HTML)
 	return src
+}
+
+// htmlFromForm reads the selector fields over base's, keeping the
+// attributes the form does not show. All of them empty means no selectors.
+func htmlFromForm(r *http.Request, base *pressfeed.HTMLSpec) *pressfeed.HTMLSpec {
+	var h pressfeed.HTMLSpec
+	if base != nil {
+		h = *base
+	}
+	for _, f := range []struct {
+		name string
+		dst  *string
+	}{{"html.item", &h.Item}, {"html.title", &h.Title}, {"html.link", &h.Link}, {"html.date", &h.Date},
+		{"html.date_layout", &h.DateLayout}, {"html.summary", &h.Summary}, {"html.image", &h.Image}} {
+		*f.dst = strings.TrimSpace(r.PostFormValue(f.name))
+	}
+	h.Follow = 0
+	if v := strings.TrimSpace(r.PostFormValue("html.follow")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			n = -1 // validation names the field
+		}
+		h.Follow = n
+	}
+	if h == (pressfeed.HTMLSpec{LinkAttr: h.LinkAttr, DateAttr: h.DateAttr, ImageAttr: h.ImageAttr}) {
+		return nil
+	}
+	return &h
 }
 
 func (d *sourceFormData) setErrors(err error) {
@@ -214,7 +260,10 @@ func (s *Server) preview(ctx context.Context, src pressfeed.Source) *previewView
 	if err != nil {
 		return &previewView{Error: err.Error()}
 	}
-	v := &previewView{Count: len(pv.Items), Warnings: pv.Warnings}
+	v := &previewView{Count: len(pv.Items), Warnings: pv.Warnings, Attempts: pv.Attempts}
+	if pv.Strategy != "" {
+		v.Strategy = pressfeed.StrategyLabel(pv.Strategy)
+	}
 	for i, it := range pv.Items {
 		if i == previewItems {
 			break

@@ -105,7 +105,7 @@ func (s *Server) apiGet(w http.ResponseWriter, r *http.Request, by pressfeed.Act
 	apiError(w, http.StatusNotFound, fmt.Sprintf("there is no source %q", r.PathValue("id")))
 }
 
-// sourceInput is a source as a client sends it: type defaults to feed and
+// sourceInput is a source as a client sends it: type defaults to auto and
 // enabled to true when left out.
 type sourceInput struct {
 	pressfeed.Source
@@ -126,12 +126,12 @@ func decodeSource(r *http.Request, base pressfeed.Source) (pressfeed.Source, err
 	src := in.Source
 	src.Enabled = *in.Enabled
 	if src.Type == "" {
-		src.Type = pressfeed.TypeFeed
+		src.Type = pressfeed.TypeAuto
 	}
 	return src, nil
 }
 
-var newSourceDefaults = pressfeed.Source{Type: pressfeed.TypeFeed, Enabled: true}
+var newSourceDefaults = pressfeed.Source{Type: pressfeed.TypeAuto, Enabled: true}
 
 // readSource decodes and validates a source from the request body over
 // base. It answers 400 for a body that is not a source, and 422 naming each
@@ -259,8 +259,10 @@ func (s *Server) apiPoll(w http.ResponseWriter, r *http.Request, by pressfeed.Ac
 
 // previewJSON is a preview as the API returns it.
 type previewJSON struct {
-	Items    []pressfeed.Item `json:"items"`
-	Warnings []string         `json:"warnings"`
+	Items    []pressfeed.Item    `json:"items"`
+	Warnings []string            `json:"warnings"`
+	Strategy string              `json:"strategy,omitempty"` // an auto source's way in
+	Attempts []pressfeed.Attempt `json:"attempts,omitempty"` // what each of its strategies found
 }
 
 func (s *Server) apiPreview(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
@@ -279,7 +281,7 @@ func (s *Server) apiPreview(w http.ResponseWriter, r *http.Request, by pressfeed
 		apiError(w, http.StatusBadGateway, "the source could not be read: "+err.Error())
 		return
 	}
-	out := previewJSON{Items: pv.Items, Warnings: pv.Warnings}
+	out := previewJSON{Items: pv.Items, Warnings: pv.Warnings, Strategy: pv.Strategy, Attempts: pv.Attempts}
 	if out.Items == nil {
 		out.Items = []pressfeed.Item{}
 	}

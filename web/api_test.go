@@ -82,7 +82,7 @@ func TestAPI(t *testing.T) {
 			[]string{`"field": "id"`, `"field": "name"`, `"field": "kind"`, `"field": "url"`}},
 		{"create unknown field", "POST", "/api/v1/sources", `{"id":"x","colour":"blue"}`, "", 400, []string{`unknown field \"colour\"`}},
 		{"create not JSON", "POST", "/api/v1/sources", `id=x`, "", 400, []string{"not a JSON source"}},
-		{"create", "POST", "/api/v1/sources", `{"id":"fixture","name":"Fixture","kind":"pcc","url":"` + feed + `"}`, "", 201, []string{`"enabled": true`, `"type": "feed"`}},
+		{"create", "POST", "/api/v1/sources", `{"id":"fixture","name":"Fixture","kind":"pcc","url":"` + feed + `"}`, "", 201, []string{`"enabled": true`, `"type": "auto"`}},
 		{"create again", "POST", "/api/v1/sources", `{"id":"fixture","name":"Fixture","kind":"pcc","url":"` + feed + `"}`, "", 409, []string{"exists"}},
 		{"patch", "PATCH", "/api/v1/sources/fixture", `{"area":"Fixtureshire","enabled":false}`, "", 200, []string{`"area": "Fixtureshire"`, `"enabled": false`, `"name": "Fixture"`}},
 		{"patch invalid schedule", "PATCH", "/api/v1/sources/fixture", `{"schedule":"TZ=Europe/London 0 * * * *"}`, "", 422, []string{`"field": "schedule"`, "time zones are not supported"}},

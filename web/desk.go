@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	_ "time/tzdata" // Europe/London on machines without a zoneinfo database
 
 	"pressfeed"
 	"pressfeed/auth"
@@ -30,6 +29,10 @@ type Scheduler interface {
 type Preview struct {
 	Items    []pressfeed.Item
 	Warnings []string
+	// Strategy is the way in an auto source's poll would use, and
+	// Attempts what each of its strategies found.
+	Strategy string
+	Attempts []pressfeed.Attempt
 }
 
 // Previewer fetches and parses a source without storing anything. The
@@ -97,10 +100,7 @@ func (s *Server) initDesk() {
 	if o.SessionTTL <= 0 {
 		o.SessionTTL = 12 * time.Hour
 	}
-	london, err := time.LoadLocation("Europe/London")
-	if err != nil {
-		london = time.UTC // unreachable: time/tzdata is linked in
-	}
+	london := pressfeed.London()
 	s.desk = desk{
 		admin:     o.Admin,
 		scheduler: o.Scheduler,

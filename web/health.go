@@ -12,6 +12,7 @@ import (
 
 // Source statuses, worst first; the page sorts by them.
 const (
+	statusBlocked  = "blocked"
 	statusFailing  = "failing"
 	statusBackoff  = "backing-off"
 	statusStale    = "stale"
@@ -20,7 +21,11 @@ const (
 	statusDisabled = "disabled"
 )
 
-var statusOrder = map[string]int{statusFailing: 0, statusBackoff: 1, statusStale: 2, statusWaiting: 3, statusOK: 4, statusDisabled: 5}
+var statusOrder = map[string]int{statusFailing: 0, statusBlocked: 1, statusBackoff: 2, statusStale: 3, statusWaiting: 4, statusOK: 5, statusDisabled: 6}
+
+// categoryBlocked is the error category of a site that refuses us (a 403,
+// a 429, a challenge page): blocked, not broken.
+const categoryBlocked = "blocked"
 
 // sourceHealth is one source as the health view shows it.
 type sourceHealth struct {
@@ -31,7 +36,9 @@ type sourceHealth struct {
 	NextPoll  time.Time             `json:"next_poll,omitzero"`
 	Last7Days int                   `json:"items_last_7_days"`
 	Last30    int                   `json:"items_last_30_days"`
-	Counted   bool                  `json:"-"` // the counts are known
+	Counted   bool                  `json:"-"`               // the counts are known
+	Way       string                `json:"way"`             // the way in, in words: "declared feed", "automatic listing (pinned)"
+	Tried     string                `json:"tried,omitempty"` // what each strategy found when they were last tried
 }
 
 // healthSummary counts the sources by health for the summary line.
@@ -72,6 +79,7 @@ func (s *Server) health(ctx context.Context) ([]sourceHealth, healthSummary, err
 			h.NextPoll = h.State.NextAttempt
 		}
 		h.Status, h.Words = s.judge(src, h.State, now)
+		h.Way, h.Tried = wayIn(src, h.State)
 		out[i] = h
 		sum.Total++
 		switch {
@@ -103,6 +111,12 @@ func (s *Server) judge(src pressfeed.Source, st pressfeed.SourceState, now time.
 	switch {
 	case !src.Enabled:
 		return statusDisabled, "disabled"
+	case st.ConsecutiveFailures > 0 && st.ErrorCategory == categoryBlocked:
+		w := fmt.Sprintf("blocked by the site since %s (%s): not broken, but refused; the error says what to do", s.when(st.FailingSince), plural(st.ConsecutiveFailures, "refused poll"))
+		if st.NextAttempt.After(now) {
+			w += "; next attempt " + s.when(st.NextAttempt)
+		}
+		return statusBlocked, w
 	case st.NextAttempt.After(now):
 		w := "backing off until " + s.when(st.NextAttempt)
 		if st.NextReason != "" {
@@ -119,6 +133,26 @@ func (s *Server) judge(src pressfeed.Source, st pressfeed.SourceState, now time.
 		return statusStale, fmt.Sprintf("stale: no new item in %d days (last on %s)", int(now.Sub(st.LastNewItem).Hours()/24), s.when(st.LastNewItem))
 	}
 	return statusOK, "ok"
+}
+
+// wayIn says how a source is read and, for an auto source, what each
+// strategy found when they were last tried.
+func wayIn(src pressfeed.Source, st pressfeed.SourceState) (string, string) {
+	switch src.Type {
+	case pressfeed.TypeFeed:
+		return "its feed (type feed)", ""
+	case pressfeed.TypeHTML:
+		return "its selectors (type html)", ""
+	}
+	r := st.Resolution
+	way := "not found yet"
+	if r.Strategy != "" {
+		way = pressfeed.StrategyLabel(r.Strategy)
+	}
+	if src.Pin != "" {
+		way += " (pinned to " + src.Pin + ")"
+	}
+	return way, r.Summary()
 }
 
 func plural(n int, word string) string {

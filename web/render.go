@@ -9,6 +9,7 @@ import (
 	"html/template"
 	"io/fs"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -28,11 +29,14 @@ type pages struct {
 
 func newPages(s *Server) *pages {
 	funcs := template.FuncMap{
-		"when":      s.when,
-		"day":       s.day,
-		"iso":       func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"kindLabel": func(k pressfeed.Kind) string { return kindName(k) },
-		"exact":     s.auditTime,
+		"when":          s.when,
+		"day":           s.day,
+		"iso":           func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"kindLabel":     func(k pressfeed.Kind) string { return kindName(k) },
+		"exact":         s.auditTime,
+		"strategyLabel": pressfeed.StrategyLabel,
+		"list":          func(v ...string) []string { return v },
+		"htmlField":     htmlField,
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html"))
 	names, err := fs.Glob(assets, "templates/*.html")
@@ -155,4 +159,30 @@ func kindName(k pressfeed.Kind) string {
 		return "Organised crime unit"
 	}
 	return "Other"
+}
+
+// htmlField is the value of one selector field of the source form.
+func htmlField(h pressfeed.HTMLSpec, name string) string {
+	switch name {
+	case "item":
+		return h.Item
+	case "title":
+		return h.Title
+	case "link":
+		return h.Link
+	case "date":
+		return h.Date
+	case "date_layout":
+		return h.DateLayout
+	case "summary":
+		return h.Summary
+	case "image":
+		return h.Image
+	case "follow":
+		if h.Follow == 0 {
+			return ""
+		}
+		return strconv.Itoa(h.Follow)
+	}
+	return ""
 }

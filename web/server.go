@@ -58,6 +58,7 @@ type Options struct {
 	Admin     AdminStore
 	Scheduler Scheduler      // told of every change; without it changes wait for a restart
 	Previewer Previewer      // fetches a source before it is saved
+	Pins      []string       // the strategies the source form offers to pin, as fetch.PinChoices lists them
 	Accounts  []auth.Account // who may sign in to /admin; none keeps it locked
 	// StaleAfter is how long an enabled source may go without a new item
 	// before /sources calls it stale; 7 days.

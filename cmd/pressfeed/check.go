@@ -26,20 +26,16 @@ type stringList []string
 func (s *stringList) String() string     { return strings.Join(*s, ", ") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
-// checkFlags are the flags of `pressfeed check` that change the source
-// before it is checked, so an admin can try selectors without saving them.
-type checkFlags struct {
-	typ, maxAge                                                  string
+// selectorFlags are the [source.html] keys as flags, shared by check and
+// sources add and edit.
+type selectorFlags struct {
 	item, title, link, linkAttr, date, dateAttr, layout, summary string
 	image, imageAttr                                             string
 	follow                                                       int
 	followSet                                                    bool // -follow was given, perhaps as 0
-	include, exclude                                             stringList
-	ignoreRobots                                                 bool
 }
 
-func (f *checkFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&f.typ, "type", "", "feed or html (default: the source's; for a URL, html when -item is given)")
+func (f *selectorFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.item, "item", "", "html.item: CSS selector matching each news item")
 	fs.StringVar(&f.title, "title", "", "html.title: selector of the title inside an item (default: the link's text)")
 	fs.StringVar(&f.link, "link", "", "html.link: selector of the link inside an item (default: the first a[href])")
@@ -51,14 +47,16 @@ func (f *checkFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.image, "image", "", "html.image: selector of the image inside an item")
 	fs.StringVar(&f.imageAttr, "image-attr", "", "html.image_attr: attribute holding the image URL (default src)")
 	fs.IntVar(&f.follow, "follow", 0, "html.follow: new items' pages to fetch for dates and summaries")
-	fs.Var(&f.include, "include", "keep only items with this keyword (repeatable)")
-	fs.Var(&f.exclude, "exclude", "drop items with this keyword (repeatable)")
-	fs.StringVar(&f.maxAge, "max-age", "", `max_age: drop items older than this, e.g. "14d"`)
-	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "fetch even where robots.txt disallows (only with the site's permission)")
 }
 
-// apply changes src as the flags say.
-func (f *checkFlags) apply(src pressfeed.Source) pressfeed.Source {
+// given notes which flags fs saw; call it after parsing.
+func (f *selectorFlags) given(fs *flag.FlagSet) {
+	fs.Visit(func(fl *flag.Flag) { f.followSet = f.followSet || fl.Name == "follow" })
+}
+
+// apply sets the selectors the flags give over src's and reports whether
+// any was given.
+func (f *selectorFlags) apply(src *pressfeed.Source) bool {
 	spec := pressfeed.HTMLSpec{}
 	if src.HTML != nil {
 		spec = *src.HTML
@@ -81,12 +79,38 @@ func (f *checkFlags) apply(src pressfeed.Source) pressfeed.Source {
 	}
 	if changed {
 		src.HTML = &spec
+	}
+	return changed
+}
+
+// checkFlags are the flags of `pressfeed check` that change the source
+// before it is checked, so an admin can try selectors without saving them.
+type checkFlags struct {
+	selectorFlags
+	typ, maxAge      string
+	include, exclude stringList
+	ignoreRobots     bool
+}
+
+func (f *checkFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&f.typ, "type", "", "auto, feed or html (default: the source's; for a URL, html when -item is given, else auto)")
+	f.selectorFlags.register(fs)
+	fs.Var(&f.include, "include", "keep only items with this keyword (repeatable)")
+	fs.Var(&f.exclude, "exclude", "drop items with this keyword (repeatable)")
+	fs.StringVar(&f.maxAge, "max-age", "", `max_age: drop items older than this, e.g. "14d"`)
+	fs.BoolVar(&f.ignoreRobots, "ignore-robots", false, "fetch even where robots.txt disallows (only with the site's permission)")
+}
+
+// apply changes src as the flags say. Selectors make a feed source html;
+// an auto source keeps its type and tries them as a strategy.
+func (f *checkFlags) apply(src pressfeed.Source) pressfeed.Source {
+	if f.selectorFlags.apply(&src) && src.Type != pressfeed.TypeAuto {
 		src.Type = pressfeed.TypeHTML
 	}
 	if f.typ != "" {
 		src.Type = pressfeed.SourceType(f.typ)
 	}
-	if src.Type != pressfeed.TypeHTML {
+	if src.Type == pressfeed.TypeFeed {
 		src.HTML = nil
 	}
 	for _, kw := range f.include {
@@ -105,36 +129,27 @@ func (f *checkFlags) apply(src pressfeed.Source) pressfeed.Source {
 }
 
 func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("check", "check SOURCE-ID | URL [flags]", stderr)
-	cfgPath := fs.String("config", "", "settings file (TOML): its store, user agent and sources; the defaults when empty")
+	fs := newFlags("check", "check SOURCE-ID | URL [flags], or check -all [-json] [-config FILE]", stderr)
+	cfgPath := fs.String("config", "", "settings file (TOML): its store, fetch settings and sources; the defaults when empty")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	limit := fs.Int("n", 20, "print at most this many items")
+	all := fs.Bool("all", false, "resolve every source and print one table: source, strategy, items, newest date, problems")
 	var cf checkFlags
 	cf.register(fs)
-	target := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		target, args = args[0], args[1:]
+	target, code := checkTarget(fs, args, all)
+	if code >= 0 {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
-	}
-	if target == "" && fs.NArg() > 0 {
-		target = fs.Arg(0)
-		fs.Parse(fs.Args()[1:])
-	}
-	if target == "" || fs.NArg() > 0 {
-		fs.Usage()
-		return exitUsage
-	}
-	fs.Visit(func(f *flag.Flag) { cf.followSet = cf.followSet || f.Name == "follow" })
+	cf.given(fs)
 	cfg, ok := loadConfig(*cfgPath, stderr)
 	if !ok {
 		return exitUsage
 	}
-	src, origin, err := findSource(ctx, cfg, target, cf.item != "" || cf.typ == "html")
+	p := newPoller(cfg, nil, slog.New(slog.DiscardHandler)) // the report says what went wrong
+	if *all {
+		return checkAll(ctx, cfg, p, *asJSON, stdout, stderr)
+	}
+	src, origin, err := findSource(ctx, cfg, target, cf.item != "")
 	if err != nil {
 		fmt.Fprintf(stderr, "pressfeed check: %v\n", err)
 		return exitUsage
@@ -146,11 +161,6 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return exitUsage
 	}
-	p := fetch.NewPoller(nil, fetch.Options{
-		UserAgent:            cfg.UserAgent,
-		AllowPrivateNetworks: cfg.AllowPrivateNetworks,
-		Logger:               slog.New(slog.DiscardHandler), // the report says what went wrong
-	})
 	rep, checkErr := p.Check(ctx, src)
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
@@ -175,8 +185,36 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
+// checkTarget parses check's flags around its one argument, which -all
+// forbids and everything else needs; a code of 0 or more means stop with
+// it, before anything is fetched.
+func checkTarget(fs *flag.FlagSet, args []string, all *bool) (string, int) {
+	if err := fs.Parse(args); err != nil {
+		return "", flagExit(err)
+	}
+	target, rest := "", fs.Args()
+	if len(rest) > 0 {
+		target = rest[0]
+		if err := fs.Parse(rest[1:]); err != nil {
+			return "", flagExit(err)
+		}
+		rest = fs.Args()
+	}
+	switch {
+	case len(rest) > 0:
+		fmt.Fprintf(fs.Output(), "pressfeed check: unexpected argument %q\n", rest[0])
+	case *all && target != "":
+		fmt.Fprintf(fs.Output(), "pressfeed check: -all checks every source; it takes no %q\n", target)
+	case !*all && target == "":
+		fs.Usage()
+	default:
+		return target, -1
+	}
+	return "", exitUsage
+}
+
 // findSource returns the source target names and where it was found: target
-// is a URL (a new source, html when asHTML) or the id of a source in the
+// is a URL (a new auto source, html when asHTML) or the id of a source in the
 // store, else in the settings file or embedded defaults. The store is opened
 // read-only and never created; when a daemon holds it the settings are used
 // and the origin says so.
@@ -186,12 +224,25 @@ func findSource(ctx context.Context, cfg config.Config, target string, asHTML bo
 		if err != nil {
 			return pressfeed.Source{}, "", fmt.Errorf("%q is not a URL: %v", target, err)
 		}
-		src := pressfeed.Source{ID: "check", Name: u.Host, Kind: pressfeed.KindOther, URL: target, Type: pressfeed.TypeFeed, Enabled: true}
+		src := pressfeed.Source{ID: "check", Name: u.Host, Kind: pressfeed.KindOther, URL: target, Type: pressfeed.TypeAuto, Enabled: true}
 		if asHTML {
 			src.Type = pressfeed.TypeHTML
 		}
 		return src, "the command line", nil
 	}
+	list, from := knownSources(ctx, cfg)
+	for _, src := range list {
+		if src.ID == target {
+			return src, from, nil
+		}
+	}
+	return pressfeed.Source{}, "", fmt.Errorf("no source %q in %s, nor is it a URL", target, from)
+}
+
+// knownSources returns the source list a check reads and where it came
+// from: the store, opened read-only and never created, else the settings
+// file or the embedded defaults, saying why the store was not used.
+func knownSources(ctx context.Context, cfg config.Config) ([]pressfeed.Source, string) {
 	var storeNote string
 	if _, err := os.Stat(cfg.DB); err == nil {
 		db, err := index.Open(cfg.DB, index.Options{ReadOnly: true, Timeout: 300 * time.Millisecond})
@@ -201,24 +252,19 @@ func findSource(ctx context.Context, cfg config.Config, target string, asHTML bo
 		case err != nil:
 			storeNote = fmt.Sprintf(" (the store %s could not be read: %v)", cfg.DB, err)
 		default:
-			src, err := db.Source(ctx, target)
+			list, err := db.Sources(ctx)
 			db.Close()
-			if err == nil {
-				return src, "the store " + cfg.DB, nil
+			if err == nil && len(list) > 0 {
+				return list, "the store " + cfg.DB
 			}
-			storeNote = fmt.Sprintf(" (not in the store %s)", cfg.DB)
+			storeNote = fmt.Sprintf(" (the store %s holds no sources)", cfg.DB)
 		}
 	}
 	from := "the embedded defaults"
 	if len(cfg.Sources) > 0 {
 		from = "the settings file " + cfg.Path
 	}
-	for _, src := range cfg.SeedSources() {
-		if src.ID == target {
-			return src, from + storeNote, nil
-		}
-	}
-	return pressfeed.Source{}, "", fmt.Errorf("no source %q in the store, %s or a URL%s", target, from, storeNote)
+	return cfg.SeedSources(), from + storeNote
 }
 
 func fieldLines(err error) []string {
@@ -245,7 +291,7 @@ func printReport(w io.Writer, src pressfeed.Source, origin string, rep fetch.Che
 	} else {
 		fmt.Fprintf(w, "fetched %s: no answer\n", src.URL)
 	}
-	london, _ := time.LoadLocation("Europe/London")
+	london := pressfeed.London()
 	for i, it := range rep.Items {
 		if i == limit {
 			fmt.Fprintf(w, "\n… and %d more (-n to see them)\n", len(rep.Items)-limit)

@@ -65,7 +65,7 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 	d.ops.token = newToken()
 	d.ops.retention.Store(int64(cfg.RetentionPeriod()))
 	d.Metrics = metrics.New(d.storeStats, logger)
-	d.Poller = fetch.NewPoller(db, fetchOptions(cfg, logger))
+	d.Poller = newPoller(cfg, db, logger)
 	d.Scheduler = schedule.New(d.poll, schedule.Options{
 		DefaultSchedule: cfg.DefaultSchedule,
 		Concurrency:     cfg.Concurrency,

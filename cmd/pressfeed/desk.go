@@ -29,6 +29,7 @@ func (d *Daemon) webOptions() web.Options {
 		Admin:          d.DB,
 		Scheduler:      d.Scheduler,
 		Previewer:      previewer{d.Poller},
+		Pins:           fetch.PinChoices(),
 		Accounts:       accounts,
 		StaleAfter:     time.Duration(d.Config.StaleDays) * 24 * time.Hour,
 		SessionTTL:     time.Duration(d.Config.SessionHours) * time.Hour,
@@ -50,7 +51,7 @@ func (pv previewer) Preview(ctx context.Context, src pressfeed.Source) (web.Prev
 	for _, d := range rep.Dropped {
 		warnings = append(warnings, fmt.Sprintf("the rules would drop %q: %s", d.Item.Title, d.Reason))
 	}
-	return web.Preview{Items: rep.Items, Warnings: warnings}, nil
+	return web.Preview{Items: rep.Items, Warnings: warnings, Strategy: rep.Strategy, Attempts: rep.Attempts}, nil
 }
 
 // demoAdmin makes an account for the demo with a fresh random password,

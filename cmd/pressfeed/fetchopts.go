@@ -11,6 +11,13 @@ import (
 	"pressfeed/schedule"
 )
 
+// newPoller is the one way the command makes a fetcher: serve, poll, check
+// and the admin preview all read sources through it, so a check is what a
+// poll would do. sink may be nil for a poller that stores nothing.
+func newPoller(cfg config.Config, sink fetch.Sink, logger *slog.Logger) *fetch.Poller {
+	return fetch.NewPoller(sink, fetchOptions(cfg, logger))
+}
+
 // fetchOptions turns the settings into the Poller's options. Backoff starts
 // from each source's own interval, which only the schedule package can
 // read, so the command hands fetch a function rather than fetch importing

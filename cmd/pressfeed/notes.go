@@ -25,6 +25,9 @@ func errorText(err error) string {
 // nothing to say.
 func stateNotes(st pressfeed.SourceState) string {
 	var notes []string
+	if r := st.Resolution; !r.At.IsZero() && r.At.Equal(st.LastAttempt) {
+		notes = append(notes, "strategies tried: "+r.Summary())
+	}
 	if st.Gone {
 		notes = append(notes, "gone (410): kept, and still checked now and then")
 	}

@@ -57,6 +57,9 @@ func runPoll(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // summaryLine describes one poll for a person reading a terminal.
 func summaryLine(r fetch.Result) string {
 	head := fmt.Sprintf("%-28s %-12s", r.SourceID, r.Outcome)
+	if way := r.State.Resolution; way.Strategy != "" {
+		head += " via " + pressfeed.StrategyLabel(way.Strategy) + ":"
+	}
 	switch r.Outcome {
 	case fetch.OutcomeError:
 		return head + " " + errorText(r.Err) + stateNotes(r.State)

@@ -22,7 +22,8 @@ import (
 
 // sourceFlags are the definition flags add and edit share.
 type sourceFlags struct {
-	id, name, kind, area, url, typ, schedule *string
+	id, name, kind, area, url, typ, schedule, feeds, pin *string
+	selectors                                            *selectorFlags
 }
 
 func addSourceFlags(fs *flag.FlagSet, withID bool) sourceFlags {
@@ -34,8 +35,12 @@ func addSourceFlags(fs *flag.FlagSet, withID bool) sourceFlags {
 	f.kind = fs.String("kind", "", "force, pcc, rocu or other")
 	f.area = fs.String("area", "", "area, e.g. Merseyside")
 	f.url = fs.String("url", "", "feed or news page URL")
-	f.typ = fs.String("type", "", "feed or html (default feed)")
+	f.typ = fs.String("type", "", "auto, feed or html (default auto: pressfeed finds the way in)")
 	f.schedule = fs.String("schedule", "", "cron spec (UTC) or @every; empty for the default")
+	f.feeds = fs.String("feeds", "", "type auto: feed URLs to try first, comma-separated; \"\" clears them")
+	f.pin = fs.String("pin", "", "type auto: the one strategy to use (auto, feed, platform:wordpress, template:single-online-home, …); \"\" unpins")
+	f.selectors = &selectorFlags{}
+	f.selectors.register(fs)
 	return f
 }
 
@@ -58,8 +63,21 @@ func (f sourceFlags) apply(fs *flag.FlagSet, src *pressfeed.Source) {
 			src.Type = pressfeed.SourceType(v)
 		case "schedule":
 			src.Schedule = v
+		case "pin":
+			src.Pin = v
+		case "feeds":
+			src.Feeds = nil
+			for _, u := range strings.Split(v, ",") {
+				if u = strings.TrimSpace(u); u != "" {
+					src.Feeds = append(src.Feeds, u)
+				}
+			}
 		}
 	})
+	f.selectors.given(fs)
+	if f.selectors.apply(src) && src.Type == pressfeed.TypeFeed {
+		src.Type = pressfeed.TypeHTML // selectors on a feed source mean its URL is a page
+	}
 }
 
 // openSourceStore opens the store as serve would (seeding an empty one),
@@ -157,7 +175,7 @@ func printInvalid(stderr io.Writer, id string, err error) int {
 }
 
 func runSourcesAdd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("sources add", "sources add -id ID -name NAME -kind KIND -url URL [-area AREA] [-type feed|html] [-schedule SPEC] [-disabled] [-config FILE]", stderr)
+	fs := newFlags("sources add", "sources add -id ID -name NAME -kind KIND -url URL [-area AREA] [-type auto|feed|html] [-feeds URL,…] [-pin STRATEGY] [-item SELECTOR …] [-schedule SPEC] [-disabled] [-config FILE]", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
 	flags := addSourceFlags(fs, true)
 	disabled := fs.Bool("disabled", false, "add it disabled: stored but not polled")
@@ -168,7 +186,7 @@ func runSourcesAdd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if !ok {
 		return exitUsage
 	}
-	src := pressfeed.Source{Type: pressfeed.TypeFeed, Enabled: !*disabled}
+	src := pressfeed.Source{Type: pressfeed.TypeAuto, Enabled: !*disabled}
 	flags.apply(fs, &src)
 	if err := config.ValidateSource(src); err != nil {
 		return printInvalid(stderr, src.ID, err)
@@ -183,7 +201,7 @@ func runSourcesAdd(ctx context.Context, args []string, stdout, stderr io.Writer)
 }
 
 func runSourcesEdit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("sources edit", "sources edit ID [-name NAME] [-kind KIND] [-area AREA] [-url URL] [-type TYPE] [-schedule SPEC] [-enabled=BOOL] [-config FILE]", stderr)
+	fs := newFlags("sources edit", "sources edit ID [-name NAME] [-kind KIND] [-area AREA] [-url URL] [-type TYPE] [-feeds URL,…] [-pin STRATEGY] [-item SELECTOR …] [-schedule SPEC] [-enabled=BOOL] [-config FILE]", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
 	flags := addSourceFlags(fs, false)
 	enabled := fs.Bool("enabled", true, "whether the source is polled")
