@@ -34,8 +34,13 @@ var (
 
 	// boxWords in a class, id, role or heading mark a box that is not the
 	// news list, however many links it has.
-	boxWords   = regexp.MustCompile(`(?i)(^|[^a-z])(nav|navbar|navigation|menu|megamenu|footer|site-header|masthead|sidebar|aside|breadcrumbs?|pagination|pager|paging|cookies?|consent|share|sharing|social|related|popular|most-?read|mostread|trending|tags?|tag-?cloud|skip|widget|banner|quick-?links|utility|toolbar)([^a-z]|$)`)
+	boxWords   = regexp.MustCompile(`(?i)(^|[^a-z])(nav|navbar|navigation|menu|megamenu|footer|site-header|masthead|sidebar|aside|breadcrumbs?|pagination|pager|paging|cookies?|consent|share|sharing|social|related|popular|most-?read|mostread|trending|tags?|tag-?cloud|skip|banner|quick-?links|utility|toolbar)([^a-z]|$)`)
 	boxHeading = regexp.MustCompile(`(?i)\b(most (read|popular|viewed)|popular|trending|related|you may also|latest tweets|follow us|quick links|useful links)\b`)
+	// widgetClass is a WordPress sidebar widget's class token ("widget
+	// widget_recent_entries"). It is matched as a whole token: page
+	// builders put "widget" inside every class of the content too
+	// ("elementor-widget-container").
+	widgetClass = regexp.MustCompile(`(^|\s)(widget|widget-area|widget_[a-z_]+)(\s|$)`)
 	// mainWords mark the page's main content.
 	mainWords = regexp.MustCompile(`(?i)(^|[^a-z])(main|content|news|articles?|posts?|results|listing|list|stories|feed|archive)([^a-z]|$)`)
 	// notArticle are paths that are never a news item: pages of the list,
@@ -235,7 +240,9 @@ func groupScore(cards []autoItem, at *html.Node) float64 {
 		return 0 // menu items, tags, page numbers
 	}
 	score := float64(len(cards)) * avg * (1 + float64(dated)/float64(len(cards)))
-	for n := at; n != nil && n.Type == html.ElementNode; n = n.Parent {
+	// The walk stops below <body>: its classes describe the whole page
+	// (WordPress gives it "has-main-navigation"), not a box on it.
+	for n := at; n != nil && n.Type == html.ElementNode && n.Data != "body"; n = n.Parent {
 		switch {
 		case n.Data == "nav" || n.Data == "footer" || n.Data == "aside" || n.Data == "form" || isBox(n):
 			return 0
@@ -258,7 +265,7 @@ func isBox(n *html.Node) bool {
 	if role == "navigation" || role == "banner" || role == "contentinfo" || role == "complementary" || role == "menu" {
 		return true
 	}
-	return boxWords.MatchString(attrOf(n, "class") + " " + attrOf(n, "id"))
+	return boxWords.MatchString(attrOf(n, "class")+" "+attrOf(n, "id")) || widgetClass.MatchString(attrOf(n, "class"))
 }
 
 // headingBefore is the text of the heading that introduces n: its first

@@ -238,7 +238,10 @@ func (r *resolver) outcome() (*wayResult, error) {
 	}
 	for _, res := range r.results {
 		if category(res.err) == CatNeedsScript {
-			return nil, failure(CatNeedsScript, res.err, "%v (%s)", res.err, summary)
+			if len(r.attempts) <= 1 {
+				return nil, res.err // the summary would only say it again
+			}
+			return nil, failure(CatNeedsScript, res.err, "%v (what each way found: %s)", res.err, summary)
 		}
 	}
 	if summary == "" {
