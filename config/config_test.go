@@ -23,11 +23,17 @@ func TestDefaultSourcesNameTheRegion(t *testing.T) {
 		if err := config.ValidateSource(s); err != nil {
 			t.Errorf("default source %s: %v", s.ID, err)
 		}
-		if s.Type == pressfeed.TypeHTML && s.Enabled {
-			t.Errorf("html source %s is enabled, but no default selectors have been verified", s.ID)
+		// Every organisation is read out of the box: enabled, and auto with
+		// every way in open to it, so a site that moves or drops its feed
+		// is found again without a person writing selectors.
+		if !s.Enabled {
+			t.Errorf("default source %s is disabled", s.ID)
 		}
-		if s.Type == pressfeed.TypeHTML && (s.HTML == nil || s.HTML.Item == "") {
-			t.Errorf("html source %s has no selectors", s.ID)
+		if s.Type != pressfeed.TypeAuto || s.Pin != "" {
+			t.Errorf("default source %s is type %q pinned to %q, want auto with no pin", s.ID, s.Type, s.Pin)
+		}
+		if !strings.HasPrefix(s.URL, "https://") {
+			t.Errorf("default source %s: URL %q is not https", s.ID, s.URL)
 		}
 	}
 	if kinds[pressfeed.KindForce] != 6 || kinds[pressfeed.KindPCC] != 6 || kinds[pressfeed.KindROCU] != 1 {

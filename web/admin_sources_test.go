@@ -284,3 +284,41 @@ func TestTokensPage(t *testing.T) {
 		t.Errorf("token audit: %+v", entries)
 	}
 }
+
+// TestAddAutoSourceWithFeedsAndPin: the form's ways-in fields (candidate
+// feeds one a line, a pin) are read, checked with the field named, used by
+// the preview and stored as given.
+func TestAddAutoSourceWithFeedsAndPin(t *testing.T) {
+	d := newDesk(t, deskOptions{})
+	b := d.browser()
+	csrf := b.signIn()
+	ctx := context.Background()
+	src := pressfeed.Source{ID: "auto-force", Name: "Auto Force", Kind: "force", URL: d.Feeds.URL + "/news/", Type: "auto", Enabled: true,
+		Feeds: []string{d.Feeds.URL + "/missing.rss", d.Feeds.URL + "/press.rss"}, Pin: "feed"}
+	form := func(s pressfeed.Source, step, previewed string) url.Values {
+		v := sourceForm(csrf, s, step, previewed)
+		v.Set("pin", s.Pin)
+		v.Set("feeds", "  \n"+strings.Join(s.Feeds, "\r\n")+"\n")
+		return v
+	}
+
+	bad := src
+	bad.Pin = "guesswork"
+	resp := b.post("/admin/sources/new", form(bad, "preview", ""))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(resp.Body, `pin</a>: &#34;guesswork&#34; is not a strategy`) {
+		t.Fatalf("bad pin: %d, want 422 naming the pin", resp.StatusCode)
+	}
+
+	resp = b.post("/admin/sources/new", form(src, "preview", ""))
+	if resp.StatusCode != 200 || !strings.Contains(resp.Body, "Officers seize drugs in raid") {
+		t.Fatalf("preview: %d; want the second feed's items", resp.StatusCode)
+	}
+	resp = b.post("/admin/sources/new", form(src, "save", field(t, previewedRE, resp.Body)))
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("save: %d: %s", resp.StatusCode, resp.Body)
+	}
+	got, err := d.DB.Source(ctx, src.ID)
+	if err != nil || !reflect.DeepEqual(got.Feeds, src.Feeds) || got.Pin != "feed" || got.Type != pressfeed.TypeAuto {
+		t.Errorf("stored %+v %v", got, err)
+	}
+}

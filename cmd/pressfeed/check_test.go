@@ -187,6 +187,8 @@ func TestBinaryCheckWarnsAndFails(t *testing.T) {
 			nil, []string{`html.date_layout: "dd/mm/yyyy" does not name a day, a month and a year`}},
 		{"unknown id", []string{"check", "no-such-source"}, 2, nil, []string{`no source "no-such-source"`}},
 		{"no target", []string{"check"}, 2, nil, []string{"usage: pressfeed check SOURCE-ID | URL"}},
+		{"bad flag value after the target", []string{"check", "county-pcc", "-n", "bad"}, 2, nil, []string{`invalid value "bad" for flag -n`}},
+		{"-all with a target", []string{"check", "-all", "county-pcc"}, 2, nil, []string{`-all checks every source; it takes no "county-pcc"`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -229,5 +231,102 @@ func TestBinaryPollHTMLSource(t *testing.T) {
 	}
 	if got := listing.Load(); got != 2 {
 		t.Errorf("listing fetched %d times, want 2", got)
+	}
+}
+
+// TestBinaryCheckKeepsWhatAPollKeeps: check runs the poller the daemon
+// runs, so the [fetch] table's max_items cuts its report as it cuts a poll.
+func TestBinaryCheckKeepsWhatAPollKeeps(t *testing.T) {
+	var feed strings.Builder
+	feed.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>County news</title><link>https://county.example/</link><description>d</description>`)
+	for i := 1; i <= 4; i++ {
+		fmt.Fprintf(&feed, `<item><title>Appeal number %d</title><link>https://county.example/news/%d</link><guid>n%d</guid><pubDate>Mon, 0%d Dec 2025 10:00:00 GMT</pubDate></item>`, i, i, i, i)
+	}
+	feed.WriteString(`</channel></rss>`)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, feed.String())
+	}))
+	defer srv.Close()
+	dir := t.TempDir()
+	settings := filepath.Join(dir, "s.toml")
+	body := fmt.Sprintf("db = %q\nallow_private_networks = true\n[fetch]\nmax_items = 2\n", filepath.Join(dir, "never.db"))
+	if err := os.WriteFile(settings, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runBinary(t, nil, "check", srv.URL+"/rss", "-type", "feed", "-config", settings)
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	if !strings.Contains(out, "a poll would store 2 items") || strings.Contains(out, "Appeal number 3") {
+		t.Errorf("check ignored [fetch] max_items = 2:\n%s", out)
+	}
+}
+
+// TestBinaryCheckAll: check -all resolves every source of the settings
+// file, disabled ones too, and prints one row each; a source with no way
+// in is a row with its category, and the exit code says one would fail.
+func TestBinaryCheckAll(t *testing.T) {
+	srv, _ := pccSite(t)
+	dir := t.TempDir()
+	settings := filepath.Join(dir, "s.toml")
+	body := fmt.Sprintf(`db = %q
+allow_private_networks = true
+
+[fetch]
+host_spacing = "1ms"
+
+[[source]]
+id = "county-pcc"
+name = "County Police and Crime Commissioner"
+kind = "pcc"
+url = %q
+type = "auto"
+enabled = false
+
+[[source]]
+id = "gone-force"
+name = "Gone Force"
+kind = "force"
+url = %q
+type = "auto"
+`, filepath.Join(dir, "never.db"), srv.URL+"/news/", srv.URL+"/moved/")
+	if err := os.WriteFile(settings, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code := runBinary(t, nil, "check", "-all", "-config", settings)
+	if code != 1 || !strings.Contains(errOut, "1 of 2 sources would fail") {
+		t.Errorf("exit %d, stderr %q; want 1 and a count", code, errOut)
+	}
+	lines := strings.Split(out, "\n")
+	row := func(id string) string {
+		for _, l := range lines {
+			if strings.HasPrefix(l, id+" ") {
+				return l
+			}
+		}
+		t.Fatalf("no row for %s:\n%s", id, out)
+		return ""
+	}
+	if r := row("county-pcc"); !strings.Contains(r, "automatic listing") || !strings.Contains(r, " 3 ") || !strings.Contains(r, "disabled") {
+		t.Errorf("county-pcc row %q: want automatic listing, 3 items, disabled", r)
+	}
+	if r := row("gone-force"); !strings.Contains(r, "none found") || !strings.Contains(r, "http_status") {
+		t.Errorf("gone-force row %q: want no way in, http_status", r)
+	}
+
+	out, _, _ = runBinary(t, nil, "check", "-all", "-json", "-config", settings)
+	var rows []struct {
+		Source, Strategy, Category string
+		Items                      int
+	}
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 2 {
+		t.Fatalf("-json: %v\n%s", err, out)
+	}
+	if rows[0].Source != "county-pcc" || rows[0].Strategy != pressfeed.StrategyAuto || rows[0].Items != 3 || rows[1].Category != "http_status" {
+		t.Errorf("-json rows %+v", rows)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "never.db")); !os.IsNotExist(err) {
+		t.Error("check -all created the store")
 	}
 }
