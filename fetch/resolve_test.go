@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"context"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -313,5 +314,58 @@ func TestValidatePin(t *testing.T) {
 		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
 			t.Errorf("pin %q: %v, want %q", tc.pin, err, tc.want)
 		}
+	}
+}
+
+// TestStrategySwitchKeepsItemIdentity: the same articles read first from
+// the feed (under its guids) and then, when the feed dies, from the
+// listing (under their links) are the same items: nothing is new, and the
+// ids readers hold stay, both ways.
+func TestStrategySwitchKeepsItemIdentity(t *testing.T) {
+	s := newSite(t)
+	s.put("/news/valley/news/", htmlType, string(fixture(t, "html/soh-listing.html")))
+	var feed strings.Builder
+	feed.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Valley</title><link>` + s.URL + `/</link><description>d</description>`)
+	for i, slug := range []string{"man-charged-after-town-centre-burglaries", "appeal-after-collision-on-the-a59", "week-of-action-on-knife-crime"} {
+		feed.WriteString(`<item><title>Story ` + slug + `</title><guid isPermaLink="false">soh-` + string(rune('1'+i)) + `</guid><link>` +
+			s.URL + `/news/valley/news/2025/november/` + slug + `/?utm_source=rss</link><pubDate>Thu, 20 Nov 2025 09:45:00 GMT</pubDate></item>`)
+	}
+	feed.WriteString(`</channel></rss>`)
+	s.put("/news/valley/news/GetNewsRss/", rssType, feed.String())
+	c := newClock()
+	db := openDB(t)
+	p := resolvePoller(db, c)
+	src := autoSource("valley", s.URL+"/news/valley/news/", s.URL+"/news/valley/news/GetNewsRss/")
+
+	if res := pollOK(t, p, src); res.New != 3 {
+		t.Fatalf("from the feed: %d new", res.New)
+	}
+	keys := func() map[string]bool {
+		out := map[string]bool{}
+		for _, it := range storedByTitle(t, db) {
+			out[it.Key] = true
+		}
+		return out
+	}
+	before := keys()
+
+	s.fail("/news/valley/news/GetNewsRss/", http.StatusNotFound)
+	c.Advance(time.Hour)
+	res := pollOK(t, p, src)
+	if res.State.Resolution.Strategy != "template:single-online-home" || res.New != 0 {
+		t.Fatalf("the listing after the feed died: %s, %d new; want the same 3 items, none new", res.State.Resolution.Strategy, res.New)
+	}
+	c.Advance(time.Hour)
+	if res := pollOK(t, p, src); res.New != 0 {
+		t.Errorf("the listing's second poll: %d new", res.New)
+	}
+
+	s.put("/news/valley/news/GetNewsRss/", rssType, feed.String())
+	c.Advance(25 * time.Hour)
+	if res := pollOK(t, p, src); res.State.Resolution.Strategy != pressfeed.StrategyFeed || res.New != 0 {
+		t.Errorf("the feed back: %s, %d new", res.State.Resolution.Strategy, res.New)
+	}
+	if after := keys(); len(after) != 3 || !reflect.DeepEqual(after, before) {
+		t.Errorf("item keys changed across the switches: %v, then %v", before, after)
 	}
 }

@@ -43,6 +43,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 		if _, err := getJSON(tx.Bucket(bucketState), []byte(sourceID), &prev); err != nil {
 			return err
 		}
+		alias := newAliases(tx, sourceID, prev, st)
 		seen := make(map[string]bool, len(items))
 		for _, in := range items {
 			in.SourceID = sourceID
@@ -63,6 +64,22 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 			if !found && tombstoned(tx, key) {
 				res.Unchanged++ // pruned by retention: it stays gone (retention.go)
 				continue
+			}
+			if !found {
+				// The same article under another identity (alias.go).
+				to, err := alias.find(key, in.Link)
+				if err != nil {
+					return err
+				}
+				if to != nil {
+					if key, in.Key = to, hex.EncodeToString(to); seen[in.Key] {
+						continue
+					}
+					seen[in.Key] = true
+					if found, err = getJSON(itemsB, key, &old); err != nil {
+						return err
+					}
+				}
 			}
 			if !found {
 				in.FirstSeen = now

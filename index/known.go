@@ -21,7 +21,7 @@ func (db *DB) KnownItems(ctx context.Context, sourceID string, guids []string) (
 			if err != nil {
 				return err
 			}
-			if b.Get(key) != nil || tombstoned(tx, key) { // a pruned item stays gone: no need to fetch it
+			if b.Get(key) != nil || tombstoned(tx, key) || aliased(tx, key) { // a pruned item stays gone: no need to fetch it
 				known[g] = true
 			}
 		}
