@@ -57,41 +57,22 @@ func (p *Poller) extractJSONLD(doc *goquery.Document, pageURL *url.URL) (listing
 		}
 		out.items = append(out.items, it)
 	}
-	var walk func(v any, depth int)
-	walk = func(v any, depth int) {
-		if depth > 6 {
-			return
-		}
-		switch v := v.(type) {
-		case []any:
-			for _, e := range v {
-				walk(e, depth+1)
+	eachJSONLD(doc, func(v map[string]any) []any {
+		types := typeNames(v["@type"])
+		switch {
+		case types["ItemList"] || types["CollectionPage"] && v["mainEntity"] != nil:
+			return []any{v["itemListElement"], v["mainEntity"]}
+		case types["ListItem"]:
+			if item, ok := v["item"].(map[string]any); ok {
+				return []any{item}
 			}
-		case map[string]any:
-			types := typeNames(v["@type"])
-			switch {
-			case types["ItemList"] || types["CollectionPage"] && v["mainEntity"] != nil:
-				walk(v["itemListElement"], depth+1)
-				walk(v["mainEntity"], depth+1)
-			case types["ListItem"]:
-				if item, ok := v["item"].(map[string]any); ok {
-					walk(item, depth+1)
-				} else {
-					add(v)
-				}
-			case anyArticle(types):
-				add(v)
-			default:
-				walk(v["@graph"], depth+1)
-				walk(v["mainEntity"], depth+1)
-			}
+			add(v)
+		case anyArticle(types):
+			add(v)
+		default:
+			return []any{v["@graph"], v["mainEntity"]}
 		}
-	}
-	doc.FindMatcher(jsonLDSel).Each(func(_ int, s *goquery.Selection) {
-		var v any
-		if err := json.Unmarshal([]byte(s.Text()), &v); err == nil {
-			walk(v, 0)
-		}
+		return nil
 	})
 	out.matched = len(out.items)
 	if len(out.items) == 0 {
@@ -153,9 +134,26 @@ func firstString(vals ...any) string {
 // page's JSON-LD describes, or "".
 func jsonLDPublished(doc *goquery.Document) string {
 	found := ""
+	eachJSONLD(doc, func(v map[string]any) []any {
+		if found != "" {
+			return nil
+		}
+		if anyArticle(typeNames(v["@type"])) {
+			found = firstString(v["datePublished"], v["dateCreated"])
+			return nil
+		}
+		return []any{v["@graph"], v["mainEntity"]}
+	})
+	return found
+}
+
+// eachJSONLD calls visit on every object of the page's JSON-LD blocks, to
+// a depth of 6, descending into the values visit returns. Broken blocks are
+// skipped.
+func eachJSONLD(doc *goquery.Document, visit func(obj map[string]any) []any) {
 	var walk func(v any, depth int)
 	walk = func(v any, depth int) {
-		if found != "" || depth > 6 {
+		if depth > 6 {
 			return
 		}
 		switch v := v.(type) {
@@ -164,12 +162,9 @@ func jsonLDPublished(doc *goquery.Document) string {
 				walk(e, depth+1)
 			}
 		case map[string]any:
-			if anyArticle(typeNames(v["@type"])) {
-				found = firstString(v["datePublished"], v["dateCreated"])
-				return
+			for _, next := range visit(v) {
+				walk(next, depth+1)
 			}
-			walk(v["@graph"], depth+1)
-			walk(v["mainEntity"], depth+1)
 		}
 	}
 	doc.FindMatcher(jsonLDSel).Each(func(_ int, s *goquery.Selection) {
@@ -178,5 +173,4 @@ func jsonLDPublished(doc *goquery.Document) string {
 			walk(v, 0)
 		}
 	})
-	return found
 }
