@@ -106,6 +106,12 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
 	db := &DB{bolt: b, path: path, now: opts.Now, window: opts.StoryWindow, params: similar.DefaultParams()}
+	if opts.ReadOnly {
+		if err := db.readableSchema(); err != nil {
+			b.Close()
+			return nil, fmt.Errorf("open store %s read-only: %w", path, err)
+		}
+	}
 	if !opts.ReadOnly {
 		if err := db.init(); err != nil {
 			b.Close()
@@ -126,16 +132,12 @@ func (db *DB) init() error {
 			}
 		}
 		meta := tx.Bucket(bucketMeta)
-		v := meta.Get([]byte("schema"))
-		if v == nil {
+		got, err := schemaOf(meta)
+		if err != nil {
+			return err
+		}
+		if got == 0 {
 			return meta.Put([]byte("schema"), []byte(fmt.Sprint(SchemaVersion)))
-		}
-		var got int
-		if _, err := fmt.Sscan(string(v), &got); err != nil {
-			return fmt.Errorf("schema version %q is unreadable", v)
-		}
-		if got > SchemaVersion {
-			return fmt.Errorf("schema version %d is newer than this program's %d", got, SchemaVersion)
 		}
 		if got < SchemaVersion {
 			if err := db.migrate(tx, got); err != nil {
@@ -145,6 +147,37 @@ func (db *DB) init() error {
 		}
 		return nil
 	})
+}
+
+// readableSchema refuses, for a read-only open (which cannot upgrade), a
+// store written by a newer program: its layout may differ in ways this one
+// would misread. A store with no schema yet and an older one are read as
+// they are.
+func (db *DB) readableSchema() error {
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		_, err := schemaOf(tx.Bucket(bucketMeta))
+		return err
+	})
+}
+
+// schemaOf reads the store's schema version: 0 when none is recorded, an
+// error when it is unreadable or newer than this program's.
+func schemaOf(meta *bolt.Bucket) (int, error) {
+	if meta == nil {
+		return 0, nil
+	}
+	v := meta.Get([]byte("schema"))
+	if v == nil {
+		return 0, nil
+	}
+	var got int
+	if _, err := fmt.Sscan(string(v), &got); err != nil {
+		return 0, fmt.Errorf("schema version %q is unreadable", v)
+	}
+	if got > SchemaVersion {
+		return 0, fmt.Errorf("schema version %d is newer than this program's %d: use the newer pressfeed", got, SchemaVersion)
+	}
+	return got, nil
 }
 
 // Close commits buffered source states (statebuf.go) and closes the file.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,4 +75,48 @@ func wordCounts(t *testing.T, b *bolt.DB) map[string]string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestNewerSchemaIsRefusedReadOnlyToo: a store a newer pressfeed wrote is
+// refused by every open, the read-only one of backup, check and verify
+// included, naming both versions; an older store still opens read-only.
+func TestNewerSchemaIsRefusedReadOnlyToo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	setSchema := func(v int) {
+		t.Helper()
+		b, err := bolt.Open(path, 0o600, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+		if err := b.Update(func(tx *bolt.Tx) error {
+			return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte(fmt.Sprint(v)))
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	setSchema(SchemaVersion + 1)
+	want := fmt.Sprintf("schema version %d is newer than this program's %d", SchemaVersion+1, SchemaVersion)
+	for _, ro := range []bool{true, false} {
+		db, err := Open(path, Options{ReadOnly: ro})
+		if err == nil {
+			db.Close()
+			t.Errorf("read-only %v: a newer store opened", ro)
+		} else if !strings.Contains(err.Error(), want) {
+			t.Errorf("read-only %v: %v, want it to say %q", ro, err, want)
+		}
+	}
+
+	setSchema(SchemaVersion - 1)
+	db, err = Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("an older store, read-only: %v", err)
+	}
+	db.Close()
 }
