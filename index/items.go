@@ -31,14 +31,18 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 	var res pressfeed.IngestResult
 	now := db.now().UTC()
 	var flushed map[string]pendingState
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	extracted, err := db.prepareFeatures(sourceID, items)
+	if err != nil {
+		return pressfeed.IngestResult{}, fmt.Errorf("ingest %s: %w", sourceID, err)
+	}
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
 		res = pressfeed.IngestResult{}
 		var err error
 		if flushed, err = db.states.writePending(tx); err != nil { // statebuf.go
 			return err
 		}
 		itemsB := tx.Bucket(bucketItems)
-		stories := newStoryIndex(tx, db, now)
+		stories := newStoryIndex(tx, db, now, extracted)
 		var prev pressfeed.SourceState
 		if _, err := getJSON(tx.Bucket(bucketState), []byte(sourceID), &prev); err != nil {
 			return err

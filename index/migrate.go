@@ -64,7 +64,7 @@ func backfillWordCounts(tx *bolt.Tx) error {
 // arriving from now on can join them.
 func (db *DB) backfillStories(tx *bolt.Tx) error {
 	now := db.now().UTC()
-	stories := newStoryIndex(tx, db, now)
+	stories := newStoryIndex(tx, db, now, nil)
 	horizon := now.Add(-db.window)
 	items := tx.Bucket(bucketItems)
 	var all []pressfeed.Item

@@ -95,7 +95,7 @@ func (db *DB) pruneBatch(cutoff time.Time, resume []byte) (int, []byte, error) {
 		}
 		stamp := make([]byte, 8)
 		binary.BigEndian.PutUint64(stamp, uint64(now.UnixNano()))
-		stories := newStoryIndex(tx, db, now)
+		stories := newStoryIndex(tx, db, now, nil)
 		for _, it := range doomed {
 			if err := deleteItem(tx, it); err != nil {
 				return err

@@ -246,7 +246,7 @@ func (db *DB) FindStory(ctx context.Context, sourceID string, it pressfeed.Item)
 	var id string
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var err error
-		id, err = newStoryIndex(tx, db, now).find(it)
+		id, err = newStoryIndex(tx, db, now, nil).find(it)
 		return err
 	})
 	if err != nil {

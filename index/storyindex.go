@@ -63,10 +63,52 @@ type storyIndex struct {
 	extracted map[string]similar.Features
 }
 
-// newStoryIndex works in tx as of the time now.
-func newStoryIndex(tx *bolt.Tx, db *DB, now time.Time) *storyIndex {
+// newStoryIndex works in tx as of the time now. extracted holds features
+// already extracted (see DB.prepareFeatures); it may be nil.
+func newStoryIndex(tx *bolt.Tx, db *DB, now time.Time, extracted map[string]similar.Features) *storyIndex {
+	if extracted == nil {
+		extracted = make(map[string]similar.Features)
+	}
 	return &storyIndex{tx: tx, window: db.window, horizon: now.Add(-db.window), params: db.params,
-		sources: make(map[string]pressfeed.Source), extracted: make(map[string]similar.Features)}
+		sources: make(map[string]pressfeed.Source), extracted: extracted}
+}
+
+// prepareFeatures extracts the similarity features of the items of
+// sourceID the store does not hold yet, in a read transaction and outside
+// any: extraction is most of a new item's cost, and done here it runs
+// beside other polls' writes instead of inside the store's one writer.
+// Ingest uses them while the source's name is unchanged.
+func (db *DB) prepareFeatures(sourceID string, items []pressfeed.Item) (map[string]similar.Features, error) {
+	var (
+		fresh []pressfeed.Item
+		name  string
+	)
+	err := db.bolt.View(func(tx *bolt.Tx) error {
+		var src pressfeed.Source
+		if _, err := getJSON(tx.Bucket(bucketSources), []byte(sourceID), &src); err != nil || !src.Clusters() {
+			return err
+		}
+		name = src.Name
+		b := tx.Bucket(bucketItems)
+		for _, it := range items {
+			key, err := hex.DecodeString(pressfeed.ItemKey(sourceID, it.GUID))
+			if err != nil {
+				return err
+			}
+			if b.Get(key) == nil && !tombstoned(tx, key) {
+				fresh = append(fresh, it)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]similar.Features, len(fresh))
+	for _, it := range fresh {
+		out[extractedKey(pressfeed.ItemKey(sourceID, it.GUID), name)] = features(it, name)
+	}
+	return out, nil
 }
 
 // source returns the stored definition of id. An unknown source (deleted,
@@ -102,12 +144,17 @@ func features(it pressfeed.Item, publisher string) similar.Features {
 // freshly extracted. find keeps them because index follows it for every new
 // item, and extraction is most of a new item's cost.
 func (s *storyIndex) features(it pressfeed.Item, publisher string) similar.Features {
-	if f, ok := s.extracted[it.Key]; ok {
-		delete(s.extracted, it.Key)
+	k := extractedKey(it.Key, publisher)
+	if f, ok := s.extracted[k]; ok {
+		delete(s.extracted, k)
 		return f
 	}
 	return features(it, publisher)
 }
+
+// extractedKey is where storyIndex.extracted keeps an item's features:
+// under its key and its publisher's name, which the features depend on.
+func extractedKey(itemKey, publisher string) string { return itemKey + "\x00" + publisher }
 
 // storyLink returns the canonical form of an item's link when it can stand
 // for the item: an absolute http(s) URL with a path. A site's home page,
@@ -179,8 +226,8 @@ func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 		}
 	}
 
-	f := features(it, src.Name)
-	s.extracted[it.Key] = f
+	f := s.features(it, src.Name)
+	s.extracted[extractedKey(it.Key, src.Name)] = f
 	var (
 		best     string
 		strength float64
