@@ -326,3 +326,34 @@ func TestOPML(t *testing.T) {
 		t.Errorf("html outline %+v", o[1])
 	}
 }
+
+// TestPlainSummaryDropsDecodedMarkup checks that text which decodes into
+// markup leaves nothing tag-shaped in a JSON Feed summary, and that a "<"
+// that opens no tag stays.
+func TestPlainSummaryDropsDecodedMarkup(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"<p>Officers &amp; staff</p>", "Officers & staff"},
+		{"<p>&lt;script&gt;alert(1)&lt;/script&gt;Appeal</p>", "alert(1) Appeal"},
+		{"&lt;img src=x onerror=alert(1)&gt;", ""},
+		{"Appeal &lt;!-- hidden --&gt; issued", "Appeal issued"},
+		{"Unclosed &lt;script src=//evil.example", "Unclosed"},
+		{"&lt;&lt;b&gt;bold", "< bold"},
+		{"3 &lt; 4 and 5 &gt; 2", "3 < 4 and 5 > 2"},
+		{"&amp;lt;i&amp;gt; stays text", "&lt;i&gt; stays text"},
+	}
+	for _, tt := range tests {
+		f := syndicate.Feed{Title: "t", ID: "urn:x", SelfURL: "https://news.example/feed.json", Updated: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC),
+			Entries: []syndicate.Entry{{ID: "urn:1", Title: "x", Link: "https://news.example/1", Summary: tt.in, Updated: time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)}}}
+		var doc struct {
+			Items []struct {
+				Summary string `json:"summary"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(render(t, syndicate.WriteJSON, f), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if got := doc.Items[0].Summary; got != tt.want {
+			t.Errorf("summary of %q = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -18,6 +18,9 @@ import (
 
 const xssTitle = `<script>window.pwned=1</script><img src=x onerror="window.pwned=2"> Police appeal`
 
+// xssSummary is harmless sanitized HTML whose text, once decoded, is markup.
+const xssSummary = `<p>Text &lt;script&gt;window.pwned=3&lt;/script&gt;&lt;img src=x onerror=alert(4)&gt; a &lt; b</p>`
+
 // newsDesk is a desk whose store holds stories from three sources of
 // different kinds and areas, one with a hostile title.
 func newsDesk(t *testing.T) *desk {
@@ -39,7 +42,7 @@ func newsDesk(t *testing.T) *desk {
 	}
 	ingest("force-a",
 		item("a1", "Burglar jailed for six years", "<p>A <a href=\"https://x.example\">burglar</a>.</p><p>He was jailed.</p>", t0.Add(-1*time.Hour)),
-		item("a2", xssTitle, "<p>Text</p>", t0.Add(-2*time.Hour)),
+		item("a2", xssTitle, xssSummary, t0.Add(-2*time.Hour)),
 		item("a3", "Summer road safety campaign", "", time.Date(2026, 7, 1, 23, 30, 0, 0, time.UTC)), // 00:30 on 2 July in London
 	)
 	ingest("force-b", item("b1", "Drugs seized in raid", "Cannabis worth £20,000.", t0.Add(-3*time.Hour)))
@@ -135,6 +138,43 @@ func hrefs(body string) map[string]bool {
 		out[html.UnescapeString(m[1])] = true
 	}
 	return out
+}
+
+// TestJSONFeedSummaryIsText checks that the hostile item's JSON Feed
+// summary, plain text by the spec but rendered as HTML by many readers,
+// holds nothing tag-shaped, while content_html keeps the sanitized HTML.
+func TestJSONFeedSummaryIsText(t *testing.T) {
+	d := newsDesk(t)
+	_, body := get(t, d.Srv.URL+"/feed.json?source=force-a")
+	var f struct {
+		Items []struct {
+			Title       string `json:"title"`
+			Summary     string `json:"summary"`
+			ContentHTML string `json:"content_html"`
+		} `json:"items"`
+	}
+	if err := json.Unmarshal([]byte(body), &f); err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, it := range f.Items {
+		if tag := regexp.MustCompile(`<[A-Za-z/!?]`).FindString(it.Summary); tag != "" {
+			t.Errorf("%q: summary %q holds %q", it.Title, it.Summary, tag)
+		}
+		if it.Title != xssTitle {
+			continue
+		}
+		found = true
+		if want := "Text window.pwned=3 a < b"; it.Summary != want {
+			t.Errorf("summary %q, want %q", it.Summary, want)
+		}
+		if !strings.Contains(it.ContentHTML, "&lt;script&gt;window.pwned=3") {
+			t.Errorf("content_html %q lost the sanitized HTML", it.ContentHTML)
+		}
+	}
+	if !found {
+		t.Fatal("the hostile item is not in the feed")
+	}
 }
 
 // canonical is the page's own encoding of a query string: url.Values
