@@ -57,6 +57,9 @@ type Config struct {
 	LogFormat string `toml:"log_format"` // text or json
 	LogLevel  string `toml:"log_level"`  // debug, info, warn or error
 	Retention int    `toml:"retention"`  // days to keep an item after first seeing it; 0 keeps for ever
+	// ShutdownGrace is how long running polls may finish on SIGTERM or
+	// SIGINT before they are called off (recording nothing).
+	ShutdownGrace time.Duration `toml:"shutdown_grace"`
 
 	// Sources are the [[source]] tables of the settings file. They seed an
 	// empty store; once the store holds sources, the store is the list.
@@ -83,6 +86,7 @@ func Default() Config {
 		LogFormat:       "text",
 		LogLevel:        "info",
 		Retention:       DefaultRetention,
+		ShutdownGrace:   DefaultShutdownGrace,
 	}
 }
 

@@ -12,6 +12,16 @@ import (
 // when the settings do not say: two years.
 const DefaultRetention = 730
 
+// DefaultShutdownGrace is how long running polls may finish when the daemon
+// is told to stop, when the settings do not say. systemd's default stop
+// timeout (90 s) leaves room for it and for closing the store.
+const DefaultShutdownGrace = 20 * time.Second
+
+// maxShutdownGrace is the longest shutdown_grace accepted: a poll's own
+// deadline (fetch.timeout) is at most this, and a stop that waits longer
+// would be killed by most service managers anyway.
+const maxShutdownGrace = 5 * time.Minute
+
 // maxRetention keeps the retention arithmetic far from overflow; a century is
 // for ever in all but name.
 const maxRetention = 36500
@@ -55,6 +65,9 @@ func (c Config) opsProblems() []string {
 	}
 	if c.Retention < 0 || c.Retention > maxRetention {
 		problems = append(problems, fmt.Sprintf("retention: %d is not a number of days between 0 (keep for ever) and %d", c.Retention, maxRetention))
+	}
+	if c.ShutdownGrace < 0 || c.ShutdownGrace > maxShutdownGrace {
+		problems = append(problems, fmt.Sprintf("shutdown_grace: %v is not a duration between \"0s\" (call polls off at once) and %v", c.ShutdownGrace, maxShutdownGrace))
 	}
 	return problems
 }

@@ -169,7 +169,65 @@ func TestARedirectWaitsForTheNewHostsTurn(t *testing.T) {
 	close(release)
 	<-hungDone
 	u, _ := url.Parse(busy.URL)
-	if category(res.Err) != fetch.CatTimeout || !strings.Contains(res.Err.Error(), "gave up waiting for our turn to ask "+u.Host) {
-		t.Errorf("redirect to a busy host: %s %v, want a timeout waiting for its turn", res.Outcome, res.Err)
+	if res.Outcome != fetch.OutcomeCancelled || !strings.Contains(res.Err.Error(), "gave up waiting for our turn to ask "+u.Host) {
+		t.Errorf("redirect to a busy host: %s %v, want it called off waiting for its turn", res.Outcome, res.Err)
+	}
+}
+
+// TestCancelledPollIsNotTheSourcesFailure checks that a poll its caller
+// calls off — the daemon stopping — while it waits for its host's turn, or
+// while the server is still answering, records nothing: no failure, no
+// backoff, so the next poll fetches the source at once.
+func TestCancelledPollIsNotTheSourcesFailure(t *testing.T) {
+	arrived := make(chan string, 4)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	holding := true
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hold := holding
+		mu.Unlock()
+		if hold {
+			arrived <- r.URL.Path
+			select { // a slow host: the answer comes when the test says
+			case <-release:
+			case <-r.Context().Done():
+				return
+			}
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(rssWith("Item at " + r.URL.Path))
+	})
+	db := openDB(t)
+	p := newPoller(db)
+	ctx, cancel := context.WithCancel(context.Background())
+	results := make(chan fetch.Result, 2)
+	for _, id := range []string{"answering", "waiting"} {
+		go func() { results <- p.Poll(ctx, source(id, srv.URL+"/"+id)) }()
+	}
+	<-arrived // one source is being answered; the other waits for the host's turn
+	cancel()
+	for range 2 {
+		res := <-results
+		if res.Outcome != fetch.OutcomeCancelled {
+			t.Errorf("%s: outcome %s (%v), want cancelled", res.SourceID, res.Outcome, res.Err)
+		}
+	}
+	mu.Lock()
+	holding = false
+	mu.Unlock()
+	close(release)
+	for _, id := range []string{"answering", "waiting"} {
+		st, err := db.State(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.ConsecutiveFailures != 0 || !st.NextAttempt.IsZero() || st.LastError != "" || !st.LastAttempt.IsZero() {
+			t.Errorf("%s: a cancelled poll left failures %d, next attempt %v, error %q, last attempt %v",
+				id, st.ConsecutiveFailures, st.NextAttempt, st.LastError, st.LastAttempt)
+		}
+		if res := p.Poll(context.Background(), source(id, srv.URL+"/"+id)); res.Outcome != fetch.OutcomeOK {
+			t.Errorf("%s: the next poll: %s (%v), want it fetched", id, res.Outcome, res.Err)
+		}
 	}
 }

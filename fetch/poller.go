@@ -118,6 +118,10 @@ const (
 	OutcomeNotModified = "not_modified" // the server or the body hash said nothing changed
 	OutcomeError       = "error"        // failed; the state says why
 	OutcomeSkipped     = "skipped"      // backing off; not fetched
+	// OutcomeCancelled is a poll its caller called off (the daemon
+	// shutting down, an interrupted poll verb) before it finished. It is
+	// not the source's failure: nothing is recorded.
+	OutcomeCancelled = "cancelled"
 )
 
 // Result is what one poll did.
@@ -129,7 +133,7 @@ type Result struct {
 	Bytes    int64 // body bytes fetched, after decompression
 	pressfeed.IngestResult
 	Duration time.Duration
-	Err      error                 // set when Outcome is OutcomeError
+	Err      error                 // set when Outcome is OutcomeError, and why a cancelled poll stopped
 	State    pressfeed.SourceState // the state recorded, or, when skipped, the state that says why
 	// Resolved is set when an auto source tried its strategies in this
 	// poll; State.Resolution says what each found.
@@ -156,6 +160,9 @@ func (p *Poller) poll(ctx context.Context, src pressfeed.Source, anyway bool) Re
 	start := p.opts.Now()
 	res := Result{SourceID: src.ID}
 	st, err := p.sink.State(ctx, src.ID)
+	if err != nil && ctx.Err() != nil {
+		return p.cancelled(ctx, res, st, err, start)
+	}
 	if err != nil {
 		res.Outcome, res.Err = OutcomeError, &Error{Category: CatStore, Err: err}
 		p.logResult(res, src)
@@ -168,10 +175,15 @@ func (p *Poller) poll(ctx context.Context, src pressfeed.Source, anyway bool) Re
 	}
 	// Each fetch has its own deadline (Options.Timeout), which starts once
 	// the host's politeness turn comes.
-	resolvedAt := st.Resolution.At
+	resolvedAt, before := st.Resolution.At, st
 	items, resp, err := p.fetchItems(ctx, src, &st)
 	if res.Resolved = !st.Resolution.At.Equal(resolvedAt); res.Resolved {
 		st.Resolution.At = start // the poll's own time, as LastAttempt is
+	}
+	if err != nil && ctx.Err() != nil {
+		// Our caller gave up (the daemon is stopping), not the source: the
+		// fetch's own deadline is a child of ctx and leaves ctx.Err nil.
+		return p.cancelled(ctx, res, before, err, start)
 	}
 	found := len(items)
 	if err == nil && !resp.NotModified {
@@ -207,6 +219,17 @@ func (p *Poller) poll(ctx context.Context, src pressfeed.Source, anyway bool) Re
 	res.Duration = p.opts.Now().Sub(start)
 	res.State = st
 	p.logResult(res, src)
+	return res
+}
+
+// cancelled ends a poll called off by its caller while it was at work:
+// it records nothing, so the source's state stays as it was (no failure,
+// no backoff), and logs why it stopped.
+func (p *Poller) cancelled(ctx context.Context, res Result, st pressfeed.SourceState, err error, start time.Time) Result {
+	res.Outcome, res.Err, res.State = OutcomeCancelled, err, st
+	res.Duration = p.opts.Now().Sub(start)
+	p.logger.Info("poll cancelled", "source", res.SourceID, "reason", context.Cause(ctx), "during", err,
+		"duration", res.Duration.Round(time.Millisecond))
 	return res
 }
 

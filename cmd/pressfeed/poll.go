@@ -63,6 +63,8 @@ func summaryLine(r fetch.Result) string {
 	switch r.Outcome {
 	case fetch.OutcomeError:
 		return head + " " + errorText(r.Err) + stateNotes(r.State)
+	case fetch.OutcomeCancelled:
+		return head + " stopped before it finished; nothing recorded, polled again next time"
 	case fetch.OutcomeOK:
 		line := head + fmt.Sprintf(" %d items: %d new, %d updated", r.Items, r.New, r.Updated)
 		if r.Dropped > 0 {

@@ -21,10 +21,10 @@ func newDaemonLogger(w io.Writer, cfg config.Config, level *slog.LevelVar) *slog
 
 // liveKeys are the settings a running daemon applies on reload; the others
 // are read once, at start.
-var liveKeys = []string{"log_level", "retention"}
+var liveKeys = []string{"log_level", "retention", "shutdown_grace"}
 
 // Reload applies the settings in cfg that can change while the daemon runs
-// (log_level, retention) and returns the keys that changed but take effect
+// (log_level, retention, shutdown_grace) and returns the keys that changed but take effect
 // only at the next start. Call it from one goroutine at a time.
 func (d *Daemon) Reload(cfg config.Config) (applied, restart []string) {
 	for _, key := range d.Config.Changed(cfg) {
@@ -35,6 +35,8 @@ func (d *Daemon) Reload(cfg config.Config) (applied, restart []string) {
 		case key == "retention":
 			d.ops.retention.Store(int64(cfg.RetentionPeriod()))
 			d.Config.Retention = cfg.Retention
+		case key == "shutdown_grace":
+			d.Config.ShutdownGrace = cfg.ShutdownGrace // read when the daemon stops
 		default:
 			restart = append(restart, key)
 			continue

@@ -8,14 +8,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"pressfeed/config"
 )
-
-// shutdownGrace is how long running polls get to finish on shutdown before
-// they are cancelled.
-const shutdownGrace = 20 * time.Second
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("serve", "serve [-config FILE] [-addr ADDR]", stderr)
@@ -65,7 +60,9 @@ func launch(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr 
 	if err != nil {
 		return nil, storeError(stderr, cfg.DB, err)
 	}
-	if err := d.Start(ctx); err != nil {
+	// ctx ends at SIGTERM or SIGINT; the daemon's work must outlive it so
+	// that shutdown can give running polls shutdown_grace to finish.
+	if err := d.Start(context.WithoutCancel(ctx)); err != nil {
 		fmt.Fprintf(stderr, "pressfeed: %v\n", err)
 		d.Close(context.Background())
 		return nil, exitFailure
@@ -73,10 +70,11 @@ func launch(ctx context.Context, cfg config.Config, logger *slog.Logger, stderr 
 	return d, exitOK
 }
 
-// shutdown stops d, giving running polls shutdownGrace to finish, and
-// returns the exit code.
+// shutdown stops d, giving running polls shutdown_grace to finish, and
+// returns the exit code. Polls still running then are called off and
+// record nothing, so they are not held against their sources.
 func shutdown(d *Daemon, logger *slog.Logger) int {
-	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), d.Config.ShutdownGrace)
 	defer cancel()
 	if err := d.Close(sctx); err != nil {
 		logger.Error("shutdown", "error", err)
