@@ -9,6 +9,10 @@ import (
 type Fetch struct {
 	// Timeout bounds each fetch: connecting, redirects and the whole body.
 	Timeout time.Duration `toml:"timeout"`
+	// StallTimeout gives up on a fetch that makes no progress for that
+	// long (no answer, or a body that stops or drips under 1 KiB in it),
+	// well before Timeout.
+	StallTimeout time.Duration `toml:"stall_timeout"`
 	// HostSpacing is the least time between two requests to one host; only
 	// one request to a host is ever in flight.
 	HostSpacing time.Duration `toml:"host_spacing"`
@@ -25,6 +29,7 @@ type Fetch struct {
 func DefaultFetch() Fetch {
 	return Fetch{
 		Timeout:      60 * time.Second,
+		StallTimeout: 15 * time.Second,
 		HostSpacing:  time.Second,
 		MaxBackoff:   6 * time.Hour,
 		MaxBodyBytes: 10 << 20,
@@ -41,6 +46,7 @@ func (f Fetch) problems() []string {
 		}
 	}
 	between("timeout", f.Timeout, time.Second, 10*time.Minute)
+	between("stall_timeout", f.StallTimeout, time.Second, max(f.Timeout, time.Second))
 	between("host_spacing", f.HostSpacing, time.Millisecond, time.Minute)
 	between("max_backoff", f.MaxBackoff, time.Minute, 7*24*time.Hour)
 	if f.MaxBodyBytes < 64<<10 || f.MaxBodyBytes > 1<<30 {

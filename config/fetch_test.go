@@ -39,6 +39,7 @@ func TestFetchTable(t *testing.T) {
 		{"unknown key", "[fetch]\ntimeuot = \"5s\"\n", `unknown key "fetch.timeuot"`},
 		{"bad duration", "[fetch]\ntimeout = \"soon\"\n", "soon"},
 		{"timeout too long", "[fetch]\ntimeout = \"1h\"\n", "fetch.timeout: 1h0m0s is not between 1s and 10m0s"},
+		{"stall longer than the deadline", "[fetch]\ntimeout = \"10s\"\nstall_timeout = \"20s\"\n", "fetch.stall_timeout: 20s is not between 1s and 10s"},
 		{"zero spacing", "[fetch]\nhost_spacing = \"0s\"\n", "fetch.host_spacing: 0s is not between"},
 		{"backoff too long", "[fetch]\nmax_backoff = \"720h\"\n", "fetch.max_backoff: 720h0m0s is not between"},
 		{"body cap too small", "[fetch]\nmax_body_bytes = 100\n", "fetch.max_body_bytes: 100 is not between"},

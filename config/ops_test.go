@@ -40,6 +40,8 @@ func TestBadOpsSettingsNameTheKey(t *testing.T) {
 		{`log_format = "xml"`, `ops.toml: log_format: "xml" is not one of text, json`},
 		{`log_level = "loud"`, `ops.toml: log_level: "loud" is not one of debug, info, warn, error`},
 		{`retention = -1`, `ops.toml: retention: -1 is not a number of days between 0 (keep for ever) and 36500`},
+		{`shutdown_grace = "10m"`, `ops.toml: shutdown_grace: 10m0s is not a duration between "0s" (call polls off at once) and 5m0s`},
+		{`shutdown_grace = "-1s"`, `ops.toml: shutdown_grace: -1s is not a duration between`},
 		{`retention = "2y"`, `ops.toml: `},
 	} {
 		cfg, err := config.Parse("ops.toml", []byte(tc.file+"\n"))

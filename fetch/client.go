@@ -125,14 +125,16 @@ func NewClient(opts ClientOptions) *http.Client {
 	}
 	direct := &net.Dialer{Timeout: opts.DialTimeout, KeepAlive: 30 * time.Second}
 	tr := &http.Transport{
-		Proxy:                 opts.Proxy,
-		DialContext:           direct.DialContext,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          100,
-		MaxIdleConnsPerHost:   2,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   10 * time.Second,
-		ResponseHeaderTimeout: 30 * time.Second,
+		Proxy:               opts.Proxy,
+		DialContext:         direct.DialContext,
+		ForceAttemptHTTP2:   true,
+		MaxIdleConns:        100,
+		MaxIdleConnsPerHost: 2,
+		IdleConnTimeout:     90 * time.Second,
+		TLSHandshakeTimeout: 10 * time.Second,
+		// No ResponseHeaderTimeout: the Poller's stall watch (StallTimeout)
+		// gives up on a server that sends no headers, with a sentence
+		// that says so.
 		ExpectContinueTimeout: time.Second,
 	}
 	if !opts.AllowPrivateNetworks {

@@ -62,6 +62,8 @@ func (p *Poller) get(ctx context.Context, rawURL, accept string, st pressfeed.So
 	}
 	ctx, cancel := context.WithTimeout(ctx, p.opts.Timeout)
 	defer cancel()
+	ctx, stall := watchStall(ctx, p.opts.StallTimeout)
+	defer stall.stop()
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
@@ -76,12 +78,17 @@ func (p *Poller) get(ctx context.Context, rawURL, accept string, st pressfeed.So
 		req.Header.Set("If-Modified-Since", st.LastModified)
 	}
 	client := *p.client
-	client.CheckRedirect = rd.check
+	client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		stall.redirected()
+		defer stall.waiting()()
+		return rd.check(req, via)
+	}
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, p.transportError(ctx, u.Host, err, 0)
 	}
 	defer resp.Body.Close()
+	stall.answered()
 	out := &response{
 		URL:          resp.Request.URL,
 		Status:       resp.StatusCode,
@@ -98,7 +105,7 @@ func (p *Poller) get(ctx context.Context, rawURL, accept string, st pressfeed.So
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return out, p.statusError(out, resp)
 	}
-	body, err := readCapped(resp.Body, resp.ContentLength, p.opts.MaxBodyBytes)
+	body, err := readCapped(stall.body(resp.Body), resp.ContentLength, p.opts.MaxBodyBytes)
 	if errors.Is(err, errTooLarge) {
 		after := ""
 		if resp.Uncompressed {
@@ -122,6 +129,18 @@ func (p *Poller) transportError(ctx context.Context, host string, err error, got
 	var fe *Error
 	if errors.As(err, &fe) {
 		return fe // already described, by the redirect policy
+	}
+	var stalled *errStalled
+	if errors.As(context.Cause(ctx), &stalled) {
+		switch {
+		case !stalled.answered:
+			return failure(CatTimeout, err, "%s sent no answer for %s; a server that silent is treated as hung", host, stalled.window)
+		case got == 0:
+			return failure(CatTimeout, err, "%s sent headers, then nothing for %s; a server that silent is treated as hung", host, stalled.window)
+		case stalled.pending == 0:
+			return failure(CatTimeout, err, "%s stopped sending after %s, and nothing more came for %s; a server that silent is treated as hung", host, byteSize(int64(got)), stalled.window)
+		}
+		return failure(CatTimeout, err, "%s sent only %s in %s (%s so far); a server that slow is treated as hung", host, byteSize(stalled.pending), stalled.window, byteSize(int64(got)))
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		if got > 0 {

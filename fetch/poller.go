@@ -30,14 +30,18 @@ type Sink interface {
 
 // Options tune a Poller. Zero values take the defaults noted.
 type Options struct {
-	UserAgent            string           // required in practice; "pressfeed"
-	AllowPrivateNetworks bool             // fetch loopback and private addresses
-	MaxBodyBytes         int64            // 10 MiB, counted after decompression
-	Timeout              time.Duration    // each fetch, redirects and a slow body included; 60 s
-	Now                  func() time.Time // time.Now
-	Logger               *slog.Logger     // slog.Default()
-	Client               *http.Client     // NewClient(...) from the options above
-	FollowDelay          time.Duration    // spacing between an html source's followed item pages; 1 s
+	UserAgent            string        // required in practice; "pressfeed"
+	AllowPrivateNetworks bool          // fetch loopback and private addresses
+	MaxBodyBytes         int64         // 10 MiB, counted after decompression
+	Timeout              time.Duration // each fetch, redirects and a slow body included; 60 s
+	// StallTimeout gives up on a fetch that makes no progress for that
+	// long — no answer, or a body that stops or drips under 1 KiB in it —
+	// well before Timeout; 15 s.
+	StallTimeout time.Duration
+	Now          func() time.Time // time.Now
+	Logger       *slog.Logger     // slog.Default()
+	Client       *http.Client     // NewClient(...) from the options above
+	FollowDelay  time.Duration    // spacing between an html source's followed item pages; 1 s
 
 	HostSpacing  time.Duration // least time between request starts to one host; 1 s
 	MaxRedirects int           // redirects followed per fetch; 5
@@ -76,6 +80,9 @@ func NewPoller(sink Sink, opts Options) *Poller {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 60 * time.Second
+	}
+	if opts.StallTimeout <= 0 {
+		opts.StallTimeout = 15 * time.Second
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now

@@ -7,6 +7,12 @@
 //
 //	go run ./bench/pollcycle -sources 200 -concurrency 4 -timeout 5s
 //
+// With -one-host it measures the other shape of trouble: every hostile
+// kind plus one good feed on a single host, polled with the daemon's own
+// deadlines (60 s timeout, 15 s stall timeout, 1 s host spacing), where
+// one request at a time means each misbehaving source holds up the rest.
+// POLLCYCLE_VERBOSE=1 prints each source's outcome on stderr.
+//
 // Every server listens on 127.0.0.1 only. The process exits 1 if a good
 // source was not ingested or a hostile one was.
 package main
@@ -24,9 +30,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -44,8 +52,15 @@ func main() {
 	n := flag.Int("sources", 200, "sources in the cycle; half good, half hostile")
 	concurrency := flag.Int("concurrency", 4, "polls at once, as the concurrency setting")
 	timeout := flag.Duration("timeout", 5*time.Second, "per-fetch deadline (the daemon's default is 60s)")
+	oneHost := flag.Bool("one-host", false, "every hostile kind and one good feed on one host, with the daemon's deadlines (-sources and -timeout unused)")
 	flag.Parse()
-	if err := run(*n, *concurrency, *timeout); err != nil {
+	var err error
+	if *oneHost {
+		err = runOneHost(*concurrency)
+	} else {
+		err = run(*n, *concurrency, *timeout)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "pollcycle:", err)
 		os.Exit(1)
 	}
@@ -53,6 +68,10 @@ func main() {
 
 // hostileKinds are the misbehaviours the hostile half cycles through.
 var hostileKinds = []string{"hang", "drip", "huge", "gzip-bomb", "redirect-loop", "429", "500", "410", "html", "truncated", "billion-laughs", "xxe"}
+
+// oneHostKinds are the misbehaviours of the one-host cycle: the kinds above
+// and three more ways to go quiet.
+var oneHostKinds = append(slices.Clone(hostileKinds), "headers-then-silence", "silence-mid-body", "redirect-to-hang")
 
 func run(n, concurrency int, timeout time.Duration) error {
 	dir, err := os.MkdirTemp("", "pollcycle-")
@@ -111,6 +130,66 @@ func run(n, concurrency int, timeout time.Duration) error {
 		}
 		fmt.Printf("| %s | %s | %.1f MiB | %.1f MiB | %s |\n", cycle, wall.Round(10*time.Millisecond),
 			float64(heap)/(1<<20), float64(peakRSS())/(1<<20), summarize(results))
+	}
+	return nil
+}
+
+// runOneHost polls fifteen hostile sources and one good one, all on one
+// host, as a daemon with the default [fetch] settings would, twice (cold,
+// then warm), and reports each cycle's wall time. The good source must be
+// ingested.
+func runOneHost(concurrency int) error {
+	dir, err := os.MkdirTemp("", "pollcycle-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	db, err := index.Open(filepath.Join(dir, "bench.db"), index.Options{})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	mux := http.NewServeMux()
+	mux.Handle("/good/", http.StripPrefix("/good", goodHandler(goodFeed(30))))
+	var sources []pressfeed.Source
+	good := map[string]bool{"good": true}
+	for _, kind := range oneHostKinds {
+		mux.Handle("/"+kind+"/", http.StripPrefix("/"+kind, hostileHandler(kind)))
+	}
+	srv, base, err := listen(mux)
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	// The good source last: it waits behind every hostile one.
+	for _, id := range append(slices.Clone(oneHostKinds), "good") {
+		sources = append(sources, pressfeed.Source{ID: id, Name: id, Kind: pressfeed.KindOther, URL: base + "/" + id + "/feed", Type: pressfeed.TypeFeed, Enabled: true})
+	}
+	p := fetch.NewPoller(db, fetch.Options{
+		UserAgent:            "pressfeed-bench",
+		AllowPrivateNetworks: true,
+		Logger:               slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	fmt.Printf("pollcycle -one-host: %d hostile sources (%s) and 1 good, one host, concurrency %d, the daemon's [fetch] defaults, %s\n\n",
+		len(oneHostKinds), strings.Join(oneHostKinds, ", "), concurrency, runtime.Version())
+	fmt.Println("| cycle | wall time | good source | outcomes |")
+	fmt.Println("|---|---|---|---|")
+	for _, cycle := range []string{"cold", "warm"} {
+		results, wall, _ := pollAll(p, sources, concurrency)
+		if err := checkResults(results, good); err != nil {
+			return fmt.Errorf("%s cycle: %w", cycle, err)
+		}
+		goodOutcome := ""
+		for _, r := range results {
+			if os.Getenv("POLLCYCLE_VERBOSE") != "" {
+				fmt.Fprintf(os.Stderr, "%s %s %s %v\n", cycle, r.SourceID, r.Duration.Round(time.Second), r.Err)
+			}
+			if r.SourceID == "good" {
+				goodOutcome = r.Outcome
+			}
+		}
+		fmt.Printf("| %s | %s | %s | %s |\n", cycle, wall.Round(10*time.Millisecond), goodOutcome, summarize(results))
 	}
 	return nil
 }
@@ -242,12 +321,35 @@ func goodHandler(body []byte) http.Handler {
 	})
 }
 
+// sibling is the path of name beside the requested one, as the client
+// asked for it: the one-host cycle serves each kind under a prefix that
+// http.StripPrefix has taken off r.URL.Path.
+func sibling(r *http.Request, name string) string {
+	return path.Join(path.Dir(r.RequestURI), name)
+}
+
 // hostileHandler misbehaves in the named way.
 func hostileHandler(kind string) http.Handler {
 	drip, huge, bomb := faults.Drip(50*time.Millisecond), faults.HugeBody(2<<30, nil), faults.GzipBomb(1024)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch kind {
 		case "hang":
+			faults.Hang(w, r)
+		case "headers-then-silence":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		case "silence-mid-body":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Write(goodFeed(10)[:4096])
+			w.(http.Flusher).Flush()
+			<-r.Context().Done()
+		case "redirect-to-hang":
+			if r.URL.Path == "/feed" {
+				http.Redirect(w, r, sibling(r, "hung"), http.StatusFound)
+				return
+			}
 			faults.Hang(w, r)
 		case "drip":
 			drip(w, r)
@@ -256,7 +358,7 @@ func hostileHandler(kind string) http.Handler {
 		case "gzip-bomb":
 			bomb(w, r)
 		case "redirect-loop":
-			http.Redirect(w, r, map[string]string{"/feed": "/other", "/other": "/feed"}[r.URL.Path], http.StatusFound)
+			http.Redirect(w, r, sibling(r, map[string]string{"/feed": "other", "/other": "feed"}[r.URL.Path]), http.StatusFound)
 		case "429":
 			w.Header().Set("Retry-After", "3600")
 			w.WriteHeader(http.StatusTooManyRequests)

@@ -28,6 +28,7 @@ func fetchOptions(cfg config.Config, logger *slog.Logger) fetch.Options {
 		AllowPrivateNetworks: cfg.AllowPrivateNetworks,
 		Logger:               logger,
 		Timeout:              cfg.Fetch.Timeout,
+		StallTimeout:         cfg.Fetch.StallTimeout,
 		HostSpacing:          cfg.Fetch.HostSpacing,
 		MaxBackoff:           cfg.Fetch.MaxBackoff,
 		MaxBodyBytes:         cfg.Fetch.MaxBodyBytes,
