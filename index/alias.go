@@ -2,7 +2,6 @@ package index
 
 import (
 	"bytes"
-	"encoding/json"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -88,7 +87,7 @@ func (a *aliases) load() error {
 		if raw == nil {
 			continue
 		}
-		if err := json.Unmarshal(raw, &it); err != nil {
+		if err := decodeJSON(raw, &it); err != nil {
 			return err
 		}
 		if link := pressfeed.CanonicalURL(it.Link); link != "" {

@@ -25,7 +25,7 @@ import (
 //     story_recent indexes that find an item's story.
 //   - 3: adds story_df, the count of story_words postings under each word.
 //   - 4: by_time's values hold each item's search text (search.go).
-const SchemaVersion = 4
+const SchemaVersion = 5
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -209,8 +209,6 @@ func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 	}
 	return true, nil
 }
-
-func decodeJSON(data []byte, v any) error { return json.Unmarshal(data, v) }
 
 func putJSON(b *bolt.Bucket, key []byte, v any) error {
 	data, err := json.Marshal(v)

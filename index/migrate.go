@@ -30,6 +30,10 @@ func (db *DB) migrate(tx *bolt.Tx, from int) error {
 			return fmt.Errorf("backfill search text: %w", err)
 		}
 	}
+	// Schema 5 compresses item values (codec.go). Nothing is rewritten:
+	// items stored before stay plain JSON, which reads as it did, until
+	// they are next updated; the step is recorded so that an older
+	// program refuses the store instead of misreading compressed items.
 	return nil
 }
 
@@ -86,7 +90,7 @@ func (db *DB) backfillStories(tx *bolt.Tx) error {
 			if err != nil {
 				return err
 			}
-			if err := putJSON(items, key, it); err != nil {
+			if err := putItem(items, key, it); err != nil {
 				return err
 			}
 		}

@@ -1,0 +1,79 @@
+package index
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/klauspost/compress/zstd"
+	bolt "go.etcd.io/bbolt"
+
+	"pressfeed"
+)
+
+// Items are the bulk of a store, and their text compresses about three to
+// one: since schema 5 an item's value is its JSON compressed with zstd,
+// behind a one-byte tag. A JSON value starts with '{', never with the tag,
+// so values written before schema 5 read as they always did, and every
+// reader goes through decodeJSON. Other buckets hold small records and stay
+// plain JSON.
+const zstdTag = 0x01
+
+// The encoder and decoder are safe for concurrent use. They keep small
+// windows: an item is at most a few hundred KiB (the field caps), and a
+// large window would cost memory for nothing.
+var (
+	itemEncoder = mustEncoder(zstd.NewWriter(nil,
+		zstd.WithEncoderLevel(zstd.SpeedDefault),
+		zstd.WithEncoderConcurrency(1),
+		zstd.WithWindowSize(1<<20),
+		zstd.WithLowerEncoderMem(true)))
+	itemDecoder = mustDecoder(zstd.NewReader(nil,
+		zstd.WithDecoderConcurrency(0),
+		zstd.WithDecoderMaxMemory(64<<20),
+		zstd.WithDecoderLowmem(true)))
+)
+
+func mustEncoder(e *zstd.Encoder, err error) *zstd.Encoder {
+	if err != nil {
+		panic(fmt.Sprintf("zstd encoder: %v", err)) // only for bad options, fixed above
+	}
+	return e
+}
+
+func mustDecoder(d *zstd.Decoder, err error) *zstd.Decoder {
+	if err != nil {
+		panic(fmt.Sprintf("zstd decoder: %v", err)) // only for bad options, fixed above
+	}
+	return d
+}
+
+// encodeItem returns an item's stored value: its JSON, compressed.
+func encodeItem(it pressfeed.Item) ([]byte, error) {
+	data, err := json.Marshal(it)
+	if err != nil {
+		return nil, err
+	}
+	return itemEncoder.EncodeAll(data, []byte{zstdTag}), nil
+}
+
+// putItem stores it under key in the items bucket b.
+func putItem(b *bolt.Bucket, key []byte, it pressfeed.Item) error {
+	data, err := encodeItem(it)
+	if err != nil {
+		return err
+	}
+	return b.Put(key, data)
+}
+
+// decodeJSON decodes a stored value into v: plain JSON, or JSON compressed
+// by encodeItem.
+func decodeJSON(data []byte, v any) error {
+	if len(data) > 0 && data[0] == zstdTag {
+		plain, err := itemDecoder.DecodeAll(data[1:], nil)
+		if err != nil {
+			return fmt.Errorf("decompress: %w", err)
+		}
+		data = plain
+	}
+	return json.Unmarshal(data, v)
+}
