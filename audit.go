@@ -31,6 +31,11 @@ type SourceChange struct {
 	// Source is the new definition; for ActionDelete and ActionPoll only
 	// its ID is read.
 	Source Source
+	// IfVersion, when set, makes an update or delete conditional: it is
+	// made only if the stored source's Version is still this, and fails
+	// with a *ConflictError otherwise. Empty applies the change whatever
+	// is stored.
+	IfVersion string
 }
 
 // Actor is who made a change and through what.

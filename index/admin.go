@@ -87,6 +87,9 @@ func applySourceChange(tx *bolt.Tx, ch pressfeed.SourceChange) (*pressfeed.Audit
 	if err != nil {
 		return nil, err
 	}
+	if ch.IfVersion != "" && exists && ch.Action != pressfeed.ActionPoll && old.Version() != ch.IfVersion {
+		return nil, conflict(tx, old)
+	}
 	entry := &pressfeed.AuditEntry{Action: ch.Action, SourceID: id}
 	if exists {
 		entry.Before = &old
@@ -133,6 +136,25 @@ func applySourceChange(tx *bolt.Tx, ch pressfeed.SourceChange) (*pressfeed.Audit
 		entry.Before = nil
 		return entry, resetFetchState(tx, key, false)
 	}
+}
+
+// conflict describes a stored source that changed since the version a
+// change was made against, naming who saved it last and when, from the
+// newest audit entry that changed its definition.
+func conflict(tx *bolt.Tx, current pressfeed.Source) error {
+	ce := &pressfeed.ConflictError{Current: current}
+	c := tx.Bucket(bucketAudit).Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		var e pressfeed.AuditEntry
+		if err := decodeJSON(v, &e); err != nil {
+			return fmt.Errorf("audit entry %x: %w", k, err)
+		}
+		if e.SourceID == current.ID && e.After != nil {
+			ce.By, ce.At = e.Actor, e.Time
+			break
+		}
+	}
+	return ce
 }
 
 // sameJSON compares two sources by their stored form, so fields added to

@@ -40,6 +40,10 @@ type sourceFormData struct {
 	Pins      []string           // the strategies a pin may name
 	HTML      pressfeed.HTMLSpec // the selectors shown, empty when the source has none
 	FeedLines string             // the declared feeds, one a line
+	// Version is the stored definition the edit was opened against; a
+	// save is refused if the source has changed since (Conflict says how).
+	Version  string
+	Conflict *conflictView
 }
 
 type previewView struct {
@@ -65,6 +69,7 @@ func (s *Server) newSourceForm(src pressfeed.Source, isNew bool) sourceFormData 
 	d.Action = "/admin/sources/new"
 	if !isNew {
 		d.Action = "/admin/sources/" + src.ID + "/edit"
+		d.Version = src.Version()
 	}
 	return d
 }
@@ -102,6 +107,9 @@ func (s *Server) handleSourceForm(w http.ResponseWriter, r *http.Request, sess a
 		title = "Edit " + base.Name
 	}
 	d := s.newSourceForm(src, isNew)
+	if !isNew {
+		d.Version = r.PostFormValue("version") // what the admin opened, not what is stored now
+	}
 	if err := config.ValidateSource(src); err != nil {
 		d.setErrors(err)
 		s.render(w, r, http.StatusUnprocessableEntity, "source_form", s.adminPage(sess, title, d))
@@ -131,8 +139,16 @@ func (s *Server) saveSource(w http.ResponseWriter, r *http.Request, sess auth.Se
 		action = pressfeed.ActionCreate
 	}
 	src := d.Source
-	entries, err := s.desk.admin.ApplySourceChanges(r.Context(), webActor(sess), []pressfeed.SourceChange{{Action: action, Source: src}})
+	entries, err := s.desk.admin.ApplySourceChanges(r.Context(), webActor(sess), []pressfeed.SourceChange{{Action: action, Source: src, IfVersion: d.Version}})
+	var ce *pressfeed.ConflictError
 	switch {
+	case errors.As(err, &ce):
+		d.Conflict = s.newConflictView(ce, src)
+		d.Version = ce.Current.Version() // a second Save replaces theirs, knowingly
+		d.Previewed = previewToken(src)  // of the definition just previewed and saved
+		s.logger.Info("source save refused as stale", "source", src.ID, "account", sess.Name, "changed_by", d.Conflict.By)
+		s.render(w, r, http.StatusConflict, "source_form", s.adminPage(sess, title, d))
+		return
 	case errors.Is(err, pressfeed.ErrExists):
 		d.setErrors(pressfeed.ValidationError{{Field: "id", Reason: fmt.Sprintf("%q was added by someone else meanwhile; choose another id", src.ID)}})
 		s.render(w, r, http.StatusConflict, "source_form", s.adminPage(sess, title, d))
@@ -280,13 +296,17 @@ func (s *Server) handleSetEnabled(enabled bool) adminHandler {
 			return
 		}
 		src.Enabled = enabled
-		if _, err := s.desk.admin.ApplySourceChanges(r.Context(), webActor(sess), []pressfeed.SourceChange{{Action: pressfeed.ActionUpdate, Source: src}}); err != nil {
-			s.fail(w, r, err)
-			return
-		}
 		verb := "Disabled"
 		if enabled {
 			verb = "Enabled"
+		}
+		_, err := s.desk.admin.ApplySourceChanges(r.Context(), webActor(sess), []pressfeed.SourceChange{{Action: pressfeed.ActionUpdate, Source: src, IfVersion: r.PostFormValue("version")}})
+		if s.refusedAsStale(w, r, sess, err, strings.ToLower(verb)) {
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		s.logger.Info("source "+strings.ToLower(verb), "source", src.ID, "account", sess.Name)
 		s.done(w, r, sess, "/admin", fmt.Sprintf("%s %s. %s", verb, src.Name, s.reschedule(src)))
@@ -330,7 +350,10 @@ func (s *Server) handleDelete(w http.ResponseWriter, r *http.Request, sess auth.
 	if !ok {
 		return
 	}
-	_, err := s.desk.admin.ApplySourceChanges(r.Context(), webActor(sess), []pressfeed.SourceChange{{Action: pressfeed.ActionDelete, Source: src}})
+	_, err := s.desk.admin.ApplySourceChanges(r.Context(), webActor(sess), []pressfeed.SourceChange{{Action: pressfeed.ActionDelete, Source: src, IfVersion: r.PostFormValue("version")}})
+	if s.refusedAsStale(w, r, sess, err, "deleted") {
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

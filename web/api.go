@@ -98,6 +98,7 @@ func (s *Server) apiGet(w http.ResponseWriter, r *http.Request, by pressfeed.Act
 	}
 	for _, h := range list {
 		if h.Source.ID == r.PathValue("id") {
+			w.Header().Set("ETag", etagOf(h.Source))
 			apiJSON(w, http.StatusOK, h)
 			return
 		}
@@ -184,6 +185,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request, by pressfeed.
 	s.logger.Info("source saved", "source", src.ID, "action", pressfeed.ActionCreate, "token_name", by.Name)
 	s.reschedule(src)
 	w.Header().Set("Location", "/api/v1/sources/"+src.ID)
+	w.Header().Set("ETag", etagOf(src))
 	apiJSON(w, http.StatusCreated, src)
 }
 
@@ -200,18 +202,31 @@ func (s *Server) apiUpdate(w http.ResponseWriter, r *http.Request, by pressfeed.
 		s.fail(w, r, err)
 		return
 	}
+	ifVersion, ok := ifMatch(w, r)
+	if !ok {
+		return
+	}
 	base := newSourceDefaults
 	base.ID = id
+	implicit := false
 	if r.Method == http.MethodPatch {
 		base = old
+		// A PATCH merges into what it read: if that changes before the
+		// write, the merge is stale even when the client sent no If-Match.
+		if ifVersion == "" {
+			ifVersion, implicit = old.Version(), true
+		}
 	}
 	src, ok := readSource(w, r, base)
 	if !ok {
 		return
 	}
-	_, err = s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionUpdate, Source: src}})
+	_, err = s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionUpdate, Source: src, IfVersion: ifVersion}})
 	if errors.Is(err, pressfeed.ErrNotFound) {
 		apiError(w, http.StatusNotFound, fmt.Sprintf("source %q was deleted meanwhile", id))
+		return
+	}
+	if conflictAnswered(w, err, implicit) {
 		return
 	}
 	if err != nil {
@@ -220,14 +235,59 @@ func (s *Server) apiUpdate(w http.ResponseWriter, r *http.Request, by pressfeed.
 	}
 	s.logger.Info("source saved", "source", src.ID, "action", pressfeed.ActionUpdate, "token_name", by.Name)
 	s.reschedule(src)
+	w.Header().Set("ETag", etagOf(src))
 	apiJSON(w, http.StatusOK, src)
+}
+
+// etagOf is a source's version as an HTTP entity tag.
+func etagOf(src pressfeed.Source) string { return `"` + src.Version() + `"` }
+
+// ifMatch reads the request's If-Match: "" when there is none or it is "*"
+// (any version), the version it names otherwise, which the store compares
+// in the transaction that writes. A malformed header is answered 400 and
+// reports false.
+func ifMatch(w http.ResponseWriter, r *http.Request) (string, bool) {
+	h := strings.TrimSpace(r.Header.Get("If-Match"))
+	if h == "" || h == "*" {
+		return "", true
+	}
+	if strings.HasPrefix(h, "W/") || len(h) < 2 || h[0] != '"' || h[len(h)-1] != '"' || strings.Contains(h, ",") {
+		apiError(w, http.StatusBadRequest, fmt.Sprintf("If-Match %q is not one strong entity tag, such as the ETag a GET of the source returns", h))
+		return "", false
+	}
+	return strings.Trim(h, `"`), true
+}
+
+// conflictAnswered answers a change refused because the source changed
+// since the version it was made against: 412 for a client's If-Match, 409
+// for a PATCH whose base changed while it was applied (implicit). It
+// reports whether err was such a refusal.
+func conflictAnswered(w http.ResponseWriter, err error, implicit bool) bool {
+	var ce *pressfeed.ConflictError
+	if !errors.As(err, &ce) {
+		return false
+	}
+	w.Header().Set("ETag", etagOf(ce.Current))
+	status, hint := http.StatusPreconditionFailed, "GET it again and re-apply your change to the current version"
+	if implicit {
+		status, hint = http.StatusConflict, "send the PATCH again"
+	}
+	apiError(w, status, ce.Error()+"; nothing was saved: "+hint)
+	return true
 }
 
 func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
 	id := r.PathValue("id")
-	_, err := s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionDelete, Source: pressfeed.Source{ID: id}}})
+	ifVersion, ok := ifMatch(w, r)
+	if !ok {
+		return
+	}
+	_, err := s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionDelete, Source: pressfeed.Source{ID: id}, IfVersion: ifVersion}})
 	if errors.Is(err, pressfeed.ErrNotFound) {
 		apiError(w, http.StatusNotFound, fmt.Sprintf("there is no source %q", id))
+		return
+	}
+	if conflictAnswered(w, err, false) {
 		return
 	}
 	if err != nil {
