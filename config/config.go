@@ -309,7 +309,11 @@ func fieldProblems(label string, err error) []string {
 func ValidateSource(src pressfeed.Source) error {
 	var errs pressfeed.ValidationError
 	if err := src.Validate(); err != nil {
-		errs = append(errs, err.(pressfeed.ValidationError)...)
+		var verr pressfeed.ValidationError
+		if !errors.As(err, &verr) {
+			verr = pressfeed.ValidationError{{Field: "source", Reason: err.Error()}}
+		}
+		errs = append(errs, verr...)
 	}
 	if src.Schedule != "" {
 		if _, err := schedule.Parse(src.Schedule); err != nil {

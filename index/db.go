@@ -122,8 +122,8 @@ func Open(path string, opts Options) (*DB, error) {
 }
 
 func (db *DB) init() error {
-	if db.initialized() {
-		return nil // no write: every commit costs a sync
+	if ready, err := db.initialized(); err != nil || ready {
+		return err // when ready, no write: every commit costs a sync
 	}
 	return db.bolt.Update(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {

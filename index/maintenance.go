@@ -320,28 +320,22 @@ func VerifyFile(ctx context.Context, path string) error {
 	return db.Verify(ctx)
 }
 
-// initialized reports whether the store already has every bucket and a
-// schema version this program can read, so Open need not write.
-func (db *DB) initialized() bool {
+// initialized reports whether the store already has every bucket and the
+// current schema version, so Open need not write (an older version must go
+// through init's upgrade). A store that cannot be read says why.
+func (db *DB) initialized() (bool, error) {
+	ready := true
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		for _, name := range allBuckets {
 			if tx.Bucket(name) == nil {
-				return errors.New("missing")
+				ready = false
+				return nil
 			}
 		}
+		ready = string(tx.Bucket(bucketMeta).Get([]byte("schema"))) == fmt.Sprint(SchemaVersion)
 		return nil
 	})
-	if err != nil {
-		return false
-	}
-	// Only the current version: an older one must go through init's upgrade.
-	err = db.bolt.View(func(tx *bolt.Tx) error {
-		if v := string(tx.Bucket(bucketMeta).Get([]byte("schema"))); v != fmt.Sprint(SchemaVersion) {
-			return errors.New("not current")
-		}
-		return nil
-	})
-	return err == nil
+	return ready && err == nil, err
 }
 
 // hasSources reports whether the store holds any source.
