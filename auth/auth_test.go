@@ -1,7 +1,9 @@
 package auth_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -65,27 +67,56 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time { return c.t }
 
 func TestSessionsExpire(t *testing.T) {
+	ctx := context.Background()
 	c := &clock{time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
-	s := auth.NewSessions(time.Hour, c.now)
-	a := s.Create("admin")
-	b := s.Create("admin")
+	accounts := auth.NewAccounts([]auth.Account{{Name: "admin", PasswordHash: "$2a$12$first"}})
+	s := auth.NewSessions(time.Hour, c.now, auth.NewMemorySessions(), func() *auth.Accounts { return accounts })
+	a, _ := s.Create(ctx, "admin")
+	b, _ := s.Create(ctx, "admin")
 	if a.ID == b.ID || a.CSRF == b.CSRF || a.CSRF == a.ID {
 		t.Error("sessions share secrets")
 	}
-	if got, ok := s.Get(a.ID); !ok || got.Name != "admin" {
-		t.Error("live session not found")
+	if got, ok, _ := s.Get(ctx, a.ID); !ok || got.Name != "admin" || got.CSRF != a.CSRF {
+		t.Error("live session not found, or with another CSRF token")
 	}
 	s.SetFlash(a.ID, "Saved.")
 	if s.TakeFlash(a.ID) != "Saved." || s.TakeFlash(a.ID) != "" {
 		t.Error("flash is not shown exactly once")
 	}
-	s.Delete(b.ID)
-	if _, ok := s.Get(b.ID); ok {
+	s.Delete(ctx, b.ID)
+	if _, ok, _ := s.Get(ctx, b.ID); ok {
 		t.Error("deleted session found")
 	}
 	c.t = c.t.Add(time.Hour)
-	if _, ok := s.Get(a.ID); ok {
+	if _, ok, _ := s.Get(ctx, a.ID); ok {
 		t.Error("expired session found")
+	}
+}
+
+// TestSessionsEndWithTheirAccount checks that a session ends when its
+// account's password changes or the account is removed, and that others
+// carry on.
+func TestSessionsEndWithTheirAccount(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)}
+	accounts := auth.NewAccounts([]auth.Account{{Name: "ann", PasswordHash: "$2a$12$one"}, {Name: "bob", PasswordHash: "$2a$12$two"}})
+	s := auth.NewSessions(time.Hour, c.now, auth.NewMemorySessions(), func() *auth.Accounts { return accounts })
+	ann, _ := s.Create(ctx, "ann")
+	bob, _ := s.Create(ctx, "bob")
+	next := auth.NewAccounts([]auth.Account{{Name: "ann", PasswordHash: "$2a$12$changed"}, {Name: "bob", PasswordHash: "$2a$12$two"}, {Name: "cy", PasswordHash: "$2a$12$3"}})
+	if added, removed, changed := accounts.Diff(next); fmt.Sprint(added, removed, changed) != "[cy] [] [ann]" {
+		t.Errorf("diff: added %v removed %v changed %v", added, removed, changed)
+	}
+	accounts = next
+	if _, ok, _ := s.Get(ctx, ann.ID); ok {
+		t.Error("a session outlived its account's password change")
+	}
+	if _, ok, _ := s.Get(ctx, bob.ID); !ok {
+		t.Error("another account's session ended")
+	}
+	accounts = auth.NewAccounts([]auth.Account{{Name: "ann", PasswordHash: "$2a$12$changed"}})
+	if _, ok, _ := s.Get(ctx, bob.ID); ok {
+		t.Error("a session outlived its account's removal")
 	}
 }
 

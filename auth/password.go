@@ -1,6 +1,6 @@
 // Package auth holds what signing in needs and nothing of HTTP: bcrypt
 // password hashes for admin accounts, API tokens stored as hashes,
-// in-memory sessions with their CSRF tokens, and a rate limiter for sign-in
+// sessions (kept through a SessionStore) with their CSRF tokens, and a rate limiter for sign-in
 // attempts. It is the only package that imports golang.org/x/crypto/bcrypt
 // and golang.org/x/time/rate.
 package auth
@@ -13,6 +13,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -86,6 +87,41 @@ func NewAccounts(list []Account) *Accounts {
 		a.hashes[acc.Name] = []byte(acc.PasswordHash)
 	}
 	return a
+}
+
+// fingerprint identifies the password account name has now, for sessions
+// to notice a change; "" for no such account.
+func (a *Accounts) fingerprint(name string) string {
+	hash, ok := a.hashes[name]
+	if !ok {
+		return ""
+	}
+	sum := sha256.Sum256(append([]byte("pressfeed account\x00"), hash...))
+	return hex.EncodeToString(sum[:16])
+}
+
+// Diff lists the accounts in next that a lacks (added), those of a that
+// next lacks (removed), and those in both whose password hash differs
+// (changed), each sorted.
+func (a *Accounts) Diff(next *Accounts) (added, removed, changed []string) {
+	for name, h := range next.hashes {
+		old, ok := a.hashes[name]
+		switch {
+		case !ok:
+			added = append(added, name)
+		case string(old) != string(h):
+			changed = append(changed, name)
+		}
+	}
+	for name := range a.hashes {
+		if _, ok := next.hashes[name]; !ok {
+			removed = append(removed, name)
+		}
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	slices.Sort(changed)
+	return added, removed, changed
 }
 
 // Len returns the number of accounts; zero means nobody can sign in.

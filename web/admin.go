@@ -47,7 +47,7 @@ func (s *Server) requireAdmin(h adminHandler) http.HandlerFunc {
 			}
 			s.logger.Warn("admin change refused: not signed in", "method", r.Method, "path", r.URL.Path, "remote", s.clientIP(r))
 			s.renderError(w, r, http.StatusUnauthorized, "admin", "You are not signed in",
-				"Your session has ended (sessions last a while and end when the server restarts). Sign in again, then repeat the change.")
+				"Your session has ended (it expired, you signed out, or your account or its password changed). Sign in again, then repeat the change.")
 			return
 		}
 		if r.Method != http.MethodGet {
@@ -71,7 +71,7 @@ func (s *Server) requireAdmin(h adminHandler) http.HandlerFunc {
 // locked answers with how to configure an admin, and reports true, when
 // nobody can sign in: no [[admin]] accounts, or no store to change.
 func (s *Server) locked(w http.ResponseWriter, r *http.Request) bool {
-	if s.desk.accounts.Len() > 0 && s.desk.admin != nil {
+	if s.desk.accounts.Load().Len() > 0 && s.desk.admin != nil {
 		return false
 	}
 	s.render(w, r, http.StatusForbidden, "locked", page{Title: "Admin is locked", Section: "admin"})
@@ -84,7 +84,21 @@ func (s *Server) session(r *http.Request) (auth.Session, bool) {
 	if err != nil || c.Value == "" {
 		return auth.Session{}, false
 	}
-	return s.desk.sessions.Get(c.Value)
+	sess, ok, err := s.desk.sessions.Get(r.Context(), c.Value)
+	if err != nil {
+		s.logger.Error("read admin session", "error", err)
+	}
+	return sess, ok
+}
+
+// SetAccounts replaces the accounts that may sign in, as a settings reload
+// does: a removed account's sessions end, and so do those of an account
+// whose password changed, at their next request. It is safe to call while
+// the server runs, and returns the account names added, removed and
+// changed.
+func (s *Server) SetAccounts(list []auth.Account) (added, removed, changed []string) {
+	next := auth.NewAccounts(list)
+	return s.desk.accounts.Swap(next).Diff(next)
 }
 
 // adminPage fills the layout fields every admin page has.
@@ -159,13 +173,17 @@ func (s *Server) handleSignin(w http.ResponseWriter, r *http.Request) {
 		s.showSignin(w, r, http.StatusForbidden, d)
 		return
 	}
-	if err := s.desk.accounts.Verify(d.Name, r.PostFormValue("password")); err != nil {
+	if err := s.desk.accounts.Load().Verify(d.Name, r.PostFormValue("password")); err != nil {
 		s.logger.Warn("sign-in failed", "name", d.Name, "remote", ip)
 		d.Error = "Wrong name or password."
 		s.showSignin(w, r, http.StatusUnauthorized, d)
 		return
 	}
-	sess := s.desk.sessions.Create(d.Name)
+	sess, err := s.desk.sessions.Create(r.Context(), d.Name)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	secure := s.secureCookies(r)
 	http.SetCookie(w, &http.Cookie{Name: signinCookie, Value: "", Path: "/admin/signin", MaxAge: -1, HttpOnly: true, Secure: secure, SameSite: http.SameSiteStrictMode})
 	http.SetCookie(w, &http.Cookie{
@@ -181,7 +199,10 @@ func (s *Server) handleSignin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleSignout(w http.ResponseWriter, r *http.Request, sess auth.Session) {
-	s.desk.sessions.Delete(sess.ID)
+	if err := s.desk.sessions.Delete(r.Context(), sess.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/admin", MaxAge: -1, HttpOnly: true, Secure: s.secureCookies(r), SameSite: http.SameSiteStrictMode})
 	s.logger.Info("signed out", "account", sess.Name)
 	http.Redirect(w, r, "/admin/signin", http.StatusSeeOther)

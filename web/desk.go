@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"pressfeed"
@@ -52,6 +53,8 @@ func (f PreviewFunc) Preview(ctx context.Context, src pressfeed.Source) (Preview
 // AdminStore is what the admin pages and the API read and change.
 // *index.DB implements it.
 type AdminStore interface {
+	// SessionStore keeps admin sessions, so a restart signs nobody out.
+	auth.SessionStore
 	// Source returns one source, or an error wrapping pressfeed.ErrNotFound.
 	Source(ctx context.Context, id string) (pressfeed.Source, error)
 	// ApplySourceChanges makes every change and writes its audit entry in
@@ -77,7 +80,7 @@ type desk struct {
 	admin     AdminStore
 	scheduler Scheduler
 	previewer Previewer
-	accounts  *auth.Accounts
+	accounts  atomic.Pointer[auth.Accounts] // swapped by SetAccounts
 	sessions  *auth.Sessions
 	limiter   *auth.Limiter
 	london    *time.Location
@@ -105,12 +108,16 @@ func (s *Server) initDesk() {
 		admin:     o.Admin,
 		scheduler: o.Scheduler,
 		previewer: o.Previewer,
-		accounts:  auth.NewAccounts(o.Accounts),
-		sessions:  auth.NewSessions(o.SessionTTL, o.Now),
 		limiter:   auth.NewLimiter(signinEvery, signinBurst, o.Now),
 		london:    london,
 		stale:     o.StaleAfter,
 	}
+	s.desk.accounts.Store(auth.NewAccounts(o.Accounts))
+	var store auth.SessionStore = auth.NewMemorySessions() // no store: nobody can sign in anyway
+	if o.Admin != nil {
+		store = o.Admin
+	}
+	s.desk.sessions = auth.NewSessions(o.SessionTTL, o.Now, store, s.desk.accounts.Load)
 	s.desk.pages = newPages(s)
 }
 

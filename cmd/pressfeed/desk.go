@@ -16,10 +16,6 @@ import (
 // side and the API: the store, the scheduler, the poller's preview and the
 // admin accounts from the settings.
 func (d *Daemon) webOptions() web.Options {
-	accounts := make([]auth.Account, len(d.Config.Admins))
-	for i, a := range d.Config.Admins {
-		accounts[i] = auth.Account{Name: a.Name, PasswordHash: a.PasswordHash}
-	}
 	return web.Options{
 		BaseURL:        d.Config.BaseURL,
 		Logger:         d.Logger,
@@ -30,11 +26,20 @@ func (d *Daemon) webOptions() web.Options {
 		Scheduler:      d.Scheduler,
 		Previewer:      previewer{d.Poller},
 		Pins:           fetch.PinChoices(),
-		Accounts:       accounts,
+		Accounts:       accountsOf(d.Config),
 		StaleAfter:     time.Duration(d.Config.StaleDays) * 24 * time.Hour,
 		SessionTTL:     time.Duration(d.Config.SessionHours) * time.Hour,
 		TrustedProxies: d.Config.Proxies(),
 	}
+}
+
+// accountsOf is the [[admin]] tables as the accounts that may sign in.
+func accountsOf(cfg config.Config) []auth.Account {
+	accounts := make([]auth.Account, len(cfg.Admins))
+	for i, a := range cfg.Admins {
+		accounts[i] = auth.Account{Name: a.Name, PasswordHash: a.PasswordHash}
+	}
+	return accounts
 }
 
 // previewer adapts fetch.Poller's Check, the same dry run `pressfeed check`

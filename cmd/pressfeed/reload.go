@@ -21,12 +21,16 @@ func newDaemonLogger(w io.Writer, cfg config.Config, level *slog.LevelVar) *slog
 
 // liveKeys are the settings a running daemon applies on reload; the others
 // are read once, at start.
-var liveKeys = []string{"log_level", "retention", "shutdown_grace"}
+var liveKeys = []string{"log_level", "retention", "shutdown_grace", "admin"}
 
 // Reload applies the settings in cfg that can change while the daemon runs
-// (log_level, retention, shutdown_grace) and returns the keys that changed but take effect
-// only at the next start. Call it from one goroutine at a time.
+// (log_level, retention, shutdown_grace, the [[admin]] accounts) and
+// returns the keys that changed but take effect only at the next start.
+// Call it from one goroutine at a time.
 func (d *Daemon) Reload(cfg config.Config) (applied, restart []string) {
+	if d.reloadAdmins(cfg) {
+		applied = append(applied, "admin")
+	}
 	for _, key := range d.Config.Changed(cfg) {
 		switch {
 		case key == "log_level" && d.LogLevel != nil:
@@ -44,6 +48,23 @@ func (d *Daemon) Reload(cfg config.Config) (applied, restart []string) {
 		applied = append(applied, key)
 	}
 	return applied, restart
+}
+
+// reloadAdmins applies the [[admin]] tables at once, ending the sessions of
+// removed accounts and of those whose password changed, and logs who
+// (names only). It reports whether anything changed.
+func (d *Daemon) reloadAdmins(cfg config.Config) bool {
+	if d.Server == nil {
+		return false
+	}
+	added, removed, changed := d.Server.SetAccounts(accountsOf(cfg))
+	d.Config.Admins = cfg.Admins
+	if len(added)+len(removed)+len(changed) == 0 {
+		return false
+	}
+	d.Logger.Info("admin accounts reloaded", "added", added, "removed", removed, "password_changed", changed,
+		"ended", "the sessions of removed accounts and of changed passwords")
+	return true
 }
 
 // reloadSettings reads the settings file again on SIGHUP. A file that does
