@@ -17,6 +17,10 @@ import (
 	"time"
 )
 
+// Version is the daemon's version, shown in the User-Agent, by `version`
+// and at the head of exported source lists.
+const Version = "0.1.0"
+
 // ErrNotFound is returned when a source, item or story does not exist.
 var ErrNotFound = errors.New("not found")
 
@@ -119,9 +123,38 @@ func (v ValidationError) Error() string {
 	return strings.Join(parts, "; ")
 }
 
-// Validate checks the fields that need no outside knowledge. Schedules are
-// checked by the config package, which knows the cron dialect. It returns a
-// ValidationError naming each bad field, or nil.
+// ValidateWith checks s with Validate and then with check, which judges what
+// needs outside knowledge (the cron dialect, CSS selectors); nil checks
+// Validate alone. It returns one ValidationError naming every bad field
+// found by both, or nil.
+func (s Source) ValidateWith(check func(Source) error) error {
+	var errs ValidationError
+	for _, err := range []error{s.Validate(), runCheck(check, s)} {
+		var verr ValidationError
+		switch {
+		case err == nil:
+		case errors.As(err, &verr):
+			errs = append(errs, verr...)
+		default:
+			errs = append(errs, FieldError{Field: "source", Reason: err.Error()})
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return errs
+}
+
+func runCheck(check func(Source) error, s Source) error {
+	if check == nil {
+		return nil
+	}
+	return check(s)
+}
+
+// Validate checks the fields that need no outside knowledge; ValidateWith
+// adds the checks that do. It returns a ValidationError naming each bad
+// field, or nil.
 func (s Source) Validate() error {
 	var errs ValidationError
 	add := func(field, format string, args ...any) {

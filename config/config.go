@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"net"
 	"os"
-	"sort"
 	"strings"
 	"time"
 
@@ -20,6 +19,7 @@ import (
 	"pressfeed"
 	"pressfeed/fetch"
 	"pressfeed/schedule"
+	"pressfeed/sourcelist"
 )
 
 // Config is the daemon's settings. Every field has a default (Default), and
@@ -68,15 +68,12 @@ type Config struct {
 	Path string `toml:"-"`
 }
 
-// Version is the daemon's version, shown in the User-Agent and by `version`.
-const Version = "0.1.0"
-
 // Default returns the settings used when no file is given.
 func Default() Config {
 	return Config{
 		Listen:          "127.0.0.1:8080",
 		DB:              "./pressfeed.db",
-		UserAgent:       "pressfeed/" + Version + " (+https://pressfeed.invalid/contact; set user_agent to your own contact URL)",
+		UserAgent:       "pressfeed/" + pressfeed.Version + " (+https://pressfeed.invalid/contact; set user_agent to your own contact URL)",
 		DefaultSchedule: "@every 10m",
 		Concurrency:     4,
 		CacheMaxAge:     60 * time.Second,
@@ -90,24 +87,10 @@ func Default() Config {
 	}
 }
 
-// Error lists every problem found in one settings file. Each problem names
-// the key or source it is about.
-type Error struct {
-	File     string
-	Problems []string
-}
-
-func (e *Error) Error() string {
-	name := e.File
-	if name == "" {
-		name = "settings"
-	}
-	lines := make([]string, len(e.Problems))
-	for i, p := range e.Problems {
-		lines[i] = name + ": " + p
-	}
-	return strings.Join(lines, "\n")
-}
+// Error lists every problem found in one settings file, each naming the
+// key, source or admin it is about. It is the source lists' error, so an
+// import and a settings file read the same.
+type Error = sourcelist.Error
 
 // Load reads the settings file at path (defaults only when path is empty),
 // applies PRESSFEED_LISTEN and PRESSFEED_DB from the environment and validates
@@ -136,63 +119,6 @@ func Load(path string) (Config, error) {
 	return cfg, nil
 }
 
-// sourceFile is a [[source]] table as written in a settings file. Parse
-// reads it and WriteSources writes it, so the two cannot drift apart.
-type sourceFile struct {
-	ID       string `toml:"id"`
-	Name     string `toml:"name"`
-	Kind     string `toml:"kind"`
-	Area     string `toml:"area,omitempty"`
-	URL      string `toml:"url"`
-	Type     string `toml:"type"`
-	Schedule string `toml:"schedule,omitempty"`
-	Enabled  *bool  `toml:"enabled"`
-
-	Feeds        []string   `toml:"feeds,omitempty"`
-	Pin          string     `toml:"pin,omitempty"`
-	MaxAge       string     `toml:"max_age,omitempty"`
-	IgnoreRobots bool       `toml:"ignore_robots,omitempty"`
-	HTML         *htmlFile  `toml:"html,omitempty"`
-	Include      []ruleFile `toml:"include,omitempty"`
-	Exclude      []ruleFile `toml:"exclude,omitempty"`
-	Cluster      *bool      `toml:"cluster,omitempty"`
-}
-
-func (f sourceFile) source() pressfeed.Source {
-	s := pressfeed.Source{
-		ID:       strings.TrimSpace(f.ID),
-		Name:     strings.TrimSpace(f.Name),
-		Kind:     pressfeed.Kind(f.Kind),
-		Area:     strings.TrimSpace(f.Area),
-		URL:      strings.TrimSpace(f.URL),
-		Type:     pressfeed.SourceType(f.Type),
-		Schedule: strings.TrimSpace(f.Schedule),
-		Enabled:  f.Enabled == nil || *f.Enabled,
-
-		HTML:         f.HTML.spec(),
-		Feeds:        trimAll(f.Feeds),
-		Pin:          strings.TrimSpace(f.Pin),
-		Include:      rules(f.Include),
-		Exclude:      rules(f.Exclude),
-		MaxAge:       strings.TrimSpace(f.MaxAge),
-		IgnoreRobots: f.IgnoreRobots,
-		Cluster:      f.Cluster,
-	}
-	if s.Type == "" {
-		s.Type = pressfeed.TypeFeed
-	}
-	return s
-}
-
-// trimAll trims each string of list, keeping nil as nil.
-func trimAll(list []string) []string {
-	var out []string
-	for _, s := range list {
-		out = append(out, strings.TrimSpace(s))
-	}
-	return out
-}
-
 // Parse reads settings from data on top of Default, checking for unknown keys
 // and invalid sources. name is used in error messages. It does not apply the
 // environment and does not validate the top-level settings; Load does both.
@@ -204,16 +130,12 @@ func Parse(name string, data []byte) (Config, error) {
 	}{Config: Default()}
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&doc)
 	if err != nil {
-		var perr toml.ParseError
-		if errors.As(err, &perr) {
-			return Config{}, &Error{File: name, Problems: []string{fmt.Sprintf("line %d: %s", perr.Position.Line, perr.Message)}}
-		}
-		return Config{}, &Error{File: name, Problems: []string{err.Error()}}
+		return Config{}, sourcelist.ParseError(name, err)
 	}
 	cfg := doc.Config
 	cfg.Path = name
 	var problems []string
-	sources, srcProblems := parseSources(md, doc.Source)
+	sources, srcProblems := sourcelist.Decode(md, doc.Source, ValidateSource)
 	problems = append(problems, srcProblems...)
 	admins, adminProblems := parseAdmins(md, doc.Admin)
 	problems = append(problems, adminProblems...)
@@ -231,90 +153,21 @@ func Parse(name string, data []byte) (Config, error) {
 	return cfg, nil
 }
 
-// sourceKeys are the keys a [[source]] table may hold.
-var sourceKeys = map[string]bool{
-	"id": true, "name": true, "kind": true, "area": true, "url": true,
-	"type": true, "schedule": true, "enabled": true,
-	"html": true, "feeds": true, "pin": true, "include": true, "exclude": true, "max_age": true, "ignore_robots": true,
-	"cluster": true,
-}
-
-func parseSources(md toml.MetaData, prims []toml.Primitive) ([]pressfeed.Source, []string) {
-	var (
-		sources  []pressfeed.Source
-		problems []string
-		seen     = make(map[string]int)
-	)
-	for i, p := range prims {
-		var raw map[string]any
-		if err := md.PrimitiveDecode(p, &raw); err != nil {
-			problems = append(problems, fmt.Sprintf("source #%d: %v", i+1, err))
-			continue
-		}
-		var f sourceFile
-		if err := md.PrimitiveDecode(p, &f); err != nil {
-			problems = append(problems, fmt.Sprintf("%s: %v%s", sourceLabel(i, raw), err, decodeHint(err)))
-			continue
-		}
-		label := sourceLabel(i, raw)
-		var unknown []string
-		for k := range raw {
-			if !sourceKeys[k] {
-				unknown = append(unknown, k)
-			}
-		}
-		sort.Strings(unknown)
-		unknown = append(unknown, nestedUnknownKeys(raw)...)
-		for _, k := range unknown {
-			problems = append(problems, fmt.Sprintf("%s: unknown key %q", label, k))
-		}
-		src := f.source()
-		if err := ValidateSource(src); err != nil {
-			problems = append(problems, fieldProblems(label, err)...)
-		}
-		if src.ID != "" {
-			if j, dup := seen[src.ID]; dup {
-				problems = append(problems, fmt.Sprintf("%s: duplicate id (also source #%d)", label, j+1))
-			}
-			seen[src.ID] = i
-		}
-		sources = append(sources, src)
-	}
-	return sources, problems
-}
-
-func sourceLabel(i int, raw map[string]any) string {
-	if id, ok := raw["id"].(string); ok && id != "" {
-		return fmt.Sprintf("source %q", id)
-	}
-	return fmt.Sprintf("source #%d", i+1)
-}
-
-func fieldProblems(label string, err error) []string {
-	var verr pressfeed.ValidationError
-	if errors.As(err, &verr) {
-		out := make([]string, len(verr))
-		for i, fe := range verr {
-			out[i] = label + ": " + fe.Error()
-		}
-		return out
-	}
-	return []string{label + ": " + err.Error()}
-}
-
-// ValidateSource checks every field of src, including its schedule, html
-// selectors and rules (through fetch.ValidateSource). It
-// returns a pressfeed.ValidationError naming each bad field, or nil. The admin
-// page, the API and the command line all validate through it.
+// ValidateSource checks every field of src: the domain's rules
+// (Source.Validate) and then CheckSource's. It returns a
+// pressfeed.ValidationError naming each bad field, or nil. Settings files
+// and source lists are read through it; the store applies the same two
+// checks on every write (index.Options.ValidateSource is CheckSource).
 func ValidateSource(src pressfeed.Source) error {
+	return src.ValidateWith(CheckSource)
+}
+
+// CheckSource checks what the domain type cannot judge on its own: the
+// schedule (through schedule.Parse) and the html selectors, pin and rules
+// (through fetch.ValidateSource). It returns a pressfeed.ValidationError
+// or nil.
+func CheckSource(src pressfeed.Source) error {
 	var errs pressfeed.ValidationError
-	if err := src.Validate(); err != nil {
-		var verr pressfeed.ValidationError
-		if !errors.As(err, &verr) {
-			verr = pressfeed.ValidationError{{Field: "source", Reason: err.Error()}}
-		}
-		errs = append(errs, verr...)
-	}
 	if src.Schedule != "" {
 		if _, err := schedule.Parse(src.Schedule); err != nil {
 			errs = append(errs, pressfeed.FieldError{Field: "schedule", Reason: err.Error()})

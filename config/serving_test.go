@@ -1,14 +1,11 @@
 package config_test
 
 import (
-	"bytes"
 	"fmt"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
 
-	"pressfeed"
 	"pressfeed/config"
 )
 
@@ -57,25 +54,5 @@ func TestServingSettingsErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want one containing %q", tt.settings, err, tt.want)
 		}
-	}
-}
-
-// TestWriteSourcesRoundTrips: an export read back by the settings parser is
-// the list that was exported, including awkward names and disabled sources.
-func TestWriteSourcesRoundTrips(t *testing.T) {
-	sources := append(config.DefaultSources(), pressfeed.Source{
-		ID: "odd-one", Name: `Quote " backslash \ and Môn`, Kind: pressfeed.KindOther,
-		URL: "https://odd.example/feed?a=1&b=2", Type: pressfeed.TypeFeed, Schedule: "@every 30m", Enabled: false,
-	})
-	var b bytes.Buffer
-	if err := config.WriteSources(&b, sources); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := config.Parse("export.toml", b.Bytes())
-	if err != nil {
-		t.Fatalf("export does not parse: %v\n%s", err, b.String())
-	}
-	if !reflect.DeepEqual(cfg.Sources, sources) {
-		t.Errorf("round trip changed the list:\n got %+v\nwant %+v", cfg.Sources, sources)
 	}
 }

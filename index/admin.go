@@ -29,13 +29,25 @@ const defaultAuditLimit = 50
 // none is. It returns the entries written, in order. An update that changes
 // nothing writes no entry.
 //
-// It does not validate definitions; callers validate with
-// config.ValidateSource first. It returns an error wrapping
-// pressfeed.ErrExists when ActionCreate names a source that exists, and one
+// Every definition created or updated is validated first (see
+// ValidateSource); when one fails nothing is written and the error wraps
+// its pressfeed.ValidationError, naming the source. It returns an error
+// wrapping pressfeed.ErrExists when ActionCreate names a source that exists, and one
 // wrapping pressfeed.ErrNotFound when ActionUpdate, ActionDelete or
 // ActionPoll names one that does not. Deleting a source removes its fetch
 // state; its items stay.
 func (db *DB) ApplySourceChanges(ctx context.Context, by pressfeed.Actor, changes []pressfeed.SourceChange) ([]pressfeed.AuditEntry, error) {
+	for _, ch := range changes {
+		switch ch.Action {
+		case pressfeed.ActionCreate, pressfeed.ActionUpdate, pressfeed.ActionPut:
+			if err := db.ValidateSource(ch.Source); err != nil {
+				return nil, fmt.Errorf("change sources: source %s: %w", ch.Source.ID, err)
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("change sources: %w", err)
+	}
 	var entries []pressfeed.AuditEntry
 	now := db.now().UTC()
 	var flushed map[string]pendingState

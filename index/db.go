@@ -71,6 +71,12 @@ type Options struct {
 	// NoSync skips the fsync after each write: for benchmarks, tests and
 	// bulk loads only, since a crash can then corrupt the file.
 	NoSync bool
+	// ValidateSource checks a source definition beyond the domain's own
+	// rules (Source.Validate, always applied): its selectors, rules and
+	// schedule, which only the fetcher and scheduler can judge. Every write
+	// of a definition passes through both, so no caller can store one that
+	// fails; nil applies Source.Validate alone.
+	ValidateSource func(pressfeed.Source) error
 }
 
 // DB is an open store. Its methods are safe for concurrent use.
@@ -81,6 +87,7 @@ type DB struct {
 	window time.Duration
 	params similar.Params
 	gen    atomic.Uint64
+	check  func(pressfeed.Source) error
 
 	statsCache statsCache  // stats.go
 	states     stateBuffer // statebuf.go
@@ -105,7 +112,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	db := &DB{bolt: b, path: path, now: opts.Now, window: opts.StoryWindow, params: similar.DefaultParams()}
+	db := &DB{bolt: b, path: path, now: opts.Now, window: opts.StoryWindow, params: similar.DefaultParams(), check: opts.ValidateSource}
 	if opts.ReadOnly {
 		if err := db.readableSchema(); err != nil {
 			b.Close()

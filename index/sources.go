@@ -48,9 +48,21 @@ func (db *DB) Source(ctx context.Context, id string) (pressfeed.Source, error) {
 	return s, nil
 }
 
-// PutSource adds src or replaces the source with the same ID. It does not
-// validate; callers validate with config.ValidateSource first.
+// ValidateSource applies the checks every stored definition passes:
+// Source.Validate, then the Options.ValidateSource the store was opened
+// with. It returns a pressfeed.ValidationError naming each bad field, or
+// nil. Import previews call it to report problems before anything changes.
+func (db *DB) ValidateSource(src pressfeed.Source) error {
+	return src.ValidateWith(db.check)
+}
+
+// PutSource adds src or replaces the source with the same ID, after
+// ValidateSource; an invalid definition is not written and the error wraps
+// its pressfeed.ValidationError.
 func (db *DB) PutSource(ctx context.Context, src pressfeed.Source) error {
+	if err := db.ValidateSource(src); err != nil {
+		return fmt.Errorf("put source %s: %w", src.ID, err)
+	}
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
 		return putJSON(tx.Bucket(bucketSources), []byte(src.ID), src)
 	})
@@ -85,10 +97,16 @@ func (db *DB) DeleteSource(ctx context.Context, id string) error {
 
 // SeedSources stores list if the store holds no sources yet, and reports
 // whether it did. Once the store holds sources it is the source list, and the
-// settings file's list is ignored.
+// settings file's list is ignored. Each source passes ValidateSource first;
+// when one fails nothing is stored.
 func (db *DB) SeedSources(ctx context.Context, list []pressfeed.Source) (bool, error) {
 	if has, err := db.hasSources(); err != nil || has {
 		return false, err // no write: every commit costs a sync
+	}
+	for _, src := range list {
+		if err := db.ValidateSource(src); err != nil {
+			return false, fmt.Errorf("seed sources: source %s: %w", src.ID, err)
+		}
 	}
 	seeded := false
 	err := db.bolt.Update(func(tx *bolt.Tx) error {

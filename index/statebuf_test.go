@@ -63,7 +63,9 @@ func TestCloseAndIngestCommitBufferedStates(t *testing.T) {
 	db := openTest(t, path)
 	db.SaveState(ctx, "a", pressfeed.SourceState{ETag: `"a"`})
 	db.SaveState(ctx, "gone", pressfeed.SourceState{ETag: `"gone"`})
-	db.PutSource(ctx, pressfeed.Source{ID: "gone"})
+	if err := db.PutSource(ctx, pressfeed.Source{ID: "gone", Name: "Gone", Kind: pressfeed.KindOther, URL: "https://gone.example/feed", Type: pressfeed.TypeFeed}); err != nil {
+		t.Fatal(err)
+	}
 	if err := db.DeleteSource(ctx, "gone"); err != nil {
 		t.Fatal(err)
 	}

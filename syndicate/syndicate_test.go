@@ -14,7 +14,6 @@ import (
 
 	"github.com/mmcdole/gofeed"
 
-	"pressfeed"
 	"pressfeed/syndicate"
 )
 
@@ -289,41 +288,6 @@ func TestJSONFeedExtensionAndPaging(t *testing.T) {
 	// requires (or content_text).
 	if doc.Items[1].ContentHTML != "<p>Only a summary.</p>" {
 		t.Errorf("content_html %q", doc.Items[1].ContentHTML)
-	}
-}
-
-func TestOPML(t *testing.T) {
-	sources := []pressfeed.Source{
-		{ID: "force-a", Name: "Force A & Co", Kind: pressfeed.KindForce, Area: "North", URL: "https://a.example/feed?x=1&y=2", Type: pressfeed.TypeFeed, Schedule: "*/15 * * * *", Enabled: true},
-		{ID: "pcc-b", Name: "PCC B", Kind: pressfeed.KindPCC, URL: "https://p.example/news/", Type: pressfeed.TypeHTML},
-	}
-	var b bytes.Buffer
-	if err := syndicate.WriteOPML(&b, "North West police news: sources", sources); err != nil {
-		t.Fatal(err)
-	}
-	golden(t, "sources.opml", b.Bytes())
-	var doc struct {
-		Version  string `xml:"version,attr"`
-		Outlines []struct {
-			Text   string `xml:"text,attr"`
-			Type   string `xml:"type,attr"`
-			XMLURL string `xml:"xmlUrl,attr"`
-			URL    string `xml:"url,attr"`
-			ID     string `xml:"urn:pressfeed:opml id,attr"`
-		} `xml:"body>outline"`
-	}
-	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
-		t.Fatal(err)
-	}
-	if doc.Version != "2.0" || len(doc.Outlines) != 2 {
-		t.Fatalf("version %q, %d outlines", doc.Version, len(doc.Outlines))
-	}
-	o := doc.Outlines
-	if o[0].Type != "rss" || o[0].XMLURL != "https://a.example/feed?x=1&y=2" || o[0].Text != "Force A & Co" || o[0].ID != "force-a" {
-		t.Errorf("feed outline %+v", o[0])
-	}
-	if o[1].Type != "link" || o[1].URL != "https://p.example/news/" || o[1].XMLURL != "" {
-		t.Errorf("html outline %+v", o[1])
 	}
 }
 

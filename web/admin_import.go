@@ -12,8 +12,7 @@ import (
 
 	"pressfeed"
 	"pressfeed/auth"
-	"pressfeed/config"
-	"pressfeed/syndicate"
+	"pressfeed/sourcelist"
 )
 
 // importData is the import page: the file, its problems or the plan of
@@ -55,9 +54,9 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request, sess auth.
 		return
 	}
 	d := importData{Content: content, Token: contentToken(content)}
-	list, err := config.ParseSourceList("import", []byte(content))
+	list, err := sourcelist.Parse("import", []byte(content), s.desk.admin.ValidateSource)
 	if err != nil {
-		var cerr *config.Error
+		var cerr *sourcelist.Error
 		if errors.As(err, &cerr) {
 			d.Problems = cerr.Problems
 		} else {
@@ -156,10 +155,10 @@ func (s *Server) handleExport(format string) adminHandler {
 		var buf bytes.Buffer
 		switch format {
 		case "opml":
-			err = syndicate.WriteOPML(&buf, syndicate.OPMLTitle, sources)
+			err = sourcelist.WriteOPML(&buf, sourcelist.Title, sources)
 			w.Header().Set("Content-Type", "text/x-opml; charset=utf-8")
 		default:
-			err = config.WriteSources(&buf, sources)
+			err = sourcelist.WriteTOML(&buf, sources)
 			w.Header().Set("Content-Type", "application/toml; charset=utf-8")
 		}
 		if err != nil {

@@ -14,7 +14,6 @@ import (
 
 	"pressfeed"
 	"pressfeed/auth"
-	"pressfeed/config"
 )
 
 // previewTimeout bounds a preview fetch, so an admin waits at most this
@@ -110,7 +109,7 @@ func (s *Server) handleSourceForm(w http.ResponseWriter, r *http.Request, sess a
 	if !isNew {
 		d.Version = r.PostFormValue("version") // what the admin opened, not what is stored now
 	}
-	if err := config.ValidateSource(src); err != nil {
+	if err := s.desk.admin.ValidateSource(src); err != nil {
 		d.setErrors(err)
 		s.render(w, r, http.StatusUnprocessableEntity, "source_form", s.adminPage(sess, title, d))
 		return

@@ -12,7 +12,6 @@ import (
 
 	"pressfeed"
 	"pressfeed/auth"
-	"pressfeed/config"
 )
 
 // maxAPIBody bounds a JSON request body.
@@ -138,7 +137,7 @@ var newSourceDefaults = pressfeed.Source{Type: pressfeed.TypeAuto, Enabled: true
 // base. It answers 400 for a body that is not a source, and 422 naming each
 // bad field for an invalid one or one whose id differs from the URL's, and
 // then reports false.
-func readSource(w http.ResponseWriter, r *http.Request, base pressfeed.Source) (pressfeed.Source, bool) {
+func (s *Server) readSource(w http.ResponseWriter, r *http.Request, base pressfeed.Source) (pressfeed.Source, bool) {
 	src, err := decodeSource(r, base)
 	if err != nil {
 		apiError(w, http.StatusBadRequest, err.Error())
@@ -149,12 +148,12 @@ func readSource(w http.ResponseWriter, r *http.Request, base pressfeed.Source) (
 			pressfeed.FieldError{Field: "id", Reason: fmt.Sprintf("is %q in the URL; a source's id cannot change (its items are keyed by it)", id)})
 		return src, false
 	}
-	return src, validSource(w, src)
+	return src, validSource(w, s.desk.admin.ValidateSource(src))
 }
 
-// validSource answers 422 with the bad fields and reports false.
-func validSource(w http.ResponseWriter, src pressfeed.Source) bool {
-	err := config.ValidateSource(src)
+// validSource answers 422 with the bad fields of err, a failed validation,
+// and reports false; a nil err reports true.
+func validSource(w http.ResponseWriter, err error) bool {
 	if err == nil {
 		return true
 	}
@@ -168,7 +167,7 @@ func validSource(w http.ResponseWriter, src pressfeed.Source) bool {
 }
 
 func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
-	src, ok := readSource(w, r, newSourceDefaults)
+	src, ok := s.readSource(w, r, newSourceDefaults)
 	if !ok {
 		return
 	}
@@ -217,7 +216,7 @@ func (s *Server) apiUpdate(w http.ResponseWriter, r *http.Request, by pressfeed.
 			ifVersion, implicit = old.Version(), true
 		}
 	}
-	src, ok := readSource(w, r, base)
+	src, ok := s.readSource(w, r, base)
 	if !ok {
 		return
 	}
@@ -326,7 +325,7 @@ type previewJSON struct {
 }
 
 func (s *Server) apiPreview(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
-	src, ok := readSource(w, r, newSourceDefaults)
+	src, ok := s.readSource(w, r, newSourceDefaults)
 	if !ok {
 		return
 	}

@@ -1,196 +1,262 @@
 package web
 
 import (
-	"context"
+	"errors"
+	"html"
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"pressfeed"
-	"pressfeed/auth"
 )
 
-// Scheduler is what the admin side changes when the source list changes, so
-// that a change takes effect at once. *schedule.Scheduler implements it.
-type Scheduler interface {
-	// Put schedules src (replacing an earlier definition) and polls it at
-	// once if it is new or changed; a disabled source is removed.
-	Put(src pressfeed.Source) error
-	// Remove stops scheduling the source.
-	Remove(id string)
-	// PollNow starts a poll of a scheduled source and reports whether it
-	// could.
-	PollNow(id string) bool
-	// NextRun returns when the source is next due, or the zero time.
-	NextRun(id string) time.Time
+// siteTitle names the merged feed and the page.
+const siteTitle = "North West police news"
+
+// indexData is the news page: the filter form, the stories by day, paging
+// and the feeds of the same view.
+type indexData struct {
+	Description string // the filter in words, "" when unfiltered
+	Filtered    bool
+	Search      string
+	Kinds       []choice
+	Areas       []choice
+	Sources     []choice
+	MultiArea   bool // several areas are selected: show a multiple select
+	MultiSource bool
+	Hidden      []choice // since, limit, dedup: kept by the form, not shown
+	Days        []dayView
+	Count       int
+	NextURL     string
+	FirstURL    string // set on later pages
+	Feeds       *feedLinks
 }
 
-// Preview is what a source would give if it were polled now.
-type Preview struct {
-	Items    []pressfeed.Item
-	Warnings []string
-	// Strategy is the way in an auto source's poll would use, and
-	// Attempts what each of its strategies found.
-	Strategy string
-	Attempts []pressfeed.Attempt
+type choice struct {
+	Value, Label string
+	Selected     bool
 }
 
-// Previewer fetches and parses a source without storing anything. The
-// error, if any, is shown to the admin as it is.
-type Previewer interface {
-	Preview(ctx context.Context, src pressfeed.Source) (Preview, error)
+type dayView struct {
+	Heading string
+	Date    string // YYYY-MM-DD in London, for the heading's <time>
+	Stories []storyView
 }
 
-// PreviewFunc adapts a function to Previewer.
-type PreviewFunc func(ctx context.Context, src pressfeed.Source) (Preview, error)
-
-// Preview calls f.
-func (f PreviewFunc) Preview(ctx context.Context, src pressfeed.Source) (Preview, error) {
-	return f(ctx, src)
+type storyView struct {
+	Title      string
+	Link       string
+	Summary    string // plain text
+	Published  time.Time
+	Publishers []publisherView
 }
 
-// AdminStore is what the admin pages and the API read and change.
-// *index.DB implements it.
-type AdminStore interface {
-	// SessionStore keeps admin sessions, so a restart signs nobody out.
-	auth.SessionStore
-	// Source returns one source, or an error wrapping pressfeed.ErrNotFound.
-	Source(ctx context.Context, id string) (pressfeed.Source, error)
-	// ApplySourceChanges makes every change and writes its audit entry in
-	// one transaction, or makes none; see index.DB.ApplySourceChanges.
-	ApplySourceChanges(ctx context.Context, by pressfeed.Actor, changes []pressfeed.SourceChange) ([]pressfeed.AuditEntry, error)
-	// AuditLog returns audit entries newest first and the next page's cursor.
-	AuditLog(ctx context.Context, q pressfeed.AuditQuery) ([]pressfeed.AuditEntry, string, error)
-	// ItemCountsSince counts each source's items published at or after since.
-	ItemCountsSince(ctx context.Context, since time.Time) (map[string]int, error)
-	// Tokens lists the API tokens; UseToken finds one by its hash and
-	// records that it was used.
-	Tokens(ctx context.Context) ([]pressfeed.APIToken, error)
-	UseToken(ctx context.Context, hash string) (pressfeed.APIToken, error)
-	// CreateToken stores a token (ErrExists if the name is taken) and
-	// RevokeToken deletes one (ErrNotFound); both write an audit entry.
-	CreateToken(ctx context.Context, tok pressfeed.APIToken) error
-	RevokeToken(ctx context.Context, name string, by pressfeed.Actor) error
+type publisherView struct {
+	ID, Name  string
+	Kind      pressfeed.Kind
+	FilterURL string // this page, filtered to the publisher
+	Link      string // the publisher's own copy, when it differs from the story's link
 }
 
-// desk is what the pages, the admin side and the API share: the Options
-// they read, with defaults applied, and the session and sign-in state.
-type desk struct {
-	admin     AdminStore
-	scheduler Scheduler
-	previewer Previewer
-	accounts  atomic.Pointer[auth.Accounts] // swapped by SetAccounts
-	sessions  *auth.Sessions
-	limiter   *auth.Limiter
-	london    *time.Location
-	pages     *pages
-	stale     time.Duration
-}
-
-// Sign-in attempts: five at once per client address, then one every twelve
-// seconds (five a minute).
-const (
-	signinBurst = 5
-	signinEvery = 12 * time.Second
-)
-
-func (s *Server) initDesk() {
-	o := s.opts
-	if o.StaleAfter <= 0 {
-		o.StaleAfter = 7 * 24 * time.Hour
+func (s *Server) handleIndex(w http.ResponseWriter, r *http.Request) {
+	q, err := parseQuery(r.URL.Query())
+	if err != nil {
+		s.pageError(w, r, "news", err)
+		return
 	}
-	if o.SessionTTL <= 0 {
-		o.SessionTTL = 12 * time.Hour
+	ctx := r.Context()
+	pg, err := s.store.Stories(ctx, q)
+	if err != nil {
+		s.pageError(w, r, "news", err)
+		return
 	}
-	london := pressfeed.London()
-	s.desk = desk{
-		admin:     o.Admin,
-		scheduler: o.Scheduler,
-		previewer: o.Previewer,
-		limiter:   auth.NewLimiter(signinEvery, signinBurst, o.Now),
-		london:    london,
-		stale:     o.StaleAfter,
+	sources, err := s.store.Sources(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
-	s.desk.accounts.Store(auth.NewAccounts(o.Accounts))
-	var store auth.SessionStore = auth.NewMemorySessions() // no store: nobody can sign in anyway
-	if o.Admin != nil {
-		store = o.Admin
+	byID := byID(sources)
+	d := indexData{
+		Description: strings.TrimPrefix(describe(q, byID), " — "),
+		Search:      q.Text,
+		Count:       len(pg.Stories),
 	}
-	s.desk.sessions = auth.NewSessions(o.SessionTTL, o.Now, store, s.desk.accounts.Load)
-	s.desk.pages = newPages(s)
+	d.Filtered = d.Description != ""
+	d.Kinds, d.Areas, d.Sources = filterChoices(q, sources)
+	d.MultiArea, d.MultiSource = len(q.Areas) > 1, len(q.Sources) > 1
+	if !q.Since.IsZero() {
+		d.Hidden = append(d.Hidden, choice{Value: q.Since.UTC().Format(time.RFC3339), Label: "since"})
+	}
+	if q.Limit != pressfeed.DefaultLimit {
+		d.Hidden = append(d.Hidden, choice{Value: strconv.Itoa(q.Limit), Label: "limit"})
+	}
+	if q.Ungrouped {
+		d.Hidden = append(d.Hidden, choice{Value: "none", Label: "dedup"})
+	}
+	d.Days = s.groupByDay(pg.Stories, byID)
+	if pg.Next != "" {
+		d.NextURL = "/" + encodeQuery(q, pg.Next)
+	}
+	if q.Cursor != "" {
+		d.FirstURL = "/" + encodeQuery(q, "")
+	}
+	feedQuery := encodeQuery(q, "")
+	d.Feeds = &feedLinks{
+		Title: siteTitle + describe(q, byID),
+		Atom:  formatAtom.path + feedQuery,
+		RSS:   formatRSS.path + feedQuery,
+		JSON:  formatJSON.path + feedQuery,
+	}
+	p := page{Title: "Latest news", Section: "news", Feeds: d.Feeds, Data: d}
+	if d.Filtered {
+		p.Title = d.Description
+	}
+	s.render(w, r, http.StatusOK, "index", p)
 }
 
-func (s *Server) deskRoutes() {
-	m := s.mux
-	m.HandleFunc("GET /static/style.css", s.handleCSS)
-	m.HandleFunc("GET /sources", s.handleSourcesPage)
-
-	m.HandleFunc("GET /admin", s.requireAdmin(s.handleAdminHome))
-	m.HandleFunc("GET /admin/signin", s.handleSigninForm)
-	m.HandleFunc("POST /admin/signin", s.handleSignin)
-	m.HandleFunc("POST /admin/signout", s.requireAdmin(s.handleSignout))
-	m.HandleFunc("GET /admin/sources/new", s.requireAdmin(s.handleNewSourceForm))
-	m.HandleFunc("POST /admin/sources/new", s.requireAdmin(s.handleSourceForm))
-	m.HandleFunc("GET /admin/sources/{id}/edit", s.requireAdmin(s.handleEditSourceForm))
-	m.HandleFunc("POST /admin/sources/{id}/edit", s.requireAdmin(s.handleSourceForm))
-	m.HandleFunc("POST /admin/sources/{id}/enable", s.requireAdmin(s.handleSetEnabled(true)))
-	m.HandleFunc("POST /admin/sources/{id}/disable", s.requireAdmin(s.handleSetEnabled(false)))
-	m.HandleFunc("POST /admin/sources/{id}/poll", s.requireAdmin(s.handlePollNow))
-	m.HandleFunc("GET /admin/sources/{id}/delete", s.requireAdmin(s.handleDeleteConfirm))
-	m.HandleFunc("POST /admin/sources/{id}/delete", s.requireAdmin(s.handleDelete))
-	m.HandleFunc("GET /admin/import", s.requireAdmin(s.handleImportForm))
-	m.HandleFunc("POST /admin/import", s.requireAdmin(s.handleImport))
-	m.HandleFunc("GET /admin/export.toml", s.requireAdmin(s.handleExport("toml")))
-	m.HandleFunc("GET /admin/export.opml", s.requireAdmin(s.handleExport("opml")))
-	m.HandleFunc("GET /admin/audit", s.requireAdmin(s.handleAudit))
-	m.HandleFunc("GET /admin/tokens", s.requireAdmin(s.handleTokens))
-	m.HandleFunc("POST /admin/tokens", s.requireAdmin(s.handleCreateToken))
-	m.HandleFunc("POST /admin/tokens/{name}/revoke", s.requireAdmin(s.handleRevokeToken))
-
-	m.HandleFunc("GET /api/v1/sources", s.requireToken(s.apiList))
-	m.HandleFunc("POST /api/v1/sources", s.requireToken(s.apiCreate))
-	m.HandleFunc("POST /api/v1/sources/preview", s.requireToken(s.apiPreview))
-	m.HandleFunc("GET /api/v1/sources/{id}", s.requireToken(s.apiGet))
-	m.HandleFunc("PUT /api/v1/sources/{id}", s.requireToken(s.apiUpdate))
-	m.HandleFunc("PATCH /api/v1/sources/{id}", s.requireToken(s.apiUpdate))
-	m.HandleFunc("DELETE /api/v1/sources/{id}", s.requireToken(s.apiDelete))
-	m.HandleFunc("POST /api/v1/sources/{id}/poll", s.requireToken(s.apiPoll))
-	m.HandleFunc("GET /api/v1/audit", s.requireToken(s.apiAudit))
-}
-
-// contentSecurityPolicy allows no script at all, styles only from this
-// site, and no framing; forms post only here.
-const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; " +
-	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
-
-// setSecurityHeaders sets the headers every response carries.
-func setSecurityHeaders(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	// Assigned prebuilt (canonical keys, shared values): every response,
-	// the hot cached feed included, pays for these.
-	h["Content-Security-Policy"] = cspHeader
-	h["X-Content-Type-Options"] = nosniffHeader
-	h["X-Frame-Options"] = denyHeader
-	h["Referrer-Policy"] = sameOriginHeader
-	h["Cross-Origin-Opener-Policy"] = sameOriginHeader
-	if r.TLS != nil {
-		h["Strict-Transport-Security"] = hstsHeader
+// pageError answers a bad filter with the page's layout and a 400, and
+// anything else as fail does.
+func (s *Server) pageError(w http.ResponseWriter, r *http.Request, section string, err error) {
+	var br *BadRequest
+	switch {
+	case errors.As(err, &br):
+		s.renderError(w, r, http.StatusBadRequest, section, "That filter does not work", br.Msg)
+	case errors.Is(err, pressfeed.ErrInvalidCursor):
+		s.renderError(w, r, http.StatusBadRequest, section, "That page link does not work", "The page link is not one this site made. Start again from the latest news.")
+	default:
+		s.fail(w, r, err)
 	}
 }
 
-// Security header values, shared by every response; net/http only reads
-// them.
-var (
-	cspHeader        = []string{contentSecurityPolicy}
-	nosniffHeader    = []string{"nosniff"}
-	denyHeader       = []string{"DENY"}
-	sameOriginHeader = []string{"same-origin"}
-	hstsHeader       = []string{"max-age=31536000"}
-)
+// kindChoices label the kind checkboxes.
+var kindChoices = map[pressfeed.Kind]string{
+	pressfeed.KindForce: "Police forces",
+	pressfeed.KindPCC:   "Commissioners",
+	pressfeed.KindROCU:  "Organised crime unit",
+	pressfeed.KindOther: "Other",
+}
 
-// secureCookies reports whether cookies must be marked Secure: the request
-// came over TLS, or the public URL is https (TLS ends at a proxy).
-func (s *Server) secureCookies(r *http.Request) bool {
-	return r.TLS != nil || strings.HasPrefix(s.opts.BaseURL, "https://")
+// filterChoices lists the form's options with the query's selections
+// marked. Areas come from the sources, so the list follows the source list.
+func filterChoices(q pressfeed.Query, sources []pressfeed.Source) (kinds, areas, srcs []choice) {
+	in := func(list []string, v string) bool {
+		for _, x := range list {
+			if x == v {
+				return true
+			}
+		}
+		return false
+	}
+	var qk []string
+	for _, k := range q.Kinds {
+		qk = append(qk, string(k))
+	}
+	for _, k := range pressfeed.Kinds {
+		kinds = append(kinds, choice{Value: string(k), Label: kindChoices[k], Selected: in(qk, string(k))})
+	}
+	seenArea := make(map[string]bool)
+	for _, src := range sources {
+		if src.Area != "" && !seenArea[src.Area] {
+			seenArea[src.Area] = true
+			areas = append(areas, choice{Value: src.Area, Label: src.Area, Selected: in(q.Areas, src.Area)})
+		}
+	}
+	sort.Slice(areas, func(i, j int) bool { return areas[i].Label < areas[j].Label })
+	for _, src := range sources {
+		srcs = append(srcs, choice{Value: src.ID, Label: src.Name, Selected: in(q.Sources, src.ID)})
+	}
+	sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].Label < srcs[j].Label })
+	return kinds, areas, srcs
+}
+
+// groupByDay turns a page of stories into London calendar days, keeping
+// the newest-first order.
+func (s *Server) groupByDay(stories []pressfeed.Story, sources map[string]pressfeed.Source) []dayView {
+	var days []dayView
+	for _, st := range stories {
+		v := storyOf(st, sources)
+		date := v.Published.In(s.desk.london).Format("2006-01-02")
+		if len(days) == 0 || days[len(days)-1].Date != date {
+			days = append(days, dayView{Heading: s.day(v.Published), Date: date})
+		}
+		last := &days[len(days)-1]
+		last.Stories = append(last.Stories, v)
+	}
+	return days
+}
+
+// storyOf renders a story for the page: the primary's title, link and
+// summary as text, and every publisher once, primary first.
+func storyOf(st pressfeed.Story, sources map[string]pressfeed.Source) storyView {
+	p := st.Primary()
+	v := storyView{Title: p.Title, Link: p.Link, Published: p.Published}
+	text := p.Summary
+	if strings.TrimSpace(text) == "" {
+		text = p.Content
+	}
+	v.Summary = summaryText(text, 320)
+	for _, id := range st.SourceIDs() {
+		src := sourceOrUnknown(sources, id)
+		pv := publisherView{ID: src.ID, Name: src.Name, Kind: src.Kind, FilterURL: "/?source=" + src.ID}
+		for _, m := range st.Members {
+			if m.SourceID == id && m.Link != "" && m.Link != p.Link {
+				pv.Link = m.Link
+				break
+			}
+		}
+		v.Publishers = append(v.Publishers, pv)
+	}
+	return v
+}
+
+// summaryText turns stored (sanitized) HTML into at most max characters of
+// plain text, cut at a word boundary. Block-level tags become spaces and
+// inline ones vanish, so "<a>team</a>." stays "team.". The template
+// escapes the result.
+func summaryText(fragment string, max int) string {
+	var b, tag strings.Builder
+	in := false
+	for _, r := range fragment {
+		switch {
+		case r == '<':
+			in = true
+			tag.Reset()
+		case r == '>' && in:
+			in = false
+			if isBlockTag(tag.String()) {
+				b.WriteByte(' ')
+			}
+		case in:
+			tag.WriteRune(r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	text := strings.Join(strings.Fields(html.UnescapeString(b.String())), " ")
+	if utf8.RuneCountInString(text) <= max {
+		return text
+	}
+	cut := string([]rune(text)[:max])
+	if i := strings.LastIndexByte(cut, ' '); i > max/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;:") + "…"
+}
+
+// isBlockTag reports whether the tag (its text between < and >) starts or
+// ends a block: its words must not run into the next block's.
+func isBlockTag(tag string) bool {
+	name := strings.ToLower(strings.TrimLeft(tag, "/"))
+	if i := strings.IndexAny(name, " \t\n/"); i >= 0 {
+		name = name[:i]
+	}
+	switch name {
+	case "p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
+		"table", "blockquote", "pre", "hr", "figure", "figcaption", "section", "article", "dd", "dt":
+		return true
+	}
+	return false
 }

@@ -19,6 +19,7 @@ import (
 
 	"pressfeed"
 	"pressfeed/auth"
+	"pressfeed/config"
 	"pressfeed/fetch"
 	"pressfeed/index"
 	"pressfeed/internal/syncbuf"
@@ -88,7 +89,7 @@ func newDesk(t *testing.T, o deskOptions) *desk {
 	d.Feeds = httptest.NewServer(feeds)
 	t.Cleanup(d.Feeds.Close)
 
-	db, err := index.Open(filepath.Join(t.TempDir(), "desk.db"), index.Options{Now: d.clock})
+	db, err := index.Open(filepath.Join(t.TempDir(), "desk.db"), index.Options{Now: d.clock, ValidateSource: config.CheckSource})
 	if err != nil {
 		t.Fatal(err)
 	}

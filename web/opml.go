@@ -7,7 +7,7 @@ import (
 	"net/http"
 	"time"
 
-	"pressfeed/syndicate"
+	"pressfeed/sourcelist"
 )
 
 // handleSourcesOPML serves the source list as OPML 2.0, cached and
@@ -23,7 +23,7 @@ func (s *Server) handleSourcesOPML(w http.ResponseWriter, r *http.Request) {
 			return nil, "", time.Time{}, err
 		}
 		var buf bytes.Buffer
-		if err := syndicate.WriteOPML(&buf, syndicate.OPMLTitle, sources); err != nil {
+		if err := sourcelist.WriteOPML(&buf, sourcelist.Title, sources); err != nil {
 			return nil, "", time.Time{}, fmt.Errorf("render opml: %w", err)
 		}
 		return buf.Bytes(), "text/x-opml; charset=utf-8", time.Time{}, nil

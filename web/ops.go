@@ -35,16 +35,6 @@ type Ops struct {
 // in this time is not ready.
 const readyTimeout = 2 * time.Second
 
-func (s *Server) opsRoutes() {
-	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
-	if s.opts.Ops.Metrics != nil {
-		s.mux.Handle("GET /metrics", s.opts.Ops.Metrics)
-	}
-	if s.opts.Ops.Backup != nil {
-		s.mux.HandleFunc("GET /admin/backup", s.handleBackup)
-	}
-}
-
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")

@@ -269,7 +269,7 @@ func TestSourcesPage(t *testing.T) {
 		{ID: "backoff", Name: "Backing-off PCC", Kind: "pcc", URL: "https://b.example/", Type: "feed", Enabled: true},
 		{ID: "stale", Name: "Stale PCC", Kind: "pcc", URL: "https://s.example/", Type: "feed", Enabled: true},
 		{ID: "new", Name: "New Unit", Kind: "rocu", URL: "https://n.example/", Type: "feed", Enabled: true},
-		{ID: "off", Name: "Disabled Other", Kind: "other", URL: "https://o.example/", Type: "html"},
+		{ID: "off", Name: "Disabled Other", Kind: "other", URL: "https://o.example/", Type: "html", HTML: &pressfeed.HTMLSpec{Item: "article"}},
 	}
 	d := newDesk(t, deskOptions{sources: sources})
 	ctx := context.Background()

@@ -111,18 +111,6 @@ func NewServer(store Store, opts Options) *Server {
 	return s
 }
 
-func (s *Server) routes() {
-	s.mux.HandleFunc("GET /feed.atom", s.handleFeed(formatAtom))
-	s.mux.HandleFunc("GET /feed.rss", s.handleFeed(formatRSS))
-	s.mux.HandleFunc("GET /feed.json", s.handleFeed(formatJSON))
-	s.mux.HandleFunc("GET /sources.json", s.handleSourcesJSON)
-	s.mux.HandleFunc("GET /sources.opml", s.handleSourcesOPML)
-	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
-	s.opsRoutes()
-	s.mux.HandleFunc("GET /{$}", s.handleIndex)
-	s.deskRoutes()
-}
-
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	setSecurityHeaders(w, r)
@@ -147,10 +135,15 @@ func (s *Server) baseURL(r *http.Request) string {
 // fail answers an error: 400 with the message for a bad request, 500 with a
 // generic message (the detail goes to the log) for anything else.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var br *BadRequest
+	var (
+		br   *BadRequest
+		verr pressfeed.ValidationError
+	)
 	switch {
 	case errors.As(err, &br):
 		http.Error(w, br.Msg, http.StatusBadRequest)
+	case errors.As(err, &verr):
+		http.Error(w, "invalid source: "+verr.Error(), http.StatusUnprocessableEntity)
 	case errors.Is(err, pressfeed.ErrInvalidCursor):
 		http.Error(w, "cursor is not one this server issued", http.StatusBadRequest)
 	case errors.Is(err, pressfeed.ErrNotFound):

@@ -16,6 +16,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"pressfeed"
+	"pressfeed/config"
 	"pressfeed/index"
 	"pressfeed/web"
 )
@@ -59,7 +60,7 @@ func (c *testClock) Set(t time.Time) {
 func newSiteWith(t *testing.T, opts web.Options) site {
 	t.Helper()
 	clock := &testClock{t: t0}
-	db, err := index.Open(filepath.Join(t.TempDir(), "s.db"), index.Options{Now: clock.Now})
+	db, err := index.Open(filepath.Join(t.TempDir(), "s.db"), index.Options{Now: clock.Now, ValidateSource: config.CheckSource})
 	if err != nil {
 		t.Fatal(err)
 	}

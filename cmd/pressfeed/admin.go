@@ -17,7 +17,6 @@ import (
 	"pressfeed"
 	"pressfeed/auth"
 	"pressfeed/config"
-	"pressfeed/index"
 )
 
 const adminUsage = `usage: pressfeed admin VERB [flags]
@@ -126,7 +125,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !ok {
 		return exitUsage
 	}
-	db, err := index.Open(cfg.DB, index.Options{})
+	db, err := openStore(cfg)
 	if err != nil {
 		return storeBusy(stderr, cfg, err, "make and revoke tokens on its admin page instead: "+daemonURL(cfg)+"/admin/tokens")
 	}

@@ -45,11 +45,18 @@ type Daemon struct {
 	served   chan error
 }
 
+// openStore opens the store named by cfg for writing, with the checks every
+// source definition must pass on its way in (config.CheckSource). Every verb
+// that changes the store opens it here.
+func openStore(cfg config.Config) (*index.DB, error) {
+	return index.Open(cfg.DB, index.Options{ValidateSource: config.CheckSource})
+}
+
 // OpenDaemon opens the store named by cfg, seeds it with cfg's sources (or
 // the embedded defaults) if it holds none, and builds every part. Nothing
 // runs until Start.
 func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
-	db, err := index.Open(cfg.DB, index.Options{})
+	db, err := openStore(cfg)
 	if err != nil {
 		return nil, err
 	}

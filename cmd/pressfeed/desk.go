@@ -21,7 +21,7 @@ func (d *Daemon) webOptions() web.Options {
 		Logger:         d.Logger,
 		MaxAge:         d.Config.CacheMaxAge,
 		Hubs:           d.Config.Hubs,
-		Version:        config.Version,
+		Version:        pressfeed.Version,
 		Admin:          d.DB,
 		Scheduler:      d.Scheduler,
 		Previewer:      previewer{d.Poller},

@@ -154,6 +154,6 @@ func runVersion(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	if code := parseFlags(fs, args); code >= 0 {
 		return code
 	}
-	fmt.Fprintln(stdout, "pressfeed", config.Version)
+	fmt.Fprintln(stdout, "pressfeed", pressfeed.Version)
 	return exitOK
 }

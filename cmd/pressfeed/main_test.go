@@ -372,7 +372,7 @@ func TestBinaryBadSettingsExit2(t *testing.T) {
 
 func TestBinaryVersionAndHelp(t *testing.T) {
 	out, _, code := runBinary(t, nil, "version")
-	if code != 0 || !strings.Contains(out, config.Version) {
+	if code != 0 || !strings.Contains(out, pressfeed.Version) {
 		t.Errorf("version: %d %q", code, out)
 	}
 	for _, c := range commands() {

@@ -11,7 +11,7 @@ import (
 
 	"pressfeed"
 	"pressfeed/config"
-	"pressfeed/syndicate"
+	"pressfeed/sourcelist"
 )
 
 // sourcesVerbs are the verbs of `pressfeed sources`, dispatched like the
@@ -111,9 +111,9 @@ func runSourcesExport(ctx context.Context, args []string, stdout, stderr io.Writ
 	var write func(io.Writer, []pressfeed.Source) error
 	switch *format {
 	case "opml":
-		write = func(w io.Writer, s []pressfeed.Source) error { return syndicate.WriteOPML(w, syndicate.OPMLTitle, s) }
+		write = func(w io.Writer, s []pressfeed.Source) error { return sourcelist.WriteOPML(w, sourcelist.Title, s) }
 	case "toml":
-		write = config.WriteSources
+		write = sourcelist.WriteTOML
 	default:
 		fmt.Fprintf(stderr, "pressfeed sources export: -format %q is not one of opml, toml\n", *format)
 		return exitUsage

@@ -13,6 +13,7 @@ import (
 	"pressfeed"
 	"pressfeed/config"
 	"pressfeed/index"
+	"pressfeed/sourcelist"
 )
 
 // The verbs below change the source list in the store. Each change is
@@ -84,7 +85,7 @@ func (f sourceFlags) apply(fs *flag.FlagSet, src *pressfeed.Source) {
 // or explains why it cannot; instead says how to make the change through a
 // running daemon.
 func openSourceStore(ctx context.Context, cfg config.Config, stderr io.Writer, instead string) (*index.DB, int) {
-	db, err := index.Open(cfg.DB, index.Options{})
+	db, err := openStore(cfg)
 	if err != nil {
 		return nil, storeBusy(stderr, cfg, err, instead)
 	}
@@ -138,7 +139,10 @@ func apiHint(cfg config.Config, method, path, body string) string {
 // applyChange stores one change and prints what happened.
 func applyChange(ctx context.Context, db *index.DB, ch pressfeed.SourceChange, stdout, stderr io.Writer) int {
 	entries, err := db.ApplySourceChanges(ctx, cliActor(), []pressfeed.SourceChange{ch})
+	var verr pressfeed.ValidationError
 	switch {
+	case errors.As(err, &verr):
+		return printInvalid(stderr, ch.Source.ID, verr)
 	case errors.Is(err, pressfeed.ErrExists):
 		fmt.Fprintf(stderr, "pressfeed sources: a source %q exists; use `pressfeed sources edit %s`\n", ch.Source.ID, ch.Source.ID)
 		return exitUsage
@@ -224,9 +228,6 @@ func runSourcesEdit(ctx context.Context, args []string, stdout, stderr io.Writer
 			src.Enabled = *enabled
 		}
 	})
-	if err := config.ValidateSource(src); err != nil {
-		return printInvalid(stderr, id, err)
-	}
 	return applyChange(ctx, db, pressfeed.SourceChange{Action: pressfeed.ActionUpdate, Source: src}, stdout, stderr)
 }
 
@@ -284,7 +285,7 @@ func runSourcesImport(ctx context.Context, args []string, stdout, stderr io.Writ
 		fmt.Fprintf(stderr, "pressfeed sources import: %v\n", err)
 		return exitUsage
 	}
-	list, err := config.ParseSourceList(file, data)
+	list, err := sourcelist.Parse(file, data, config.ValidateSource)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		fmt.Fprintln(stderr, "nothing was imported")

@@ -1,4 +1,4 @@
-package config
+package sourcelist
 
 import (
 	"fmt"
@@ -22,11 +22,11 @@ func fileSource(s pressfeed.Source) sourceFile {
 	}
 }
 
-// WriteSources writes sources as the [[source]] tables of a settings file.
-// Parse reads the result back to the same list, so an export can seed
+// WriteTOML writes sources as the [[source]] tables of a settings file.
+// Parse and config.Parse read the result back to the same list, so an export can seed
 // another store or be kept under version control.
-func WriteSources(w io.Writer, sources []pressfeed.Source) error {
-	if _, err := fmt.Fprintf(w, "# pressfeed %s source list: [[source]] tables for a settings file.\n\n", Version); err != nil {
+func WriteTOML(w io.Writer, sources []pressfeed.Source) error {
+	if _, err := fmt.Fprintf(w, "# pressfeed %s source list: [[source]] tables for a settings file.\n\n", pressfeed.Version); err != nil {
 		return err
 	}
 	doc := struct {
