@@ -227,19 +227,19 @@ func CheckURL(raw string) error {
 
 // SourceState is what the fetcher remembers about a source between polls.
 type SourceState struct {
-	ETag                string    `json:"etag,omitempty"`
-	LastModified        string    `json:"last_modified,omitempty"`
-	LastAttempt         time.Time `json:"last_attempt,omitzero"`
-	LastSuccess         time.Time `json:"last_success,omitzero"`
-	LastNewItem         time.Time `json:"last_new_item,omitzero"`
-	LastStatus          int       `json:"last_status,omitempty"`
-	LastError           string    `json:"last_error,omitempty"`
-	ErrorCategory       string    `json:"error_category,omitempty"`
-	FailingSince        time.Time `json:"failing_since,omitzero"`
-	ConsecutiveFailures int       `json:"consecutive_failures"`
-	NextAttempt         time.Time `json:"next_attempt,omitzero"`
-	NextReason          string    `json:"next_reason,omitempty"`
-	ItemCount           int       `json:"item_count"`
+	ETag                string        `json:"etag,omitempty"`
+	LastModified        string        `json:"last_modified,omitempty"`
+	LastAttempt         time.Time     `json:"last_attempt,omitzero"`
+	LastSuccess         time.Time     `json:"last_success,omitzero"`
+	LastNewItem         time.Time     `json:"last_new_item,omitzero"`
+	LastStatus          int           `json:"last_status,omitempty"`
+	LastError           string        `json:"last_error,omitempty"`
+	ErrorCategory       ErrorCategory `json:"error_category,omitempty"`
+	FailingSince        time.Time     `json:"failing_since,omitzero"`
+	ConsecutiveFailures int           `json:"consecutive_failures"`
+	NextAttempt         time.Time     `json:"next_attempt,omitzero"`
+	NextReason          string        `json:"next_reason,omitempty"`
+	ItemCount           int           `json:"item_count"`
 
 	// Gone is set when the server answered 410 Gone. The source and its
 	// items are kept and it is still polled, at the longest backoff, until a

@@ -75,11 +75,11 @@ func checkPin(pin string) error {
 
 // Attempt is what one strategy found when a source was last resolved.
 type Attempt struct {
-	Strategy string `json:"strategy"`           // its id
-	URL      string `json:"url,omitempty"`      // what it read
-	Items    int    `json:"items"`              // items it found
-	Category string `json:"category,omitempty"` // why it failed, as a category; empty when it found items
-	Note     string `json:"note"`               // what happened, in words: "answered 404", "12 items"
+	Strategy string        `json:"strategy"`           // its id
+	URL      string        `json:"url,omitempty"`      // what it read
+	Items    int           `json:"items"`              // items it found
+	Category ErrorCategory `json:"category,omitempty"` // why it failed, as a category; empty when it found items
+	Note     string        `json:"note"`               // what happened, in words: "answered 404", "12 items"
 }
 
 // String is the attempt as one phrase of a resolution summary.

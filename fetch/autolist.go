@@ -14,10 +14,6 @@ import (
 	"pressfeed"
 )
 
-// CatNeedsScript is a page whose news is drawn by JavaScript: the HTML is
-// an empty shell, so only a feed, JSON-LD or the sitemap can read it.
-const CatNeedsScript = "needs_script"
-
 // Automatic listing extraction finds a listing's news items with no
 // selectors. It looks at every same-site link that looks like an article
 // (a path below the site's root, not the page itself, not pagination or a
@@ -57,21 +53,21 @@ type autoItem struct {
 }
 
 // extractAuto finds the news items of a listing page with no selectors.
-// It returns an *Error of category CatNeedsScript for a page whose content
-// is drawn by script, and of CatNoItems when no repeated block of article
+// It returns an *Error of category pressfeed.CatNeedsScript for a page whose content
+// is drawn by script, and of pressfeed.CatNoItems when no repeated block of article
 // links is found.
 func (p *Poller) extractAuto(doc *goquery.Document, pageURL *url.URL) (listing, error) {
 	base := baseURL(doc, pageURL)
 	cards := articleCards(doc, pageURL, base)
 	if len(cards) == 0 {
 		if isScriptShell(doc) {
-			return listing{}, failure(CatNeedsScript, nil, "%s is drawn by JavaScript: the page's HTML holds no news, so only a feed, JSON-LD or the sitemap can read it", pageURL)
+			return listing{}, failure(pressfeed.CatNeedsScript, nil, "%s is drawn by JavaScript: the page's HTML holds no news, so only a feed, JSON-LD or the sitemap can read it", pageURL)
 		}
-		return listing{}, failure(CatNoItems, nil, "automatic listing found no article links on %s", pageURL)
+		return listing{}, failure(pressfeed.CatNoItems, nil, "automatic listing found no article links on %s", pageURL)
 	}
 	group, desc := bestGroup(cards)
 	if len(group) < 2 {
-		return listing{}, failure(CatNoItems, nil, "automatic listing found no repeated block of article links on %s (%d lone links)", pageURL, len(cards))
+		return listing{}, failure(pressfeed.CatNoItems, nil, "automatic listing found no repeated block of article links on %s (%d lone links)", pageURL, len(cards))
 	}
 	out := listing{matched: len(group), block: desc}
 	seen := map[string]bool{}

@@ -4,6 +4,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"pressfeed"
 	"strings"
 	"testing"
 )
@@ -65,9 +66,12 @@ func TestExtractAutoOnListingFixtures(t *testing.T) {
 func TestExtractAutoScriptShellAndNothing(t *testing.T) {
 	p := NewPoller(nil, Options{})
 	u, _ := url.Parse("https://pcc.example/news/")
-	for _, tc := range []struct{ page, want string }{
-		{`<!doctype html><html><head><title>News</title><script src="/app.js"></script></head><body><div id="root"></div><noscript>You need to enable JavaScript to run this app.</noscript></body></html>`, CatNeedsScript},
-		{`<!doctype html><html><body><nav><a href="/about/">About</a><a href="/news/">News</a></nav><p>Welcome to the office of the commissioner, who holds the force to account for the people of the county and sets the police and crime plan.</p></body></html>`, CatNoItems},
+	for _, tc := range []struct {
+		page string
+		want pressfeed.ErrorCategory
+	}{
+		{`<!doctype html><html><head><title>News</title><script src="/app.js"></script></head><body><div id="root"></div><noscript>You need to enable JavaScript to run this app.</noscript></body></html>`, pressfeed.CatNeedsScript},
+		{`<!doctype html><html><body><nav><a href="/about/">About</a><a href="/news/">News</a></nav><p>Welcome to the office of the commissioner, who holds the force to account for the people of the county and sets the police and crime plan.</p></body></html>`, pressfeed.CatNoItems},
 	} {
 		doc, _ := parseHTML([]byte(tc.page), "text/html", u)
 		_, err := p.extractAuto(doc, u)
@@ -96,7 +100,7 @@ func TestExtractJSONLD(t *testing.T) {
 		t.Errorf("%+v", l.items)
 	}
 	doc, _ = parseHTML([]byte(`<html><body><p>none</p></body></html>`), "text/html", u)
-	if _, err := p.extractJSONLD(doc, u); err == nil || err.(*Error).Category != CatNoItems {
+	if _, err := p.extractJSONLD(doc, u); err == nil || err.(*Error).Category != pressfeed.CatNoItems {
 		t.Errorf("a page with no JSON-LD: %v", err)
 	}
 }

@@ -153,9 +153,9 @@ func TestRetryAfter(t *testing.T) {
 			ctx := context.Background()
 			db.SaveState(ctx, "busy", pressfeed.SourceState{ConsecutiveFailures: tc.failures})
 			res := backoffPoller(db, clock).Poll(ctx, source("busy", srv.URL+"/feed"))
-			want := fetch.CatHTTPStatus
+			want := pressfeed.CatHTTPStatus
 			if tc.status == http.StatusTooManyRequests {
-				want = fetch.CatBlocked // a rate limit is a refusal, not a broken source
+				want = pressfeed.CatBlocked // a rate limit is a refusal, not a broken source
 			}
 			if category(res.Err) != want {
 				t.Fatalf("outcome %s %v", res.Outcome, res.Err)

@@ -4,13 +4,8 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
+	"pressfeed"
 )
-
-// CatBlocked is a site that refuses us rather than a broken source: a 403
-// or 429, or a bot-challenge page in place of the content. A blocked
-// source keeps its strategy (another way in would be refused too, or be
-// worse) and backs off as any failure does.
-const CatBlocked = "blocked"
 
 // challengeMarks are what bot-challenge and firewall pages carry, lower
 // case. Cloudflare's email protection (/cdn-cgi/l/email-protection,
@@ -27,14 +22,14 @@ var challengeMarks = [][]byte{
 
 // detectChallenge reports a response that is a firewall's refusal or a bot
 // challenge instead of the page or feed asked for: an *Error of category
-// CatBlocked whose sentence says what to do, or nil. status 403 and 429 are
+// pressfeed.CatBlocked whose sentence says what to do, or nil. status 403 and 429 are
 // refusals whatever the body; other statuses are judged by the body, of
 // which only the first 64 KiB of an HTML answer is read.
 func detectChallenge(host string, status int, header http.Header, body []byte, userAgent string) error {
 	what := ""
 	switch {
 	case status == http.StatusTooManyRequests:
-		return failure(CatBlocked, nil, "%s answered 429 Too Many Requests: the site limits how often we ask (blocked, not broken) "+
+		return failure(pressfeed.CatBlocked, nil, "%s answered 429 Too Many Requests: the site limits how often we ask (blocked, not broken) "+
 			"and pressfeed waits as it asks; if it goes on, lengthen the source's schedule or ask the site to allow the User-Agent %q", host, userAgent)
 	case status == http.StatusForbidden:
 		what = fmt.Sprintf("%s answered 403 Forbidden", host)
@@ -48,7 +43,7 @@ func detectChallenge(host string, status int, header http.Header, body []byte, u
 	if title := htmlTitle(body); title != "" {
 		what += fmt.Sprintf(" titled %q", title)
 	}
-	return failure(CatBlocked, nil, "%s: the site refuses this machine (blocked, not broken). "+
+	return failure(pressfeed.CatBlocked, nil, "%s: the site refuses this machine (blocked, not broken). "+
 		"Sites like this often refuse cloud and data-centre addresses: run pressfeed from another network, "+
 		"or ask the site to allow the User-Agent %q", what, userAgent)
 }

@@ -65,7 +65,7 @@ func (p *Poller) Check(ctx context.Context, src pressfeed.Source) (CheckReport, 
 	}
 	if err != nil {
 		var fe *Error
-		if errors.As(err, &fe) && (fe.Category == CatRobots || fe.Category == CatNoItems) && src.Type != pressfeed.TypeAuto {
+		if errors.As(err, &fe) && (fe.Category == pressfeed.CatRobots || fe.Category == pressfeed.CatNoItems) && src.Type != pressfeed.TypeAuto {
 			rep.Warnings = append(rep.Warnings, err.Error())
 		}
 		return rep, categorize(err)

@@ -81,10 +81,10 @@ var corpusExpect = map[string]func(t *testing.T, res fetch.Result, stored []pres
 	"synthetic/many-items.json":                        wantWarning(500, "kept the first 500"),
 	"synthetic/huge-description.rss":                   wantWarning(1, "summary cut to 64 KiB"),
 	"synthetic/long-line.atom":                         wantWarning(1, "title cut to 1 KiB"),
-	"synthetic/truncated.json":                         wantCategory(fetch.CatParse),
-	"synthetic/deep-nesting.json":                      wantCategory(fetch.CatParse),
-	"illformed/gf__parser_universal_unknown_feed.xml":  wantCategory(fetch.CatNotAFeed),
-	"illformed/fp__illformed_rss_empty_document.xml":   wantCategory(fetch.CatNotAFeed),
+	"synthetic/truncated.json":                         wantCategory(pressfeed.CatParse),
+	"synthetic/deep-nesting.json":                      wantCategory(pressfeed.CatParse),
+	"illformed/gf__parser_universal_unknown_feed.xml":  wantCategory(pressfeed.CatNotAFeed),
+	"illformed/fp__illformed_rss_empty_document.xml":   wantCategory(pressfeed.CatNotAFeed),
 	"realworld/fj__TechCrunch.xml":                     wantOK(),
 	"realworld/mf__parser_large_atom.xml":              wantOK(),
 	"encoding/fp__encoding_bozo_http_text_plain.xml":   wantOK(),
@@ -92,7 +92,7 @@ var corpusExpect = map[string]func(t *testing.T, res fetch.Result, stored []pres
 	"encoding/fp__encoding_utf-16le-bom.xml":           wantOK(),
 	"encoding/fp__encoding_utf-32be.xml":               wantOK(),
 	"illformed/gf__parser_universal_rss_feed_bom.xml":  wantOK(),
-	"illformed/fp__illformed_rss_incomplete_cdata.xml": wantCategory(fetch.CatParse),
+	"illformed/fp__illformed_rss_incomplete_cdata.xml": wantCategory(pressfeed.CatParse),
 }
 
 func wantOK() func(*testing.T, fetch.Result, []pressfeed.Item) {
@@ -103,7 +103,7 @@ func wantOK() func(*testing.T, fetch.Result, []pressfeed.Item) {
 	}
 }
 
-func wantCategory(cat string) func(*testing.T, fetch.Result, []pressfeed.Item) {
+func wantCategory(cat pressfeed.ErrorCategory) func(*testing.T, fetch.Result, []pressfeed.Item) {
 	return func(t *testing.T, res fetch.Result, _ []pressfeed.Item) {
 		if category(res.Err) != cat {
 			t.Errorf("outcome %s %v, want category %s", res.Outcome, res.Err, cat)
@@ -146,7 +146,7 @@ func wantWarning(items int, warning string) func(*testing.T, fetch.Result, []pre
 
 // knownCategories are the categories a corpus file may fail with: the
 // document's own faults, never the network's.
-var knownCategories = map[string]bool{fetch.CatNotAFeed: true, fetch.CatParse: true}
+var knownCategories = map[pressfeed.ErrorCategory]bool{pressfeed.CatNotAFeed: true, pressfeed.CatParse: true}
 
 // TestPublicCorpus serves every file of the shared corpus over HTTP, with
 // its header where the manifest asks for one, and polls it: each is parsed
@@ -222,7 +222,7 @@ func TestPublicCorpus(t *testing.T) {
 		}
 		key := res.Outcome
 		if res.Err != nil {
-			key += "/" + category(res.Err)
+			key += "/" + string(category(res.Err))
 			if !knownCategories[category(res.Err)] || strings.TrimSpace(res.Err.Error()) == "" {
 				t.Errorf("%s: rejected as %q with %q", rel, category(res.Err), res.Err)
 			}

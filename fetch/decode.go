@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"pressfeed"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -56,7 +57,7 @@ type decoded struct {
 // not_a_feed.
 func decodeFeed(body []byte, contentType string) (decoded, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return decoded{}, failure(CatNotAFeed, nil, "the response is empty, not a feed")
+		return decoded{}, failure(pressfeed.CatNotAFeed, nil, "the response is empty, not a feed")
 	}
 	doc, name, warnings := toUTF8(body, headerCharset(contentType))
 	doc, warnings = demoronize(doc, warnings)
@@ -72,9 +73,9 @@ func decodeFeed(body []byte, contentType string) (decoded, error) {
 		case root == "html" || (err != nil || !isFeedRoot(root)) && (isHTMLType(contentType) || startsLikeHTML(trimmed)):
 			return decoded{}, htmlPageError(contentType, doc)
 		case err != nil:
-			return decoded{}, failure(CatNotAFeed, err, "not a feed: no root element could be read (%v)", err)
+			return decoded{}, failure(pressfeed.CatNotAFeed, err, "not a feed: no root element could be read (%v)", err)
 		case !isFeedRoot(root):
-			return decoded{}, failure(CatNotAFeed, nil, "not an RSS, Atom or JSON feed: the document is a <%s>", root)
+			return decoded{}, failure(pressfeed.CatNotAFeed, nil, "not an RSS, Atom or JSON feed: the document is a <%s>", root)
 		}
 		out.Format, out.Root = formatXML, root
 		out.Doc = append([]byte(`<?xml version="1.0" encoding="UTF-8"?>`+"\n"), doc[off:]...)
@@ -86,7 +87,7 @@ func decodeFeed(body []byte, contentType string) (decoded, error) {
 	if len(start) > 20 {
 		start = start[:20]
 	}
-	return decoded{}, failure(CatNotAFeed, nil, "not a feed: the response is neither XML nor JSON (it starts %q)", start)
+	return decoded{}, failure(pressfeed.CatNotAFeed, nil, "not a feed: the response is neither XML nor JSON (it starts %q)", start)
 }
 
 func isFeedRoot(name string) bool { return name == "rss" || name == "rdf" || name == "feed" }
@@ -316,7 +317,7 @@ func htmlPageError(contentType string, doc []byte) error {
 	if title := htmlTitle(doc); title != "" {
 		detail += fmt.Sprintf(", titled %q", title)
 	}
-	return failure(CatNotAFeed, nil, "got an HTML page, not a feed (%s)", detail)
+	return failure(pressfeed.CatNotAFeed, nil, "got an HTML page, not a feed (%s)", detail)
 }
 
 var titleRE = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)

@@ -8,31 +8,14 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"pressfeed"
 	"syscall"
-)
-
-// Error categories recorded with each failed poll, for the status page and
-// metrics. Each is a short stable word; the error's text is the sentence.
-const (
-	CatTimeout        = "timeout"         // no complete answer before the deadline
-	CatDNS            = "dns"             // the host name does not resolve
-	CatTLS            = "tls"             // the secure connection failed
-	CatConnect        = "connect"         // refused, reset or cut off
-	CatHTTPStatus     = "http_status"     // an answer other than 2xx or 304
-	CatTooLarge       = "too_large"       // the body is over the cap
-	CatNotAFeed       = "not_a_feed"      // an HTML page, or not RSS, Atom or JSON Feed
-	CatParse          = "parse"           // a feed, but a broken one
-	CatBlockedAddress = "blocked_address" // a private address, refused
-	CatRobots         = "robots"          // robots.txt forbids it
-	CatRedirects      = "redirects"       // a redirect loop, or too many
-	CatStore          = "store"           // our own store failed
-	CatUnsupported    = "unsupported"     // a source type this build cannot read
 )
 
 // Error is a failed poll: a category and the underlying error, whose text
 // says what happened in words an admin can act on.
 type Error struct {
-	Category string
+	Category pressfeed.ErrorCategory
 	Err      error
 }
 
@@ -51,7 +34,7 @@ func (s *sentence) Unwrap() error { return s.cause }
 
 // failure returns an Error of category cat whose text is the formatted
 // sentence and which wraps cause (which may be nil).
-func failure(cat string, cause error, format string, args ...any) *Error {
+func failure(cat pressfeed.ErrorCategory, cause error, format string, args ...any) *Error {
 	return &Error{Category: cat, Err: &sentence{msg: fmt.Sprintf(format, args...), cause: cause}}
 }
 
@@ -82,36 +65,36 @@ func classify(err error, host string) *Error {
 	)
 	switch {
 	case errors.As(err, &blocked):
-		return failure(CatBlockedAddress, err, "%s", blocked.Error())
+		return failure(pressfeed.CatBlockedAddress, err, "%s", blocked.Error())
 	case errors.As(err, &redir):
-		return failure(CatRedirects, err, "%s", redir.Error())
+		return failure(pressfeed.CatRedirects, err, "%s", redir.Error())
 	case errors.Is(err, ErrTooManyRedirects):
-		return failure(CatRedirects, err, "%s redirected too many times", who)
+		return failure(pressfeed.CatRedirects, err, "%s redirected too many times", who)
 	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return failure(CatTimeout, err, "%s did not answer in time", who)
+		return failure(pressfeed.CatTimeout, err, "%s did not answer in time", who)
 	case errors.Is(err, context.Canceled):
-		return failure(CatTimeout, err, "the request to %s was cancelled (shutting down)", who)
+		return failure(pressfeed.CatTimeout, err, "the request to %s was cancelled (shutting down)", who)
 	case errors.As(err, &dnsErr):
 		if dnsErr.IsNotFound {
-			return failure(CatDNS, err, "the host name %s does not exist (DNS lookup found nothing)", dnsErr.Name)
+			return failure(pressfeed.CatDNS, err, "the host name %s does not exist (DNS lookup found nothing)", dnsErr.Name)
 		}
-		return failure(CatDNS, err, "looking up the host name %s failed: %s", dnsErr.Name, dnsErr.Err)
+		return failure(pressfeed.CatDNS, err, "looking up the host name %s failed: %s", dnsErr.Name, dnsErr.Err)
 	case errors.As(err, &certErr):
-		return failure(CatTLS, err, "the certificate of %s is not valid: %v", who, certErr.Err)
+		return failure(pressfeed.CatTLS, err, "the certificate of %s is not valid: %v", who, certErr.Err)
 	case errors.As(err, &unkAuth):
-		return failure(CatTLS, err, "the certificate of %s is not valid: %v", who, unkAuth)
+		return failure(pressfeed.CatTLS, err, "the certificate of %s is not valid: %v", who, unkAuth)
 	case errors.As(err, &hostErr):
-		return failure(CatTLS, err, "the certificate of %s is not valid: %v", who, hostErr)
+		return failure(pressfeed.CatTLS, err, "the certificate of %s is not valid: %v", who, hostErr)
 	case errors.As(err, &recErr):
-		return failure(CatTLS, err, "%s did not speak TLS (is the URL http rather than https?)", who)
+		return failure(pressfeed.CatTLS, err, "%s did not speak TLS (is the URL http rather than https?)", who)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return failure(CatConnect, err, "%s refused the connection", who)
+		return failure(pressfeed.CatConnect, err, "%s refused the connection", who)
 	case errors.Is(err, syscall.ECONNRESET):
-		return failure(CatConnect, err, "%s reset the connection", who)
+		return failure(pressfeed.CatConnect, err, "%s reset the connection", who)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		return failure(CatConnect, err, "%s closed the connection before the response was complete", who)
+		return failure(pressfeed.CatConnect, err, "%s closed the connection before the response was complete", who)
 	}
-	return failure(CatConnect, err, "fetching from %s failed: %v", who, innermost(err))
+	return failure(pressfeed.CatConnect, err, "fetching from %s failed: %v", who, innermost(err))
 }
 
 // innermost returns the deepest error in err's single-wrap chain: the part

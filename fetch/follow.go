@@ -22,11 +22,11 @@ type ItemLookup interface {
 
 // applyRules removes the items src's include, exclude and max_age rules
 // reject. It returns the kept items and how many were dropped; an invalid
-// stored rule is an *Error of category CatSettings.
+// stored rule is an *Error of category pressfeed.CatSettings.
 func (p *Poller) applyRules(src pressfeed.Source, items []pressfeed.Item, now time.Time) ([]pressfeed.Item, int, error) {
 	rules, err := CompileRules(src)
 	if err != nil {
-		return nil, 0, &Error{Category: CatSettings, Err: fmt.Errorf("source %s: %w", src.ID, err)}
+		return nil, 0, &Error{Category: pressfeed.CatSettings, Err: fmt.Errorf("source %s: %w", src.ID, err)}
 	}
 	kept, dropped := rules.filter(items, now, false)
 	return kept, len(dropped), nil

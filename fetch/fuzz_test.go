@@ -55,7 +55,7 @@ func FuzzDecodeParseNormalize(f *testing.F) {
 		feed, _, err := readFeed(body, contentType, p.opts.Limits)
 		if err != nil {
 			var fe *Error
-			if !errors.As(err, &fe) || (fe.Category != CatNotAFeed && fe.Category != CatParse) || strings.TrimSpace(fe.Error()) == "" {
+			if !errors.As(err, &fe) || (fe.Category != pressfeed.CatNotAFeed && fe.Category != pressfeed.CatParse) || strings.TrimSpace(fe.Error()) == "" {
 				t.Fatalf("rejection %v is not a not_a_feed or parse *Error with a sentence", err)
 			}
 			return

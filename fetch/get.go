@@ -53,7 +53,7 @@ type response struct {
 func (p *Poller) get(ctx context.Context, rawURL, accept string, st pressfeed.SourceState) (*response, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, failure(CatConnect, err, "%q is not an http or https URL", rawURL)
+		return nil, failure(pressfeed.CatConnect, err, "%q is not an http or https URL", rawURL)
 	}
 	rd := newRedirects(p.opts.MaxRedirects, p.hosts)
 	defer rd.releaseAll()
@@ -67,7 +67,7 @@ func (p *Poller) get(ctx context.Context, rawURL, accept string, st pressfeed.So
 
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, failure(CatConnect, err, "%q is not a usable URL: %v", rawURL, err)
+		return nil, failure(pressfeed.CatConnect, err, "%q is not a usable URL: %v", rawURL, err)
 	}
 	req.Header.Set("User-Agent", p.opts.UserAgent)
 	req.Header.Set("Accept", accept)
@@ -111,7 +111,7 @@ func (p *Poller) get(ctx context.Context, rawURL, accept string, st pressfeed.So
 		if resp.Uncompressed {
 			after = ", counted after decompression"
 		}
-		return out, failure(CatTooLarge, err, "the response from %s is larger than the %s limit%s", u.Host, byteSize(p.opts.MaxBodyBytes), after)
+		return out, failure(pressfeed.CatTooLarge, err, "the response from %s is larger than the %s limit%s", u.Host, byteSize(p.opts.MaxBodyBytes), after)
 	}
 	if err != nil {
 		return out, p.transportError(ctx, u.Host, err, len(body))
@@ -134,19 +134,19 @@ func (p *Poller) transportError(ctx context.Context, host string, err error, got
 	if errors.As(context.Cause(ctx), &stalled) {
 		switch {
 		case !stalled.answered:
-			return failure(CatTimeout, err, "%s sent no answer for %s; a server that silent is treated as hung", host, stalled.window)
+			return failure(pressfeed.CatTimeout, err, "%s sent no answer for %s; a server that silent is treated as hung", host, stalled.window)
 		case got == 0:
-			return failure(CatTimeout, err, "%s sent headers, then nothing for %s; a server that silent is treated as hung", host, stalled.window)
+			return failure(pressfeed.CatTimeout, err, "%s sent headers, then nothing for %s; a server that silent is treated as hung", host, stalled.window)
 		case stalled.pending == 0:
-			return failure(CatTimeout, err, "%s stopped sending after %s, and nothing more came for %s; a server that silent is treated as hung", host, byteSize(int64(got)), stalled.window)
+			return failure(pressfeed.CatTimeout, err, "%s stopped sending after %s, and nothing more came for %s; a server that silent is treated as hung", host, byteSize(int64(got)), stalled.window)
 		}
-		return failure(CatTimeout, err, "%s sent only %s in %s (%s so far); a server that slow is treated as hung", host, byteSize(stalled.pending), stalled.window, byteSize(int64(got)))
+		return failure(pressfeed.CatTimeout, err, "%s sent only %s in %s (%s so far); a server that slow is treated as hung", host, byteSize(stalled.pending), stalled.window, byteSize(int64(got)))
 	}
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		if got > 0 {
-			return failure(CatTimeout, err, "%s was still sending the response after %s (%s so far); a server that slow is treated as hung", host, p.opts.Timeout, byteSize(int64(got)))
+			return failure(pressfeed.CatTimeout, err, "%s was still sending the response after %s (%s so far); a server that slow is treated as hung", host, p.opts.Timeout, byteSize(int64(got)))
 		}
-		return failure(CatTimeout, err, "%s gave no complete response within %s", host, p.opts.Timeout)
+		return failure(pressfeed.CatTimeout, err, "%s gave no complete response within %s", host, p.opts.Timeout)
 	}
 	return classify(err, host)
 }
@@ -175,7 +175,7 @@ func (p *Poller) statusError(out *response, resp *http.Response) error {
 			msg += fmt.Sprintf(" (an HTML page titled %q)", title)
 		}
 	}
-	return failure(CatHTTPStatus, nil, "%s", msg)
+	return failure(pressfeed.CatHTTPStatus, nil, "%s", msg)
 }
 
 // errTooLarge is returned by readCapped for a body over the cap.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"pressfeed"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -39,7 +40,7 @@ func TestGuardChecksTheResolvedAddress(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res := p.Poll(context.Background(), source(tc.name, tc.url))
-			if category(res.Err) != fetch.CatBlockedAddress || !errors.Is(res.Err, fetch.ErrBlockedAddress) {
+			if category(res.Err) != pressfeed.CatBlockedAddress || !errors.Is(res.Err, fetch.ErrBlockedAddress) {
 				t.Fatalf("outcome %s %v, want blocked_address", res.Outcome, res.Err)
 			}
 			if !strings.Contains(res.Err.Error(), tc.says) || !strings.Contains(res.Err.Error(), "allow_private_networks") {
@@ -97,7 +98,7 @@ func TestGuardWithAProxy(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			before := fp.requests.Load()
 			res := p.Poll(ctx, source(tc.name, tc.url))
-			if category(res.Err) != fetch.CatBlockedAddress {
+			if category(res.Err) != pressfeed.CatBlockedAddress {
 				t.Fatalf("outcome %s %v, want blocked_address", res.Outcome, res.Err)
 			}
 			if fp.requests.Load() != before {

@@ -72,7 +72,7 @@ func titles(t testing.TB, db *index.DB, sourceID string) []string {
 }
 
 // category returns the category of a poll's error, or "" for none.
-func category(err error) string {
+func category(err error) pressfeed.ErrorCategory {
 	var fe *fetch.Error
 	if errors.As(err, &fe) {
 		return fe.Category

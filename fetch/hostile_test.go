@@ -33,7 +33,7 @@ type hostileCase struct {
 
 // wantError checks a failed poll's category and sentence, and that nothing
 // was stored.
-func wantError(cat, text string) func(*testing.T, fetch.Result, pressfeed.SourceState, []string) {
+func wantError(cat pressfeed.ErrorCategory, text string) func(*testing.T, fetch.Result, pressfeed.SourceState, []string) {
 	return func(t *testing.T, res fetch.Result, st pressfeed.SourceState, stored []string) {
 		t.Helper()
 		if res.Outcome != fetch.OutcomeError || category(res.Err) != cat {
@@ -137,28 +137,28 @@ func TestHostileServersInOneCycle(t *testing.T) {
 
 	cases := []hostileCase{
 		{name: "good-1", handler: feedHandler("application/rss+xml", rssWith("Good news one"))},
-		{name: "hang", handler: faults.Hang, check: wantError(fetch.CatTimeout, "gave no complete response within 2s")},
-		{name: "slow-drip", handler: faults.Drip(20 * time.Millisecond), check: wantError(fetch.CatTimeout, "was still sending the response after 2s")},
-		{name: "huge-2gb", handler: faults.HugeBody(2<<30, &hugeSent), check: wantError(fetch.CatTooLarge, "larger than the 10 MiB limit")},
+		{name: "hang", handler: faults.Hang, check: wantError(pressfeed.CatTimeout, "gave no complete response within 2s")},
+		{name: "slow-drip", handler: faults.Drip(20 * time.Millisecond), check: wantError(pressfeed.CatTimeout, "was still sending the response after 2s")},
+		{name: "huge-2gb", handler: faults.HugeBody(2<<30, &hugeSent), check: wantError(pressfeed.CatTooLarge, "larger than the 10 MiB limit")},
 		{name: "huge-declared", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "2147483648")
 			w.Write(make([]byte, 64<<10))
-		}, check: wantError(fetch.CatTooLarge, "larger than the 10 MiB limit")},
-		{name: "gzip-bomb", handler: faults.GzipBomb(1024), check: wantError(fetch.CatTooLarge, "larger than the 10 MiB limit, counted after decompression")},
+		}, check: wantError(pressfeed.CatTooLarge, "larger than the 10 MiB limit")},
+		{name: "gzip-bomb", handler: faults.GzipBomb(1024), check: wantError(pressfeed.CatTooLarge, "larger than the 10 MiB limit, counted after decompression")},
 		{name: "cut-off-transfer", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Length", "10000")
 			w.Write(rssWith("Never complete")[:100])
-		}, check: wantError(fetch.CatConnect, "closed the connection before the response was complete")},
+		}, check: wantError(pressfeed.CatConnect, "closed the connection before the response was complete")},
 		{name: "redirect-loop", path: "/a", handler: func(w http.ResponseWriter, r *http.Request) {
 			http.Redirect(w, r, map[string]string{"/a": "/b", "/b": "/a"}[r.URL.Path], http.StatusFound)
-		}, check: wantError(fetch.CatRedirects, "redirect loop: http://127.0.0.1")},
-		{name: "redirects-6", path: "/r/0", handler: redirectChain(6), check: wantError(fetch.CatRedirects, "more than 5 redirects")},
+		}, check: wantError(pressfeed.CatRedirects, "redirect loop: http://127.0.0.1")},
+		{name: "redirects-6", path: "/r/0", handler: redirectChain(6), check: wantError(pressfeed.CatRedirects, "more than 5 redirects")},
 		{name: "redirects-5", path: "/r/0", handler: redirectChain(5), check: wantTitles("At the end of the chain")},
 		{name: "status-429", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Retry-After", "120")
 			w.WriteHeader(http.StatusTooManyRequests)
 		}, check: func(t *testing.T, res fetch.Result, st pressfeed.SourceState, stored []string) {
-			wantError(fetch.CatBlocked, "answered 429 Too Many Requests: the site limits how often we ask")(t, res, st, stored)
+			wantError(pressfeed.CatBlocked, "answered 429 Too Many Requests: the site limits how often we ask")(t, res, st, stored)
 			if want := now.Add(120 * time.Second); !st.NextAttempt.Equal(want) || !strings.Contains(st.NextReason, "asked us to wait 2m0s") {
 				t.Errorf("next attempt %v (%s), want %v", st.NextAttempt, st.NextReason, want)
 			}
@@ -167,7 +167,7 @@ func TestHostileServersInOneCycle(t *testing.T) {
 			w.Header().Set("Retry-After", now.Add(time.Hour).Format(http.TimeFormat))
 			w.WriteHeader(http.StatusServiceUnavailable)
 		}, check: func(t *testing.T, res fetch.Result, st pressfeed.SourceState, stored []string) {
-			wantError(fetch.CatHTTPStatus, "answered 503 Service Unavailable")(t, res, st, stored)
+			wantError(pressfeed.CatHTTPStatus, "answered 503 Service Unavailable")(t, res, st, stored)
 			if want := now.Add(time.Hour); !st.NextAttempt.Equal(want) {
 				t.Errorf("next attempt %v, want %v", st.NextAttempt, want)
 			}
@@ -175,7 +175,7 @@ func TestHostileServersInOneCycle(t *testing.T) {
 		{name: "status-500", handler: func(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "boom", http.StatusInternalServerError)
 		}, check: func(t *testing.T, res fetch.Result, st pressfeed.SourceState, stored []string) {
-			wantError(fetch.CatHTTPStatus, "answered 500 Internal Server Error")(t, res, st, stored)
+			wantError(pressfeed.CatHTTPStatus, "answered 500 Internal Server Error")(t, res, st, stored)
 			if want := now.Add(10 * time.Minute); !st.NextAttempt.Equal(want) {
 				t.Errorf("next attempt %v, want one interval later, %v", st.NextAttempt, want)
 			}
@@ -183,7 +183,7 @@ func TestHostileServersInOneCycle(t *testing.T) {
 		{name: "status-410", handler: func(w http.ResponseWriter, r *http.Request) {
 			w.WriteHeader(http.StatusGone)
 		}, check: func(t *testing.T, res fetch.Result, st pressfeed.SourceState, stored []string) {
-			wantError(fetch.CatHTTPStatus, "answered 410 Gone: the feed is gone")(t, res, st, stored)
+			wantError(pressfeed.CatHTTPStatus, "answered 410 Gone: the feed is gone")(t, res, st, stored)
 			if !st.Gone || !st.NextAttempt.Equal(now.Add(6*time.Hour)) {
 				t.Errorf("410 should mark the source gone and retry at the longest backoff: %+v", st)
 			}
@@ -192,12 +192,12 @@ func TestHostileServersInOneCycle(t *testing.T) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			w.WriteHeader(http.StatusForbidden)
 			w.Write(fixture(t, "challenge.html"))
-		}, check: wantError(fetch.CatBlocked, `answered 403 Forbidden titled "Just a moment...": the site refuses this machine (blocked, not broken)`)},
+		}, check: wantError(pressfeed.CatBlocked, `answered 403 Forbidden titled "Just a moment...": the site refuses this machine (blocked, not broken)`)},
 		{name: "challenge-page", handler: feedHandler("text/html; charset=utf-8", fixture(t, "challenge.html")),
-			check: wantError(fetch.CatBlocked, `answered with a bot-challenge page (HTTP 200) titled "Just a moment...": the site refuses this machine`)},
+			check: wantError(pressfeed.CatBlocked, `answered with a bot-challenge page (HTTP 200) titled "Just a moment...": the site refuses this machine`)},
 		{name: "html-page", handler: feedHandler("text/html; charset=utf-8", fixture(t, "html/cards.html")),
-			check: wantError(fetch.CatNotAFeed, `got an HTML page, not a feed (Content-Type "text/html; charset=utf-8", titled`)},
-		{name: "truncated", handler: feedHandler("application/rss+xml", truncated), check: wantError(fetch.CatParse, "the feed is broken")},
+			check: wantError(pressfeed.CatNotAFeed, `got an HTML page, not a feed (Content-Type "text/html; charset=utf-8", titled`)},
+		{name: "truncated", handler: feedHandler("application/rss+xml", truncated), check: wantError(pressfeed.CatParse, "the feed is broken")},
 		{name: "billion-laughs", handler: feedHandler("application/rss+xml", []byte(laughs)), check: wantTitles("&lol9;")},
 		{name: "xxe-file", handler: feedHandler("application/rss+xml", xxe("file://"+secret)), check: wantTitles("before &x; after")},
 		{name: "xxe-loopback", handler: feedHandler("application/rss+xml", xxe(catcher.URL+"/xxe")), check: wantTitles("before &x; after")},
@@ -294,7 +294,7 @@ func TestHugeBodiesKeepMemoryBounded(t *testing.T) {
 			p := fetch.NewPoller(openDB(t), testOptions())
 			peak, allocated := measureHeap(func() {
 				res := p.Poll(context.Background(), source("huge", srv.URL+"/feed"))
-				if category(res.Err) != fetch.CatTooLarge {
+				if category(res.Err) != pressfeed.CatTooLarge {
 					t.Errorf("outcome %s %v, want too_large", res.Outcome, res.Err)
 				}
 			})

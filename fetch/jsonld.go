@@ -21,7 +21,7 @@ var articleTypes = map[string]bool{"NewsArticle": true, "Article": true, "BlogPo
 // extractJSONLD reads the items a listing page describes in JSON-LD: an
 // ItemList's elements, or articles (NewsArticle, Article, BlogPosting),
 // also inside @graph arrays. Broken JSON-LD blocks are skipped. It returns
-// an *Error of category CatNoItems when the page describes none.
+// an *Error of category pressfeed.CatNoItems when the page describes none.
 func (p *Poller) extractJSONLD(doc *goquery.Document, pageURL *url.URL) (listing, error) {
 	base := baseURL(doc, pageURL)
 	self := pressfeed.CanonicalURL(pageURL.String())
@@ -76,7 +76,7 @@ func (p *Poller) extractJSONLD(doc *goquery.Document, pageURL *url.URL) (listing
 	})
 	out.matched = len(out.items)
 	if len(out.items) == 0 {
-		return out, failure(CatNoItems, nil, "no JSON-LD list or articles on %s", pageURL)
+		return out, failure(pressfeed.CatNoItems, nil, "no JSON-LD list or articles on %s", pageURL)
 	}
 	return out, nil
 }

@@ -143,7 +143,7 @@ func scoreListing(t *testing.T, dir string) listingScore {
 	s := listingScore{name: filepath.Base(dir), family: c.Family, expected: len(c.Items), wantErr: c.Error}
 	var fe *fetch.Error
 	if errors.As(res.Err, &fe) {
-		s.err = fe.Category
+		s.err = string(fe.Category)
 		t.Logf("%s: %v", filepath.Base(dir), res.Err)
 	} else if res.Err != nil {
 		s.err = res.Err.Error()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"pressfeed"
 
 	"github.com/mmcdole/gofeed"
 )
@@ -36,18 +37,18 @@ func readFeed(body []byte, contentType string, lim Limits) (*gofeed.Feed, []stri
 			Version string `json:"version"`
 		}
 		if err := json.Unmarshal(dec.Doc, &head); err != nil {
-			return nil, nil, failure(CatParse, err, "the JSON feed is broken: %v", err)
+			return nil, nil, failure(pressfeed.CatParse, err, "the JSON feed is broken: %v", err)
 		}
 		if head.Version == "" {
-			return nil, nil, failure(CatNotAFeed, nil, "a JSON document, but not a JSON Feed (it has no \"version\")")
+			return nil, nil, failure(pressfeed.CatNotAFeed, nil, "a JSON document, but not a JSON Feed (it has no \"version\")")
 		}
 	}
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(dec.Doc))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
-			return nil, nil, failure(CatNotAFeed, err, "not an RSS, Atom or JSON feed")
+			return nil, nil, failure(pressfeed.CatNotAFeed, err, "not an RSS, Atom or JSON feed")
 		}
-		return nil, nil, failure(CatParse, err, "the feed is broken: %v", err)
+		return nil, nil, failure(pressfeed.CatParse, err, "the feed is broken: %v", err)
 	}
 	return feed, dec.Warnings, nil
 }

@@ -171,7 +171,7 @@ func (p *Poller) poll(ctx context.Context, src pressfeed.Source, anyway bool) Re
 		return p.cancelled(ctx, res, st, err, start)
 	}
 	if err != nil {
-		res.Outcome, res.Err = OutcomeError, &Error{Category: CatStore, Err: err}
+		res.Outcome, res.Err = OutcomeError, &Error{Category: pressfeed.CatStore, Err: err}
 		p.logResult(res, src)
 		return res
 	}
@@ -209,7 +209,7 @@ func (p *Poller) poll(ctx context.Context, src pressfeed.Source, anyway bool) Re
 	case resp.NotModified:
 		recordSuccess(&st, resp, start)
 		if err := p.sink.SaveState(ctx, src.ID, st); err != nil {
-			res.Outcome, res.Err = OutcomeError, &Error{Category: CatStore, Err: err}
+			res.Outcome, res.Err = OutcomeError, &Error{Category: pressfeed.CatStore, Err: err}
 			break
 		}
 		res.Outcome = OutcomeNotModified
@@ -218,7 +218,7 @@ func (p *Poller) poll(ctx context.Context, src pressfeed.Source, anyway bool) Re
 		res.Items = found
 		ir, err := p.sink.Ingest(ctx, src.ID, items, st)
 		if err != nil {
-			res.Outcome, res.Err = OutcomeError, &Error{Category: CatStore, Err: err}
+			res.Outcome, res.Err = OutcomeError, &Error{Category: pressfeed.CatStore, Err: err}
 			break
 		}
 		res.Outcome, res.IngestResult = OutcomeOK, ir
@@ -251,7 +251,7 @@ func (p *Poller) fetchItems(ctx context.Context, src pressfeed.Source, st *press
 	case pressfeed.TypeAuto:
 		return p.fetchAuto(ctx, src, st, nil)
 	default:
-		return nil, nil, &Error{Category: CatUnsupported, Err: fmt.Errorf("source type %q is not supported yet", src.Type)}
+		return nil, nil, &Error{Category: pressfeed.CatUnsupported, Err: fmt.Errorf("source type %q is not supported yet", src.Type)}
 	}
 }
 
@@ -290,7 +290,7 @@ func (p *Poller) recordFailure(ctx context.Context, src pressfeed.Source, st *pr
 	}
 	st.NextAttempt, st.NextReason = p.retryPlan(src, *st, resp, st.LastAttempt)
 	if serr := p.sink.SaveState(ctx, src.ID, *st); serr != nil {
-		return errors.Join(fe, &Error{Category: CatStore, Err: serr})
+		return errors.Join(fe, &Error{Category: pressfeed.CatStore, Err: serr})
 	}
 	return fe
 }
@@ -306,7 +306,7 @@ func (p *Poller) logResult(res Result, src pressfeed.Source) {
 	}
 	if res.Err != nil {
 		var fe *Error
-		cat := ""
+		var cat pressfeed.ErrorCategory
 		if errors.As(res.Err, &fe) {
 			cat = fe.Category
 		}

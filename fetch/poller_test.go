@@ -243,11 +243,11 @@ func TestFailuresAreCategorizedAndKeepItems(t *testing.T) {
 		clock.Advance(7 * time.Hour) // past any backoff
 		res := p.Poll(ctx, src)
 		var fe *fetch.Error
-		if res.Outcome != fetch.OutcomeError || !errors.As(res.Err, &fe) || fe.Category != fetch.CatHTTPStatus {
+		if res.Outcome != fetch.OutcomeError || !errors.As(res.Err, &fe) || fe.Category != pressfeed.CatHTTPStatus {
 			t.Fatalf("failing poll: %+v", res)
 		}
 		st, _ := db.State(ctx, "flaky")
-		if st.ConsecutiveFailures != i || st.ErrorCategory != fetch.CatHTTPStatus || !strings.Contains(st.LastError, "500") {
+		if st.ConsecutiveFailures != i || st.ErrorCategory != pressfeed.CatHTTPStatus || !strings.Contains(st.LastError, "500") {
 			t.Errorf("state after failure %d: %+v", i, st)
 		}
 	}
@@ -262,7 +262,7 @@ func TestFailuresAreCategorizedAndKeepItems(t *testing.T) {
 	}
 
 	res := p.Poll(ctx, source("challenge", srv.URL+"/challenge"))
-	if category(res.Err) != fetch.CatBlocked || !strings.Contains(res.Err.Error(), "blocked, not broken") {
+	if category(res.Err) != pressfeed.CatBlocked || !strings.Contains(res.Err.Error(), "blocked, not broken") {
 		t.Errorf("bot challenge page: %+v", res)
 	}
 	if res := p.Poll(ctx, source("mislabelled", srv.URL+"/mislabelled")); res.Outcome != fetch.OutcomeOK {
@@ -276,7 +276,7 @@ func TestPrivateAddressesRefusedByDefault(t *testing.T) {
 	p := fetch.NewPoller(db, fetch.Options{Logger: quiet})
 	res := p.Poll(context.Background(), source("local", srv.URL+"/rss"))
 	var fe *fetch.Error
-	if !errors.As(res.Err, &fe) || fe.Category != fetch.CatBlockedAddress {
+	if !errors.As(res.Err, &fe) || fe.Category != pressfeed.CatBlockedAddress {
 		t.Fatalf("poll of loopback: %+v, want blocked_address", res)
 	}
 	if srv.requests.Load() != 0 {
@@ -316,7 +316,7 @@ func TestCheckStoresNothing(t *testing.T) {
 	src.URL = fs.URL + "/page.html"
 	_, err = p.Check(ctx, src)
 	var fe *fetch.Error
-	if !errors.As(err, &fe) || fe.Category != fetch.CatNotAFeed {
+	if !errors.As(err, &fe) || fe.Category != pressfeed.CatNotAFeed {
 		t.Errorf("HTML page: %v, want a not_a_feed error", err)
 	}
 }

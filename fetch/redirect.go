@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"pressfeed"
 	"strings"
 )
 
@@ -58,7 +59,7 @@ func (r *redirects) hold(ctx context.Context, host string) error {
 	}
 	release, err := r.gate.acquire(ctx, key)
 	if err != nil {
-		return failure(CatTimeout, err, "gave up waiting for our turn to ask %s", host)
+		return failure(pressfeed.CatTimeout, err, "gave up waiting for our turn to ask %s", host)
 	}
 	r.held[key] = release
 	r.order = append(r.order, key)

@@ -56,7 +56,7 @@ func (p *Poller) resolve(ctx context.Context, src pressfeed.Source, all bool) *r
 	if pg.err != nil {
 		r.pageErr = pg.err
 		r.note(pressfeed.StrategyPage, src.URL, pg.err)
-		if category(pg.err) == CatBlocked {
+		if category(pg.err) == pressfeed.CatBlocked {
 			return r // the site refuses us: a sitemap on it would be refused too
 		}
 	} else if pg.isFeed() {
@@ -191,11 +191,11 @@ func (r *resolver) try(ctx context.Context, w way, pg *pageDoc) {
 	case res.err != nil:
 		fe := categorize(res.err)
 		a.Category, a.Note = fe.Category, fe.Error()
-		if fe.Category == CatBlocked && r.blocked == nil {
+		if fe.Category == pressfeed.CatBlocked && r.blocked == nil {
 			r.blocked = fe
 		}
 	case len(res.items) == 0:
-		a.Category, a.Note = CatNoItems, "a feed with no items"
+		a.Category, a.Note = pressfeed.CatNoItems, "a feed with no items"
 	default:
 		a.Note = fmt.Sprintf("%d items", len(res.items))
 		if res.desc != "" {
@@ -218,7 +218,7 @@ func (r *resolver) note(id, u string, err error) {
 // noteText records why a kind of strategy had nothing to try.
 func (r *resolver) noteText(id, text string) {
 	if !r.done() && r.wants(id) {
-		r.attempts = append(r.attempts, pressfeed.Attempt{Strategy: id, Category: CatNoItems, Note: text})
+		r.attempts = append(r.attempts, pressfeed.Attempt{Strategy: id, Category: pressfeed.CatNoItems, Note: text})
 	}
 }
 
@@ -237,17 +237,17 @@ func (r *resolver) outcome() (*wayResult, error) {
 		return nil, r.pageErr
 	}
 	for _, res := range r.results {
-		if category(res.err) == CatNeedsScript {
+		if category(res.err) == pressfeed.CatNeedsScript {
 			if len(r.attempts) <= 1 {
 				return nil, res.err // the summary would only say it again
 			}
-			return nil, failure(CatNeedsScript, res.err, "%v (what each way found: %s)", res.err, summary)
+			return nil, failure(pressfeed.CatNeedsScript, res.err, "%v (what each way found: %s)", res.err, summary)
 		}
 	}
 	if summary == "" {
 		summary = "the pin " + r.src.Pin + " allows no strategy this source has"
 	}
-	return nil, failure(CatNoItems, nil, "no way in found: %s", summary)
+	return nil, failure(pressfeed.CatNoItems, nil, "no way in found: %s", summary)
 }
 
 // resolution is the record of r for the source's state. prev is the
@@ -272,7 +272,7 @@ func (r *resolver) resolution(prev pressfeed.Resolution, now time.Time) pressfee
 }
 
 // category is err's category, or "" for nil.
-func category(err error) string {
+func category(err error) pressfeed.ErrorCategory {
 	if err == nil {
 		return ""
 	}
@@ -306,7 +306,7 @@ func (p *Poller) fetchAuto(ctx context.Context, src pressfeed.Source, st *pressf
 			return p.settle(ctx, src, st, &res, notes)
 		}
 		if res.err == nil {
-			res.err = failure(CatNoItems, nil, "%s found no items at %s, where it found %d before", pressfeed.StrategyLabel(w.id), w.url, st.Resolution.Yielded)
+			res.err = failure(pressfeed.CatNoItems, nil, "%s found no items at %s, where it found %d before", pressfeed.StrategyLabel(w.id), w.url, st.Resolution.Yielded)
 		}
 		if !shouldWander(*st, res) || ctx.Err() != nil {
 			return res.items, res.resp, res.err
@@ -379,9 +379,9 @@ func wayOf(src pressfeed.Source, r pressfeed.Resolution) way {
 // does (another way in would be refused too), nor does our own store.
 func shouldWander(st pressfeed.SourceState, res wayResult) bool {
 	switch category(res.err) {
-	case CatBlocked, CatStore:
+	case pressfeed.CatBlocked, pressfeed.CatStore:
 		return false
-	case CatNoItems, CatNeedsScript, CatNotAFeed, CatSettings:
+	case pressfeed.CatNoItems, pressfeed.CatNeedsScript, pressfeed.CatNotAFeed, pressfeed.CatSettings:
 		return true
 	}
 	if res.resp != nil && (res.resp.Status == http.StatusNotFound || res.resp.Status == http.StatusGone) {

@@ -174,7 +174,7 @@ func TestResolveBlockedIsNotBroken(t *testing.T) {
 	for i := 0; i < 4; i++ {
 		c.Advance(7 * time.Hour)
 		res := p.PollAnyway(t.Context(), src)
-		if category(res.Err) != fetch.CatBlocked || res.Resolved || res.State.Resolution.Strategy != "template:single-online-home" {
+		if category(res.Err) != pressfeed.CatBlocked || res.Resolved || res.State.Resolution.Strategy != "template:single-online-home" {
 			t.Fatalf("poll %d: %v (%s), resolved %v, strategy %q", i, res.Err, category(res.Err), res.Resolved, res.State.Resolution.Strategy)
 		}
 		if !strings.Contains(res.Err.Error(), "run pressfeed from another network") {
@@ -191,7 +191,7 @@ func TestResolveBlockedIsNotBroken(t *testing.T) {
 	fresh.pages["/news/"] = page{body: []byte(challenge), contentType: htmlType}
 	fresh.mu.Unlock()
 	res := p.PollAnyway(t.Context(), autoSource("walled-new", fresh.URL+"/news/"))
-	if category(res.Err) != fetch.CatBlocked {
+	if category(res.Err) != pressfeed.CatBlocked {
 		t.Fatalf("new source behind a challenge: %v", res.Err)
 	}
 	if n := fresh.total("/sitemap"); n != 0 {
@@ -255,7 +255,7 @@ func TestResolveNothingWorks(t *testing.T) {
 	s.put("/news/", htmlType, strings.Replace(plainPage, "%s", "", 1))
 	db := openDB(t)
 	res := resolvePoller(db, newClock()).PollAnyway(context.Background(), autoSource("empty", s.URL+"/news/"))
-	if res.Outcome != fetch.OutcomeError || category(res.Err) != fetch.CatNoItems {
+	if res.Outcome != fetch.OutcomeError || category(res.Err) != pressfeed.CatNoItems {
 		t.Fatalf("%s %v", res.Outcome, res.Err)
 	}
 	msg := res.Err.Error()

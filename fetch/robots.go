@@ -165,7 +165,7 @@ func productToken(ua string) string {
 }
 
 // checkRobots returns nil when the site's robots.txt lets us fetch rawURL,
-// an *Error of category CatRobots wrapping ErrRobotsDisallowed when it does
+// an *Error of category pressfeed.CatRobots wrapping ErrRobotsDisallowed when it does
 // not, and an *Error when robots.txt cannot be read: a server error or no
 // answer means "assume everything is disallowed", as RFC 9309 says, and the
 // category is robots for a server error, else that of the failure (dns,
@@ -173,7 +173,7 @@ func productToken(ua string) string {
 func (p *Poller) checkRobots(ctx context.Context, rawURL string) error {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" {
-		return &Error{Category: CatRobots, Err: fmt.Errorf("bad URL %q", rawURL)}
+		return &Error{Category: pressfeed.CatRobots, Err: fmt.Errorf("bad URL %q", rawURL)}
 	}
 	origin := u.Scheme + "://" + u.Host
 	rules, err := p.robots(ctx, origin)
@@ -188,7 +188,7 @@ func (p *Poller) checkRobots(ctx context.Context, rawURL string) error {
 		target += "?" + u.RawQuery
 	}
 	if !rules.allowed(target) {
-		return &Error{Category: CatRobots, Err: fmt.Errorf("%s/robots.txt disallows %s for %q: %w", origin, target, productToken(p.opts.UserAgent), ErrRobotsDisallowed)}
+		return &Error{Category: pressfeed.CatRobots, Err: fmt.Errorf("%s/robots.txt disallows %s for %q: %w", origin, target, productToken(p.opts.UserAgent), ErrRobotsDisallowed)}
 	}
 	return nil
 }
@@ -219,7 +219,7 @@ func (p *Poller) fetchRobots(ctx context.Context, origin string) (*robotsRules, 
 		if resp != nil && resp.Status >= 400 && resp.Status < 500 {
 			return &robotsRules{allowAll: true}, nil
 		}
-		cat := CatRobots // the server answered, but not with robots.txt
+		cat := pressfeed.CatRobots // the server answered, but not with robots.txt
 		if resp == nil {
 			cat = categorize(err).Category // no answer: say why (dns, timeout, …)
 		}

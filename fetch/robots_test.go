@@ -47,11 +47,11 @@ func TestRobotsTxtIsHonouredForHTMLSources(t *testing.T) {
 			}
 			if tt.wantErr != "" {
 				var fe *fetch.Error
-				if !errors.As(res.Err, &fe) || fe.Category != fetch.CatRobots || !strings.Contains(res.Err.Error(), tt.wantErr) {
+				if !errors.As(res.Err, &fe) || fe.Category != pressfeed.CatRobots || !strings.Contains(res.Err.Error(), tt.wantErr) {
 					t.Errorf("error %v, want a robots error containing %q", res.Err, tt.wantErr)
 				}
 				st, _ := db.State(t.Context(), "robots")
-				if st.ErrorCategory != fetch.CatRobots {
+				if st.ErrorCategory != pressfeed.CatRobots {
 					t.Errorf("state category %q, want robots", st.ErrorCategory)
 				}
 			}
@@ -110,7 +110,7 @@ func TestUnreachableSiteKeepsItsCategory(t *testing.T) {
 	s.Close() // nothing listens there now
 	res := newHTMLPoller(openDB(t)).Poll(t.Context(), htmlSource("gone", url, pressfeed.HTMLSpec{Item: "article"}))
 	var fe *fetch.Error
-	if !errors.As(res.Err, &fe) || fe.Category != fetch.CatConnect || !strings.Contains(res.Err.Error(), "robots.txt unreadable") {
+	if !errors.As(res.Err, &fe) || fe.Category != pressfeed.CatConnect || !strings.Contains(res.Err.Error(), "robots.txt unreadable") {
 		t.Errorf("poll of a closed port: %+v, want a connect error while reading robots.txt", res)
 	}
 }

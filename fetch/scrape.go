@@ -15,12 +15,6 @@ import (
 	"pressfeed"
 )
 
-// Error categories of html sources, beside those in errors.go.
-const (
-	CatNoItems  = "no_items" // the item selector matched nothing, or nothing usable
-	CatSettings = "settings" // the stored definition is invalid (it bypassed validation)
-)
-
 // htmlAccept asks for a page, as a browser would.
 const htmlAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
@@ -126,13 +120,13 @@ type listing struct {
 // robots.txt), extracts its items and, when the source says so, follows new
 // items' own pages. Warnings for a person (check) go to notes when it is not
 // nil. A listing the item selector finds nothing on is an *Error of category
-// CatNoItems, never zero items.
+// pressfeed.CatNoItems, never zero items.
 func (p *Poller) scrapeSource(ctx context.Context, src pressfeed.Source, st pressfeed.SourceState, notes *[]string) ([]pressfeed.Item, *response, error) {
 	if src.HTML == nil {
-		return nil, nil, &Error{Category: CatSettings, Err: fmt.Errorf("source %s has type html but no html selectors", src.ID)}
+		return nil, nil, &Error{Category: pressfeed.CatSettings, Err: fmt.Errorf("source %s has type html but no html selectors", src.ID)}
 	}
 	if _, err := compileSpec(src.HTML); err != nil {
-		return nil, nil, &Error{Category: CatSettings, Err: fmt.Errorf("source %s: %w", src.ID, err)}
+		return nil, nil, &Error{Category: pressfeed.CatSettings, Err: fmt.Errorf("source %s: %w", src.ID, err)}
 	}
 	res := p.readWay(ctx, src, way{id: pressfeed.StrategySelectors, url: src.URL, spec: src.HTML}, st, nil)
 	if res.err == nil && !res.resp.NotModified {
@@ -184,7 +178,7 @@ func (p *Poller) extractSpec(doc *goquery.Document, body []byte, pageURL *url.UR
 		if _, err := decodeFeed(body, ""); err == nil {
 			hint = "the URL serves a feed: use type = \"feed\""
 		}
-		return out, &Error{Category: CatNoItems, Err: fmt.Errorf("item selector matched 0 elements: %q on %s (%s)", cs.Item, pageURL, hint)}
+		return out, &Error{Category: pressfeed.CatNoItems, Err: fmt.Errorf("item selector matched 0 elements: %q on %s (%s)", cs.Item, pageURL, hint)}
 	}
 	seen := make(map[string]bool, out.matched)
 	elems.Each(func(_ int, el *goquery.Selection) {
@@ -206,7 +200,7 @@ func (p *Poller) extractSpec(doc *goquery.Document, body []byte, pageURL *url.UR
 		out.items = append(out.items, it)
 	})
 	if len(out.items) == 0 {
-		return out, &Error{Category: CatNoItems, Err: fmt.Errorf("item selector %q matched %d elements on %s but none had a title or a link", cs.Item, out.matched, pageURL)}
+		return out, &Error{Category: pressfeed.CatNoItems, Err: fmt.Errorf("item selector %q matched %d elements on %s but none had a title or a link", cs.Item, out.matched, pageURL)}
 	}
 	return out, nil
 }
@@ -304,7 +298,7 @@ func parseHTML(body []byte, contentType string, pageURL *url.URL) (*goquery.Docu
 	}
 	doc, err := goquery.NewDocumentFromReader(r)
 	if err != nil {
-		return nil, &Error{Category: CatParse, Err: fmt.Errorf("parse page %s: %w", pageURL, err)}
+		return nil, &Error{Category: pressfeed.CatParse, Err: fmt.Errorf("parse page %s: %w", pageURL, err)}
 	}
 	return doc, nil
 }

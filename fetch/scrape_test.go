@@ -208,14 +208,14 @@ func TestItemSelectorMatchingNothingIsASourceError(t *testing.T) {
 			src.HTML = &tt.spec
 			res := p.Poll(t.Context(), src)
 			var fe *fetch.Error
-			if res.Outcome != fetch.OutcomeError || !errors.As(res.Err, &fe) || fe.Category != fetch.CatNoItems {
+			if res.Outcome != fetch.OutcomeError || !errors.As(res.Err, &fe) || fe.Category != pressfeed.CatNoItems {
 				t.Fatalf("poll: %+v, want a no_items error", res)
 			}
 			if !strings.Contains(res.Err.Error(), tt.want) {
 				t.Errorf("error %q lacks %q", res.Err, tt.want)
 			}
 			st, _ := db.State(t.Context(), "cards")
-			if st.ErrorCategory != fetch.CatNoItems || st.ConsecutiveFailures == 0 {
+			if st.ErrorCategory != pressfeed.CatNoItems || st.ConsecutiveFailures == 0 {
 				t.Errorf("state does not record the failure: %+v", st)
 			}
 			if n, _ := db.ItemCount(t.Context()); n != 6 {
@@ -240,7 +240,7 @@ func TestInvalidStoredSpecIsASettingsError(t *testing.T) {
 	// A definition that bypassed validation (an old store, a hand edit).
 	res := newHTMLPoller(openDB(t)).Poll(t.Context(), htmlSource("bad", s.URL+"/news/", pressfeed.HTMLSpec{Item: "div[", Title: "h3"}))
 	var fe *fetch.Error
-	if !errors.As(res.Err, &fe) || fe.Category != fetch.CatSettings || !strings.Contains(res.Err.Error(), "html.item") {
+	if !errors.As(res.Err, &fe) || fe.Category != pressfeed.CatSettings || !strings.Contains(res.Err.Error(), "html.item") {
 		t.Errorf("poll: %+v, want a settings error naming html.item", res)
 	}
 	if got := s.count("/news/"); got != 0 {

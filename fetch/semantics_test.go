@@ -120,11 +120,11 @@ func TestBrokenFeedKeepsStoredItemsAndValidators(t *testing.T) {
 		name        string
 		body        []byte
 		contentType string
-		category    string
+		category    pressfeed.ErrorCategory
 	}{
-		{"truncated", good[:len(good)-30], "application/rss+xml", fetch.CatParse},
-		{"an HTML error page", []byte("<!DOCTYPE html><html><head><title>Down for maintenance</title></head></html>"), "text/html", fetch.CatNotAFeed},
-		{"garbage", []byte("\x00\x01\x02 not a feed"), "application/octet-stream", fetch.CatNotAFeed},
+		{"truncated", good[:len(good)-30], "application/rss+xml", pressfeed.CatParse},
+		{"an HTML error page", []byte("<!DOCTYPE html><html><head><title>Down for maintenance</title></head></html>"), "text/html", pressfeed.CatNotAFeed},
+		{"garbage", []byte("\x00\x01\x02 not a feed"), "application/octet-stream", pressfeed.CatNotAFeed},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cs.set(tc.body, `"v2-broken"`, tc.contentType)

@@ -47,7 +47,7 @@ type sitemapURL struct {
 // pages under scope's path as items: titled by Google News' title, else
 // provisionally from the link's last segment (listed in slugTitled, for
 // following to replace), dated by the publication date, else lastmod. It
-// returns the first response, and an *Error of category CatNoItems when no
+// returns the first response, and an *Error of category pressfeed.CatNoItems when no
 // page is under scope.
 func (p *Poller) sitemapItems(ctx context.Context, sitemapURL string, scope *url.URL) (listing, *response, error) {
 	doc, resp, err := p.readSitemap(ctx, sitemapURL)
@@ -77,7 +77,7 @@ func (p *Poller) sitemapItems(ctx context.Context, sitemapURL string, scope *url
 	}
 	out := p.sitemapListing(urls, scope)
 	if len(out.items) == 0 {
-		return out, resp, failure(CatNoItems, nil, "the sitemap %s lists no page under %s", sitemapURL, scopePrefix(scope))
+		return out, resp, failure(pressfeed.CatNoItems, nil, "the sitemap %s lists no page under %s", sitemapURL, scopePrefix(scope))
 	}
 	return out, resp, nil
 }
@@ -110,11 +110,11 @@ func (p *Poller) readSitemap(ctx context.Context, rawURL string) (*sitemapDoc, *
 	if len(body) > 2 && body[0] == 0x1f && body[1] == 0x8b {
 		zr, err := gzip.NewReader(bytes.NewReader(body))
 		if err != nil {
-			return nil, resp, failure(CatParse, err, "the sitemap %s is not valid gzip: %v", rawURL, err)
+			return nil, resp, failure(pressfeed.CatParse, err, "the sitemap %s is not valid gzip: %v", rawURL, err)
 		}
 		body, err = io.ReadAll(io.LimitReader(zr, p.opts.MaxBodyBytes+1))
 		if err != nil || int64(len(body)) > p.opts.MaxBodyBytes {
-			return nil, resp, failure(CatTooLarge, err, "the sitemap %s inflates past the %s limit", rawURL, byteSize(p.opts.MaxBodyBytes))
+			return nil, resp, failure(pressfeed.CatTooLarge, err, "the sitemap %s inflates past the %s limit", rawURL, byteSize(p.opts.MaxBodyBytes))
 		}
 	}
 	var doc sitemapDoc
@@ -123,10 +123,10 @@ func (p *Poller) readSitemap(ctx context.Context, rawURL string) (*sitemapDoc, *
 	dec.CharsetReader = func(_ string, r io.Reader) (io.Reader, error) { return r, nil }
 	dec.Entity = map[string]string{} // no entity from a DOCTYPE is expanded
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
-		return nil, resp, failure(CatParse, err, "the sitemap %s is not a sitemap: %v", rawURL, err)
+		return nil, resp, failure(pressfeed.CatParse, err, "the sitemap %s is not a sitemap: %v", rawURL, err)
 	}
 	if name := doc.XMLName.Local; name != "urlset" && name != "sitemapindex" {
-		return nil, resp, failure(CatNotAFeed, nil, "%s is not a sitemap (its root is <%s>)", rawURL, name)
+		return nil, resp, failure(pressfeed.CatNotAFeed, nil, "%s is not a sitemap (its root is <%s>)", rawURL, name)
 	}
 	return &doc, resp, nil
 }

@@ -3,6 +3,7 @@ package fetch_test
 import (
 	"context"
 	"net/http"
+	"pressfeed"
 	"strings"
 	"testing"
 	"time"
@@ -74,7 +75,7 @@ func TestStalledServersAreGivenUpOnEarly(t *testing.T) {
 				}
 				return
 			}
-			if res.Outcome != fetch.OutcomeError || category(res.Err) != fetch.CatTimeout || !strings.Contains(res.Err.Error(), c.want) {
+			if res.Outcome != fetch.OutcomeError || category(res.Err) != pressfeed.CatTimeout || !strings.Contains(res.Err.Error(), c.want) {
 				t.Fatalf("%s %v, want a timeout saying %q", res.Outcome, res.Err, c.want)
 			}
 		})

@@ -119,7 +119,7 @@ func (p *Poller) readWay(ctx context.Context, src pressfeed.Source, w way, st pr
 		}
 	}
 	if res.err == nil && res.resp != nil && !res.resp.NotModified && len(res.items) == 0 && isPageWay(w.id) {
-		res.err = failure(CatNoItems, nil, "%s found no items on %s", pressfeed.StrategyLabel(w.id), w.url)
+		res.err = failure(pressfeed.CatNoItems, nil, "%s found no items on %s", pressfeed.StrategyLabel(w.id), w.url)
 	}
 	return res
 }
@@ -147,7 +147,7 @@ func (p *Poller) readPage(w way, pg *pageDoc, res *wayResult) {
 	default: // selectors, template
 		var cs *spec
 		if cs, err = compileSpec(w.spec); err != nil {
-			err = &Error{Category: CatSettings, Err: fmt.Errorf("%s: %w", pressfeed.StrategyLabel(w.id), err)}
+			err = &Error{Category: pressfeed.CatSettings, Err: fmt.Errorf("%s: %w", pressfeed.StrategyLabel(w.id), err)}
 			break
 		}
 		page, err = p.extractSpec(pg.doc, pg.resp.Body, pg.resp.URL, cs)
@@ -170,7 +170,7 @@ func (p *Poller) readSitemapWay(ctx context.Context, src pressfeed.Source, w way
 	}
 	scope, err := url.Parse(src.URL)
 	if err != nil {
-		return failure(CatSettings, err, "%q is not a URL", src.URL)
+		return failure(pressfeed.CatSettings, err, "%q is not a URL", src.URL)
 	}
 	page, resp, err := p.sitemapItems(ctx, w.url, scope)
 	res.resp = resp

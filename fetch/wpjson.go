@@ -32,7 +32,7 @@ type wpPost struct {
 func (p *Poller) readWPPosts(body []byte, base *url.URL) ([]pressfeed.Item, error) {
 	var posts []wpPost
 	if err := json.Unmarshal(body, &posts); err != nil {
-		return nil, failure(CatNotAFeed, err, "not a WordPress posts list: %v", err)
+		return nil, failure(pressfeed.CatNotAFeed, err, "not a WordPress posts list: %v", err)
 	}
 	lim := p.opts.Limits
 	if len(posts) > lim.MaxItems {
@@ -62,7 +62,7 @@ func (p *Poller) readWPPosts(body []byte, base *url.URL) ([]pressfeed.Item, erro
 		items = append(items, it)
 	}
 	if len(items) == 0 && len(posts) > 0 {
-		return nil, failure(CatNotAFeed, nil, "the WordPress posts list has %d entries but none with a title or a link", len(posts))
+		return nil, failure(pressfeed.CatNotAFeed, nil, "the WordPress posts list has %d entries but none with a title or a link", len(posts))
 	}
 	return items, nil
 }

@@ -51,7 +51,7 @@ func (db *DB) ApplySourceChanges(ctx context.Context, by pressfeed.Actor, change
 	var entries []pressfeed.AuditEntry
 	now := db.now().UTC()
 	var flushed map[string]pendingState
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		entries = entries[:0]
 		// Buffered states first (statebuf.go), so a reset below starts
 		// from the latest.
@@ -211,7 +211,7 @@ func (db *DB) AuditLog(ctx context.Context, q pressfeed.AuditQuery) ([]pressfeed
 		out  []pressfeed.AuditEntry
 		next string
 	)
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketAudit).Cursor()
 		var k, v []byte
 		if before != nil {
@@ -254,7 +254,7 @@ func (db *DB) AuditLog(ctx context.Context, q pressfeed.AuditQuery) ([]pressfeed
 // when a token with that name exists.
 func (db *DB) CreateToken(ctx context.Context, tok pressfeed.APIToken) error {
 	tok.Created = db.now().UTC()
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
 		if _, found, err := findToken(b, tok.Name); err != nil || found {
 			if found {
@@ -276,7 +276,7 @@ func (db *DB) CreateToken(ctx context.Context, tok pressfeed.APIToken) error {
 // RevokeToken deletes the token called name and records who did it. It
 // returns an error wrapping pressfeed.ErrNotFound when there is none.
 func (db *DB) RevokeToken(ctx context.Context, name string, by pressfeed.Actor) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
 		hash, found, err := findToken(b, name)
 		if err != nil {
@@ -314,7 +314,7 @@ func findToken(b *bolt.Bucket, name string) ([]byte, bool, error) {
 // pressfeed.ErrNotFound.
 func (db *DB) TokenByHash(ctx context.Context, hash string) (pressfeed.APIToken, error) {
 	var t pressfeed.APIToken
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		found, err := getJSON(tx.Bucket(bucketTokens), []byte(hash), &t)
 		if err == nil && !found {
 			err = pressfeed.ErrNotFound
@@ -343,7 +343,7 @@ func (db *DB) UseToken(ctx context.Context, hash string) (pressfeed.APIToken, er
 	if now.Sub(t.LastUsed) < tokenUseEvery {
 		return t, nil
 	}
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketTokens)
 		var stored pressfeed.APIToken
 		found, err := getJSON(b, []byte(hash), &stored)
@@ -363,7 +363,7 @@ func (db *DB) UseToken(ctx context.Context, hash string) (pressfeed.APIToken, er
 // Tokens returns every API token, by name, without their hashes.
 func (db *DB) Tokens(ctx context.Context) ([]pressfeed.APIToken, error) {
 	var out []pressfeed.APIToken
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketTokens).ForEach(func(k, v []byte) error {
 			var t pressfeed.APIToken
 			if err := decodeJSON(v, &t); err != nil {
@@ -385,7 +385,7 @@ func (db *DB) Tokens(ctx context.Context) ([]pressfeed.APIToken, error) {
 // item, so it stays cheap however large the items are.
 func (db *DB) ItemCountsSince(ctx context.Context, since time.Time) (map[string]int, error) {
 	out := make(map[string]int)
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketBySource).Cursor()
 		return tx.Bucket(bucketSources).ForEach(func(id, _ []byte) error {
 			prefix := append(append([]byte(nil), id...), 0)

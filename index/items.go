@@ -35,7 +35,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 	if err != nil {
 		return pressfeed.IngestResult{}, fmt.Errorf("ingest %s: %w", sourceID, err)
 	}
-	err = db.bolt.Update(func(tx *bolt.Tx) error {
+	err = db.update(ctx, func(tx *bolt.Tx) error {
 		res = pressfeed.IngestResult{}
 		var err error
 		if flushed, err = db.states.writePending(tx); err != nil { // statebuf.go
@@ -233,7 +233,7 @@ func (db *DB) Item(ctx context.Context, key string) (pressfeed.Item, error) {
 		return pressfeed.Item{}, fmt.Errorf("item %q: %w", key, pressfeed.ErrNotFound)
 	}
 	var it pressfeed.Item
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(ctx, func(tx *bolt.Tx) error {
 		ok, err := getJSON(tx.Bucket(bucketItems), raw, &it)
 		if err == nil && !ok {
 			err = pressfeed.ErrNotFound
@@ -249,7 +249,7 @@ func (db *DB) Item(ctx context.Context, key string) (pressfeed.Item, error) {
 // ItemCount returns the number of stored items.
 func (db *DB) ItemCount(ctx context.Context) (int, error) {
 	var n int
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		n = tx.Bucket(bucketItems).Stats().KeyN
 		return nil
 	})

@@ -14,7 +14,7 @@ import (
 // items for, so the fetcher spends requests only on new items.
 func (db *DB) KnownItems(ctx context.Context, sourceID string, guids []string) (map[string]bool, error) {
 	known := make(map[string]bool)
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketItems)
 		for _, g := range guids {
 			key, err := hex.DecodeString(pressfeed.ItemKey(sourceID, g))

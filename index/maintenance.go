@@ -27,7 +27,7 @@ func (db *DB) WriteBackup(ctx context.Context, w io.Writer) (int64, error) {
 		_ = db.flushStates()
 	}
 	var n int64
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(ctxWriter{ctx, w})
 		return err
@@ -165,7 +165,7 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // lacks what later schemas add: the upgrade writes it when the store is
 // opened for writing.
 func (db *DB) Verify(ctx context.Context) error {
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		var errs []error
 		for err := range tx.Check() {
 			errs = append(errs, err)

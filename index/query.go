@@ -37,7 +37,7 @@ func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, e
 	words := searchWords(q.Text)
 	wb := queryWords(words)
 	var page pressfeed.Page
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		allowed, err := allowedSources(tx, q)
 		if err != nil {
 			return err

@@ -17,7 +17,7 @@ var bucketSessions = []byte("sessions")
 
 // PutSession stores a session (for auth.SessionStore).
 func (db *DB) PutSession(ctx context.Context, s pressfeed.AdminSession) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bucketSessions)
 		if err != nil {
 			return err
@@ -34,7 +34,7 @@ func (db *DB) PutSession(ctx context.Context, s pressfeed.AdminSession) error {
 func (db *DB) GetSession(ctx context.Context, hash string) (pressfeed.AdminSession, bool, error) {
 	var s pressfeed.AdminSession
 	found := false
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		if b == nil {
 			return nil
@@ -53,7 +53,7 @@ func (db *DB) GetSession(ctx context.Context, hash string) (pressfeed.AdminSessi
 // DeleteSession ends the session stored under hash, if any
 // (for auth.SessionStore).
 func (db *DB) DeleteSession(ctx context.Context, hash string) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		if b == nil {
 			return nil
@@ -69,7 +69,7 @@ func (db *DB) DeleteSession(ctx context.Context, hash string) error {
 // PruneSessions deletes every session expired at now (for auth.SessionStore).
 func (db *DB) PruneSessions(ctx context.Context, now time.Time) (int, error) {
 	n := 0
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSessions)
 		if b == nil {
 			return nil

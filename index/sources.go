@@ -14,7 +14,7 @@ import (
 // Sources returns every stored source, sorted by ID.
 func (db *DB) Sources(ctx context.Context) ([]pressfeed.Source, error) {
 	var out []pressfeed.Source
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketSources).ForEach(func(k, v []byte) error {
 			var s pressfeed.Source
 			if err := json.Unmarshal(v, &s); err != nil {
@@ -35,7 +35,7 @@ func (db *DB) Sources(ctx context.Context) ([]pressfeed.Source, error) {
 // pressfeed.ErrNotFound.
 func (db *DB) Source(ctx context.Context, id string) (pressfeed.Source, error) {
 	var s pressfeed.Source
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		ok, err := getJSON(tx.Bucket(bucketSources), []byte(id), &s)
 		if err == nil && !ok {
 			err = pressfeed.ErrNotFound
@@ -63,7 +63,7 @@ func (db *DB) PutSource(ctx context.Context, src pressfeed.Source) error {
 	if err := db.ValidateSource(src); err != nil {
 		return fmt.Errorf("put source %s: %w", src.ID, err)
 	}
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		return putJSON(tx.Bucket(bucketSources), []byte(src.ID), src)
 	})
 	if err != nil {
@@ -77,7 +77,7 @@ func (db *DB) PutSource(ctx context.Context, src pressfeed.Source) error {
 // stay in the store. It returns an error wrapping pressfeed.ErrNotFound if
 // there is no such source.
 func (db *DB) DeleteSource(ctx context.Context, id string) error {
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSources)
 		if b.Get([]byte(id)) == nil {
 			return pressfeed.ErrNotFound
@@ -100,6 +100,9 @@ func (db *DB) DeleteSource(ctx context.Context, id string) error {
 // settings file's list is ignored. Each source passes ValidateSource first;
 // when one fails nothing is stored.
 func (db *DB) SeedSources(ctx context.Context, list []pressfeed.Source) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("seed sources: %w", err)
+	}
 	if has, err := db.hasSources(); err != nil || has {
 		return false, err // no write: every commit costs a sync
 	}
@@ -109,7 +112,7 @@ func (db *DB) SeedSources(ctx context.Context, list []pressfeed.Source) (bool, e
 		}
 	}
 	seeded := false
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketSources)
 		if k, _ := b.Cursor().First(); k != nil {
 			return nil
@@ -138,7 +141,7 @@ func (db *DB) State(ctx context.Context, id string) (pressfeed.SourceState, erro
 		return st, nil
 	}
 	var st pressfeed.SourceState
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		_, err := getJSON(tx.Bucket(bucketState), []byte(id), &st)
 		return err
 	})
@@ -151,7 +154,7 @@ func (db *DB) State(ctx context.Context, id string) (pressfeed.SourceState, erro
 // States returns the fetch state of every source that has one, by ID.
 func (db *DB) States(ctx context.Context) (map[string]pressfeed.SourceState, error) {
 	out := make(map[string]pressfeed.SourceState)
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketState).ForEach(func(k, v []byte) error {
 			var st pressfeed.SourceState
 			if err := json.Unmarshal(v, &st); err != nil {
@@ -174,6 +177,9 @@ func (db *DB) States(ctx context.Context) (map[string]pressfeed.SourceState, err
 // next Ingest, or at Close, whichever is first (statebuf.go says why). It
 // returns the error of an earlier such write that failed, if any.
 func (db *DB) SaveState(ctx context.Context, id string, st pressfeed.SourceState) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("save state of %s: %w", id, err)
+	}
 	if err := db.states.save(id, st, db.timedFlush); err != nil {
 		return fmt.Errorf("save state of %s: %w", id, err)
 	}

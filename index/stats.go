@@ -43,7 +43,7 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 		return st, nil
 	}
 	var st Stats
-	err = db.bolt.View(func(tx *bolt.Tx) error {
+	err = db.view(ctx, func(tx *bolt.Tx) error {
 		st.Items = tx.Bucket(bucketItems).Stats().KeyN
 		st.Stories = countStories(tx, st.Items)
 		if b := tx.Bucket(bucketTombstones); b != nil {
@@ -74,7 +74,7 @@ func countStories(tx *bolt.Tx, items int) int {
 func (db *DB) Ping(ctx context.Context) error {
 	done := make(chan error, 1)
 	go func() {
-		done <- db.bolt.View(func(tx *bolt.Tx) error {
+		done <- db.view(ctx, func(tx *bolt.Tx) error {
 			if tx.Bucket(bucketMeta) == nil {
 				return fmt.Errorf("meta bucket is missing")
 			}

@@ -244,7 +244,7 @@ func (db *DB) FindStory(ctx context.Context, sourceID string, it pressfeed.Item)
 	now := db.now().UTC()
 	it.Published = clampPublished(it.Published, now)
 	var id string
-	err := db.bolt.View(func(tx *bolt.Tx) error {
+	err := db.view(ctx, func(tx *bolt.Tx) error {
 		var err error
 		id, err = newStoryIndex(tx, db, now, nil).find(it)
 		return err

@@ -23,10 +23,6 @@ const (
 
 var statusOrder = map[string]int{statusFailing: 0, statusBlocked: 1, statusBackoff: 2, statusStale: 3, statusWaiting: 4, statusOK: 5, statusDisabled: 6}
 
-// categoryBlocked is the error category of a site that refuses us (a 403,
-// a 429, a challenge page): blocked, not broken.
-const categoryBlocked = "blocked"
-
 // sourceHealth is one source as the health view shows it.
 type sourceHealth struct {
 	Source    pressfeed.Source      `json:"source"`
@@ -111,7 +107,7 @@ func (s *Server) judge(src pressfeed.Source, st pressfeed.SourceState, now time.
 	switch {
 	case !src.Enabled:
 		return statusDisabled, "disabled"
-	case st.ConsecutiveFailures > 0 && st.ErrorCategory == categoryBlocked:
+	case st.ConsecutiveFailures > 0 && st.ErrorCategory == pressfeed.CatBlocked:
 		w := fmt.Sprintf("blocked by the site since %s (%s): not broken, but refused; the error says what to do", s.when(st.FailingSince), plural(st.ConsecutiveFailures, "refused poll"))
 		if st.NextAttempt.After(now) {
 			w += "; next attempt " + s.when(st.NextAttempt)

@@ -253,7 +253,7 @@ func summarize(results []fetch.Result) string {
 		key := r.Outcome
 		var fe *fetch.Error
 		if r.Err != nil && errors.As(r.Err, &fe) {
-			key += ":" + fe.Category
+			key += ":" + string(fe.Category)
 		}
 		counts[key]++
 	}

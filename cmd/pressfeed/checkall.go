@@ -18,17 +18,17 @@ import (
 
 // regionRow is one source's line of `pressfeed check -all`.
 type regionRow struct {
-	Source   string              `json:"source"`
-	Enabled  bool                `json:"enabled"`
-	Type     string              `json:"type"`
-	Strategy string              `json:"strategy,omitempty"`
-	URL      string              `json:"url,omitempty"`
-	Items    int                 `json:"items"`
-	Newest   time.Time           `json:"newest,omitzero"`
-	Error    string              `json:"error,omitempty"`
-	Category string              `json:"category,omitempty"`
-	Warnings []string            `json:"warnings,omitempty"`
-	Attempts []pressfeed.Attempt `json:"attempts,omitempty"`
+	Source   string                  `json:"source"`
+	Enabled  bool                    `json:"enabled"`
+	Type     string                  `json:"type"`
+	Strategy string                  `json:"strategy,omitempty"`
+	URL      string                  `json:"url,omitempty"`
+	Items    int                     `json:"items"`
+	Newest   time.Time               `json:"newest,omitzero"`
+	Error    string                  `json:"error,omitempty"`
+	Category pressfeed.ErrorCategory `json:"category,omitempty"`
+	Warnings []string                `json:"warnings,omitempty"`
+	Attempts []pressfeed.Attempt     `json:"attempts,omitempty"`
 }
 
 // checkAll checks every known source, disabled ones too, as many at once
@@ -80,7 +80,7 @@ func checkAll(ctx context.Context, cfg config.Config, p *fetch.Poller, asJSON bo
 func checkRow(ctx context.Context, p *fetch.Poller, src pressfeed.Source) regionRow {
 	row := regionRow{Source: src.ID, Type: string(src.Type)}
 	if err := config.ValidateSource(src); err != nil {
-		row.Error, row.Category = err.Error(), "settings"
+		row.Error, row.Category = err.Error(), pressfeed.CatSettings
 		return row
 	}
 	rep, err := p.Check(ctx, src)
@@ -123,7 +123,7 @@ func printRegion(w io.Writer, rows []regionRow, from string) {
 		problems := "none"
 		switch {
 		case r.Error != "":
-			problems = r.Category + ": " + shorten(r.Error, 140)
+			problems = string(r.Category) + ": " + shorten(r.Error, 140)
 		case len(r.Warnings) > 0:
 			problems = shorten(r.Warnings[0], 140)
 			if len(r.Warnings) > 1 {

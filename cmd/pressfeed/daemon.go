@@ -52,39 +52,48 @@ func openStore(cfg config.Config) (*index.DB, error) {
 	return index.Open(cfg.DB, index.Options{ValidateSource: config.CheckSource})
 }
 
-// OpenDaemon opens the store named by cfg, seeds it with cfg's sources (or
-// the embedded defaults) if it holds none, and builds every part. Nothing
-// runs until Start.
-func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
+// openPolling opens the store named by cfg, seeds it with cfg's sources
+// (or the embedded defaults) if it holds none, and builds the poller that
+// stores into it: all that `poll` needs, and the daemon's first step.
+func openPolling(cfg config.Config, logger *slog.Logger) (*index.DB, *fetch.Poller, error) {
 	db, err := openStore(cfg)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	seeded, err := db.SeedSources(context.Background(), cfg.SeedSources())
 	if err != nil {
 		db.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	if seeded {
 		logger.Info("store seeded with sources", "db", cfg.DB, "sources", len(cfg.SeedSources()), "from_settings", len(cfg.Sources) > 0)
 	}
-	d := &Daemon{Config: cfg, Logger: logger, DB: db, Now: time.Now}
+	return db, newPoller(cfg, db, logger), nil
+}
+
+// OpenDaemon builds every part once, in dependency order: the store and
+// poller (openPolling), the metrics, the scheduler and its housekeeping
+// jobs, the web server over all of them, and the WebSub publisher watching
+// the web server's feeds. Nothing runs until Start.
+func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
+	db, poller, err := openPolling(cfg, logger)
+	if err != nil {
+		return nil, err
+	}
+	d := &Daemon{Config: cfg, Logger: logger, DB: db, Poller: poller, Now: time.Now}
 	d.ops.token = newToken()
 	d.ops.retention.Store(int64(cfg.RetentionPeriod()))
 	d.Metrics = metrics.New(d.storeStats, logger)
-	d.Poller = newPoller(cfg, db, logger)
 	d.Scheduler = schedule.New(d.poll, schedule.Options{
 		DefaultSchedule: cfg.DefaultSchedule,
 		Concurrency:     cfg.Concurrency,
 		Logger:          logger,
 	})
-	if err := d.addJobs(); err != nil {
+	if err := d.Scheduler.AddJob("retention", retentionSchedule, d.runRetention); err != nil {
 		db.Close()
 		return nil, err
 	}
-	opts := d.webOptions()
-	opts.Ops = d.webOps()
-	d.Server = web.NewServer(db, opts)
+	d.Server = web.NewServer(db, d.webOptions())
 	if topics := d.Server.Topics(); len(topics) > 0 {
 		d.Publisher = websub.New(cfg.Hubs, topics, d.Server.TopicVersion, websub.Options{
 			Logger:    logger,
@@ -92,6 +101,29 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 		})
 	}
 	return d, nil
+}
+
+// webOptions hands the web server the parts behind the pages, the admin
+// side, the API and the operations endpoints: the store, the scheduler, the
+// poller's preview, the admin accounts from the settings and the hooks of
+// ops.go.
+func (d *Daemon) webOptions() web.Options {
+	return web.Options{
+		BaseURL:        d.Config.BaseURL,
+		Logger:         d.Logger,
+		MaxAge:         d.Config.CacheMaxAge,
+		Hubs:           d.Config.Hubs,
+		Version:        pressfeed.Version,
+		Admin:          d.DB,
+		Scheduler:      d.Scheduler,
+		Previewer:      previewer{d.Poller},
+		Pins:           fetch.PinChoices(),
+		Accounts:       accountsOf(d.Config),
+		StaleAfter:     time.Duration(d.Config.StaleDays) * 24 * time.Hour,
+		SessionTTL:     time.Duration(d.Config.SessionHours) * time.Hour,
+		TrustedProxies: d.Config.Proxies(),
+		Ops:            d.webOps(),
+	}
 }
 
 func (d *Daemon) poll(ctx context.Context, src pressfeed.Source) {
@@ -172,4 +204,28 @@ func (d *Daemon) Close(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// retentionSchedule is when retention runs, besides once at start: daily, at
+// a quiet hour (UTC).
+const retentionSchedule = "17 3 * * *"
+
+// runRetention removes items first seen longer ago than the retention
+// period, keeping their identities as tombstones.
+func (d *Daemon) runRetention(ctx context.Context) {
+	keep := time.Duration(d.ops.retention.Load())
+	if keep <= 0 {
+		return
+	}
+	start := time.Now()
+	cutoff := d.Now().Add(-keep)
+	n, err := d.DB.Prune(ctx, cutoff)
+	if n > 0 {
+		d.Metrics.ObservePruned(n)
+	}
+	if err != nil {
+		d.Logger.Error("retention", "cutoff", cutoff, "pruned", n, "error", err)
+		return
+	}
+	d.Logger.Info("retention", "cutoff", cutoff.Format(time.RFC3339), "pruned", n, "duration", time.Since(start).Round(time.Millisecond))
 }

@@ -14,7 +14,7 @@ import (
 func errorText(err error) string {
 	var fe *fetch.Error
 	if errors.As(err, &fe) {
-		return fe.Category + ": " + fe.Error()
+		return string(fe.Category) + ": " + fe.Error()
 	}
 	return err.Error()
 }

@@ -24,12 +24,12 @@ func runPoll(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitUsage
 	}
-	d, err := OpenDaemon(cfg, newLogger(io.Discard))
+	db, poller, err := openPolling(cfg, newLogger(io.Discard))
 	if err != nil {
 		return storeError(stderr, cfg.DB, err)
 	}
-	defer d.Close(context.Background())
-	sources, err := d.DB.Sources(ctx)
+	defer db.Close()
+	sources, err := db.Sources(ctx)
 	if err != nil {
 		return storeError(stderr, cfg.DB, err)
 	}
@@ -37,9 +37,9 @@ func runPoll(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		mu      sync.Mutex
 		results []fetch.Result
 	)
-	poll := d.Poller.Poll
+	poll := poller.Poll
 	if *force {
-		poll = d.Poller.PollAnyway
+		poll = poller.PollAnyway
 	}
 	schedule.RunOnce(ctx, sources, cfg.Concurrency, func(ctx context.Context, src pressfeed.Source) {
 		r := poll(ctx, src)

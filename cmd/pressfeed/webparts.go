@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"pressfeed"
 	"pressfeed/auth"
@@ -11,27 +10,6 @@ import (
 	"pressfeed/fetch"
 	"pressfeed/web"
 )
-
-// webOptions hands the web server the parts behind the pages, the admin
-// side and the API: the store, the scheduler, the poller's preview and the
-// admin accounts from the settings.
-func (d *Daemon) webOptions() web.Options {
-	return web.Options{
-		BaseURL:        d.Config.BaseURL,
-		Logger:         d.Logger,
-		MaxAge:         d.Config.CacheMaxAge,
-		Hubs:           d.Config.Hubs,
-		Version:        pressfeed.Version,
-		Admin:          d.DB,
-		Scheduler:      d.Scheduler,
-		Previewer:      previewer{d.Poller},
-		Pins:           fetch.PinChoices(),
-		Accounts:       accountsOf(d.Config),
-		StaleAfter:     time.Duration(d.Config.StaleDays) * 24 * time.Hour,
-		SessionTTL:     time.Duration(d.Config.SessionHours) * time.Hour,
-		TrustedProxies: d.Config.Proxies(),
-	}
-}
 
 // accountsOf is the [[admin]] tables as the accounts that may sign in.
 func accountsOf(cfg config.Config) []auth.Account {
