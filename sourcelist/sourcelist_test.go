@@ -3,36 +3,15 @@ package sourcelist_test
 import (
 	"bytes"
 	"encoding/xml"
-	"flag"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
 	"pressfeed"
 	"pressfeed/config"
+	"pressfeed/internal/golden"
 	"pressfeed/sourcelist"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./sourcelist -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./sourcelist -update rewrites it); got:\n%s", name, got)
-	}
-}
 
 var listed = []pressfeed.Source{
 	{ID: "force-a", Name: `Force "A" & Sons`, Kind: "force", Area: "North Wales", URL: "https://a.example/feed?x=1&y=2", Type: "feed", Schedule: "*/15 * * * *", Enabled: true},
@@ -174,7 +153,7 @@ func TestOPML(t *testing.T) {
 	if err := sourcelist.WriteOPML(&b, "North West police news: sources", sources); err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "sources.opml", b.Bytes())
+	golden.Check(t, "sources.opml", b.Bytes())
 	var doc struct {
 		Version  string `xml:"version,attr"`
 		Outlines []struct {

@@ -4,20 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mmcdole/gofeed"
 
+	"pressfeed/internal/golden"
 	"pressfeed/syndicate"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
 
 var t0 = time.Date(2026, 11, 20, 9, 30, 0, 0, time.UTC)
 
@@ -75,23 +71,6 @@ func sampleFeed() syndicate.Feed {
 	}
 }
 
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./syndicate -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test ./syndicate -update rewrites it); got:\n%s", name, got)
-	}
-}
-
 func render(t *testing.T, write func(io.Writer, syndicate.Feed) error, f syndicate.Feed) []byte {
 	t.Helper()
 	var b bytes.Buffer
@@ -113,7 +92,7 @@ func TestGolden(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			got := render(t, tt.write, sampleFeed())
-			golden(t, tt.file, got)
+			golden.Check(t, tt.file, got)
 			// Rendering is a pure function of the feed: that is what makes
 			// the server's strong ETags valid.
 			if again := render(t, tt.write, sampleFeed()); !bytes.Equal(got, again) {
