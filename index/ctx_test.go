@@ -38,21 +38,26 @@ func TestCalledOffWorkTouchesNoStore(t *testing.T) {
 	item2 := item
 	item2.GUID = "g2"
 	calls := map[string]func() error{
-		"Sources":       func() error { _, err := db.Sources(ctx); return err },
-		"Source":        func() error { _, err := db.Source(ctx, "force-a"); return err },
-		"PutSource":     func() error { return db.PutSource(ctx, other) },
-		"DeleteSource":  func() error { return db.DeleteSource(ctx, "force-a") },
-		"SeedSources":   func() error { _, err := db.SeedSources(ctx, []pressfeed.Source{other}); return err },
-		"State":         func() error { _, err := db.State(ctx, "force-a"); return err },
-		"States":        func() error { _, err := db.States(ctx); return err },
-		"SaveState":     func() error { return db.SaveState(ctx, "force-a", pressfeed.SourceState{ETag: `"x"`}) },
-		"Ingest":        func() error { _, err := db.Ingest(ctx, "force-a", []pressfeed.Item{item2}, pressfeed.SourceState{}); return err },
-		"Item":          func() error { _, err := db.Item(ctx, key); return err },
-		"ItemCount":     func() error { _, err := db.ItemCount(ctx); return err },
-		"KnownItems":    func() error { _, err := db.KnownItems(ctx, "force-a", []string{"g1"}); return err },
-		"FindStory":     func() error { _, err := db.FindStory(ctx, "force-a", item); return err },
-		"Stats":         func() error { _, err := db.Stats(ctx); return err },
-		"PutSession":    func() error { return db.PutSession(ctx, pressfeed.AdminSession{Hash: "h", Account: "a", Expires: time.Now().Add(time.Hour)}) },
+		"Sources":      func() error { _, err := db.Sources(ctx); return err },
+		"Source":       func() error { _, err := db.Source(ctx, "force-a"); return err },
+		"PutSource":    func() error { return db.PutSource(ctx, other) },
+		"DeleteSource": func() error { return db.DeleteSource(ctx, "force-a") },
+		"SeedSources":  func() error { _, err := db.SeedSources(ctx, []pressfeed.Source{other}); return err },
+		"State":        func() error { _, err := db.State(ctx, "force-a"); return err },
+		"States":       func() error { _, err := db.States(ctx); return err },
+		"SaveState":    func() error { return db.SaveState(ctx, "force-a", pressfeed.SourceState{ETag: `"x"`}) },
+		"Ingest": func() error {
+			_, err := db.Ingest(ctx, "force-a", []pressfeed.Item{item2}, pressfeed.SourceState{})
+			return err
+		},
+		"Item":       func() error { _, err := db.Item(ctx, key); return err },
+		"ItemCount":  func() error { _, err := db.ItemCount(ctx); return err },
+		"KnownItems": func() error { _, err := db.KnownItems(ctx, "force-a", []string{"g1"}); return err },
+		"FindStory":  func() error { _, err := db.FindStory(ctx, "force-a", item); return err },
+		"Stats":      func() error { _, err := db.Stats(ctx); return err },
+		"PutSession": func() error {
+			return db.PutSession(ctx, pressfeed.AdminSession{Hash: "h", Account: "a", Expires: time.Now().Add(time.Hour)})
+		},
 		"GetSession":    func() error { _, _, err := db.GetSession(ctx, "h"); return err },
 		"DeleteSession": func() error { return db.DeleteSession(ctx, "h") },
 		"PruneSessions": func() error { _, err := db.PruneSessions(ctx, time.Now()); return err },
