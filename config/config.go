@@ -52,6 +52,8 @@ type Config struct {
 	Admins []Admin `toml:"-"`
 	// Fetch is the [fetch] table: timeouts, politeness, backoff and limits.
 	Fetch Fetch `toml:"fetch"`
+	// Alerts is the [alerts] table: the mail server subscriptions use.
+	Alerts Alerts `toml:"alerts"`
 
 	// Operations: see ops.go.
 	LogFormat string `toml:"log_format"` // text or json
@@ -80,6 +82,7 @@ func Default() Config {
 		StaleDays:       7,
 		SessionHours:    12,
 		Fetch:           DefaultFetch(),
+		Alerts:          DefaultAlerts(),
 		LogFormat:       "text",
 		LogLevel:        "info",
 		Retention:       DefaultRetention,
@@ -214,6 +217,7 @@ func (c Config) Validate() error {
 		problems = append(problems, fmt.Sprintf("session_hours: %d is not between 1 and 720", c.SessionHours))
 	}
 	problems = append(problems, c.Fetch.problems()...)
+	problems = append(problems, c.Alerts.problems()...)
 	problems = append(problems, c.opsProblems()...)
 	if len(problems) > 0 {
 		return &Error{File: c.Path, Problems: problems}
