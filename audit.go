@@ -20,6 +20,9 @@ const (
 	ActionTokenCreate Action = "token_create" // an API token was issued
 	ActionTokenRevoke Action = "token_revoke" // an API token was revoked
 
+	ActionSubscriptionPut    Action = "subscription_put"    // an alert subscription was added or replaced
+	ActionSubscriptionDelete Action = "subscription_delete" // an alert subscription was deleted
+
 	// ActionPut asks for a source to be created or replaced, whichever the
 	// store finds; the audit log records which it was. Imports use it.
 	ActionPut Action = "put"
@@ -56,8 +59,10 @@ type AuditEntry struct {
 	Action   Action    `json:"action"`
 	SourceID string    `json:"source_id,omitempty"`
 	Token    string    `json:"token,omitempty"` // the token's name, for token actions
-	Before   *Source   `json:"before,omitempty"`
-	After    *Source   `json:"after,omitempty"`
+	// Subscription is the subscription's name, for subscription actions.
+	Subscription string  `json:"subscription,omitempty"`
+	Before       *Source `json:"before,omitempty"`
+	After        *Source `json:"after,omitempty"`
 }
 
 // AuditQuery selects audit entries, newest first. Zero fields do not filter.

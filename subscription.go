@@ -1,6 +1,9 @@
 package pressfeed
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/mail"
 	"net/url"
@@ -41,8 +44,8 @@ type Subscription struct {
 	// DaysDaily or DaysWeekdays. Both are for CadenceDigest only.
 	At   string `json:"at,omitempty"`
 	Days string `json:"days,omitempty"`
-	// Secret signs webhook bodies (HMAC-SHA256); made when the
-	// subscription is stored.
+	// Secret signs webhook bodies (HMAC-SHA256) and email unsubscribe
+	// links (UnsubscribeToken); made when the subscription is prepared.
 	Secret  string    `json:"secret,omitempty"`
 	Created time.Time `json:"created"`
 	// LastDigest is when the latest digest was made; the next is due at
@@ -101,6 +104,9 @@ func (s Subscription) Validate() error {
 		}
 	default:
 		add("to", "%q is neither mailto:ADDRESS nor an http(s) webhook URL", s.To)
+	}
+	if s.Secret == "" {
+		add("secret", "is empty (alert.Runner.Prepare makes one)")
 	}
 	switch s.Cadence {
 	case CadenceImmediate:
@@ -170,4 +176,65 @@ type Delivery struct {
 	NextAttempt  time.Time     `json:"next_attempt"`
 	Created      time.Time     `json:"created"`
 	Finished     time.Time     `json:"finished,omitzero"`
+}
+
+// When says when the subscription is delivered: "immediate" or
+// "digest 07:30 weekdays".
+func (s Subscription) When() string {
+	if s.Cadence == CadenceDigest {
+		return fmt.Sprintf("digest %s %s", s.At, s.Days)
+	}
+	return string(s.Cadence)
+}
+
+// Summary is one line on where the delivery stands: "sent 2026-12-07 07:30
+// (4 stories)", "pending, attempt 3 at 07:34: last error", or "" for the
+// zero Delivery (a subscription nothing was sent to yet).
+func (d Delivery) Summary() string {
+	const stamp = "2006-01-02 15:04 MST"
+	switch d.State {
+	case "":
+		return ""
+	case DeliverySent:
+		return fmt.Sprintf("sent %s (%d stories)", d.Finished.In(london).Format(stamp), len(d.Stories))
+	case DeliveryPending:
+		if d.Attempts == 0 {
+			return fmt.Sprintf("pending (%d stories)", len(d.Stories))
+		}
+		return fmt.Sprintf("retrying at %s after %d attempts: %s", d.NextAttempt.In(london).Format(stamp), d.Attempts, d.LastError)
+	case DeliveryFailed:
+		return fmt.Sprintf("failed %s after %d attempts: %s", d.Finished.In(london).Format(stamp), d.Attempts, d.LastError)
+	}
+	return string(d.State)
+}
+
+// LatestDeliveries returns each subscription's most recent delivery (the
+// highest id) of list, by subscription name.
+func LatestDeliveries(list []Delivery) map[string]Delivery {
+	out := make(map[string]Delivery)
+	for _, d := range list {
+		if cur, ok := out[d.Subscription]; !ok || d.ID > cur.ID {
+			out[d.Subscription] = d
+		}
+	}
+	return out
+}
+
+// UnsubscribeToken is the token an unsubscribe link carries: an HMAC of
+// the name under the subscription's secret, so only someone sent a message
+// can end the subscription, and a replaced secret voids old links.
+func (s Subscription) UnsubscribeToken() string {
+	mac := hmac.New(sha256.New, []byte(s.Secret))
+	mac.Write([]byte("unsubscribe\x00" + s.Name))
+	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// UnsubscribeURL is the one-click unsubscribe link under baseURL.
+func (s Subscription) UnsubscribeURL(baseURL string) string {
+	return baseURL + "/alerts/unsubscribe?" + url.Values{"name": {s.Name}, "token": {s.UnsubscribeToken()}}.Encode()
+}
+
+// CheckUnsubscribeToken reports whether token is s's unsubscribe token.
+func (s Subscription) CheckUnsubscribeToken(token string) bool {
+	return s.Secret != "" && hmac.Equal([]byte(token), []byte(s.UnsubscribeToken()))
 }

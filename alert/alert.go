@@ -7,14 +7,18 @@
 package alert
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"pressfeed"
+	"pressfeed/auth"
 )
 
 // Store is what the runner reads and writes. *index.DB implements it.
@@ -45,6 +49,9 @@ type Options struct {
 	// Client posts webhooks: the fetcher's client, which refuses private
 	// addresses unless they are allowed.
 	Client *http.Client
+	// CheckTarget, when set, vets a webhook URL as it is saved (Prepare):
+	// fetch.CheckPublic, unless private networks are allowed.
+	CheckTarget func(ctx context.Context, rawURL string) error
 	// BaseURL is the desk's public address, for links in messages.
 	BaseURL string
 	// MaxAttempts is how many sends a delivery gets before it is failed; 5.
@@ -62,6 +69,14 @@ type Options struct {
 type Runner struct {
 	store Store
 	opts  Options
+	// mu is held by the one Kick running; again asks it to go round once
+	// more (see Kick).
+	mu    sync.Mutex
+	again atomic.Bool
+	// marks holds, for each immediate subscription, the arrival time from
+	// which its next run looks; nil until the first run sets each from the
+	// subscription's latest delivery (loadMarks).
+	marks map[string]time.Time
 }
 
 // New returns a Runner over store.
@@ -97,14 +112,37 @@ func (r *Runner) Recover(ctx context.Context) error {
 	return err
 }
 
+// Kick runs Run unless a run is under way, in which case that run goes
+// round once more when it ends; so callers (the minute's job, each poll
+// that stored something) never wait on one another, and a story stored
+// during a run is not left for the next. Kick is safe for concurrent use.
+func (r *Runner) Kick(ctx context.Context) {
+	r.again.Store(true)
+	// A kick that finds the lock held leaves again set; the holder sees it
+	// before unlocking, or, if it had already looked, after, on its next
+	// trip round this loop.
+	for r.again.Load() && r.mu.TryLock() {
+		for r.again.Swap(false) {
+			r.Run(ctx) // Run logs each failure
+		}
+		r.mu.Unlock()
+	}
+}
+
 // Run makes the deliveries that are due (new stories for immediate
 // subscriptions, digests whose time has come) and sends every pending
 // delivery whose attempt is due. One subscription's failure does not stop
-// the others; the errors are logged and returned joined.
+// the others; the errors are logged and returned joined. Run is for one
+// caller at a time; Kick serializes callers.
 func (r *Runner) Run(ctx context.Context) error {
 	subs, err := r.store.Subscriptions(ctx)
 	if err != nil {
 		return err
+	}
+	if r.marks == nil {
+		if err := r.loadMarks(ctx); err != nil {
+			return err
+		}
 	}
 	var errs []error
 	for _, sub := range subs {
@@ -116,8 +154,20 @@ func (r *Runner) Run(ctx context.Context) error {
 	return errors.Join(append(errs, r.sendDue(ctx, subs))...)
 }
 
-// digestWindow is how far back a first digest looks.
+// digestWindow is how far back a first digest, and a test or preview,
+// looks.
 const digestWindow = 24 * time.Hour
+
+// lateWindow is how long before its arrival a story may have been
+// published and still be news to a subscriber: a source that was down for
+// days comes back with what it said meanwhile. Older arrivals (a new
+// source's back catalogue) are not alerted.
+const lateWindow = 7 * 24 * time.Hour
+
+// markSlack is how far back of a run's start the next run looks again, for
+// stories whose poll was committing while the run read; claims keep the
+// overlap from sending anything twice.
+const markSlack = 5 * time.Minute
 
 func (r *Runner) enqueue(ctx context.Context, sub pressfeed.Subscription) error {
 	now := r.opts.Now()
@@ -125,7 +175,6 @@ func (r *Runner) enqueue(ctx context.Context, sub pressfeed.Subscription) error 
 	if err != nil {
 		return fmt.Errorf("filter: %w", err)
 	}
-	q.Limit = pressfeed.MaxLimit
 	digest := sub.Cadence == pressfeed.CadenceDigest
 	var since time.Time
 	if digest {
@@ -142,26 +191,62 @@ func (r *Runner) enqueue(ctx context.Context, sub pressfeed.Subscription) error 
 		}
 	} else {
 		since = sub.Created // no backlog: only what arrives after subscribing
+		if m := r.marks[sub.Name]; m.After(since) {
+			since = m
+		}
 	}
-	q.Since = since.Add(-digestWindow) // publication can precede arrival
-	page, err := r.store.Stories(ctx, q.Normalize())
+	stories, err := r.arrivedSince(ctx, q, since, !digest)
 	if err != nil {
 		return err
 	}
-	var stories []pressfeed.Story
-	for _, st := range page.Stories {
-		if arrived(st).After(since) || (!digest && arrived(st).Equal(since)) {
-			stories = append(stories, st)
-		}
-	}
 	if !digest && len(stories) == 0 {
+		r.marks[sub.Name] = now.Add(-markSlack)
 		return nil
 	}
 	d, made, err := r.store.Enqueue(ctx, sub.Name, stories, digest, now)
-	if err == nil && made {
+	if err != nil {
+		return err
+	}
+	if !digest {
+		r.marks[sub.Name] = now.Add(-markSlack)
+	}
+	if made {
 		r.opts.Logger.Info("alert made", "subscription", sub.Name, "delivery", d.ID, "stories", len(d.Items), "digest", digest)
 	}
-	return err
+	return nil
+}
+
+// loadMarks starts each subscription's mark at its latest delivery, less
+// markSlack, so a restart does not look through everything since the
+// subscription began (claims would drop the repeats, at a cost).
+func (r *Runner) loadMarks(ctx context.Context) error {
+	list, err := r.store.Deliveries(ctx)
+	if err != nil {
+		return err
+	}
+	r.marks = map[string]time.Time{}
+	for name, d := range pressfeed.LatestDeliveries(list) {
+		r.marks[name] = d.Created.Add(-markSlack)
+	}
+	return nil
+}
+
+// arrivedSince returns the stories q matches that the store first saw
+// after since (or at it, with inclusive), published no more than
+// lateWindow before it.
+func (r *Runner) arrivedSince(ctx context.Context, q pressfeed.Query, since time.Time, inclusive bool) ([]pressfeed.Story, error) {
+	q.Since = since.Add(-lateWindow)
+	all, err := r.matching(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	var out []pressfeed.Story
+	for _, st := range all {
+		if at := arrived(st); at.After(since) || (inclusive && at.Equal(since)) {
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }
 
 // arrived is when the store first saw any member of st.
@@ -244,19 +329,89 @@ func (r *Runner) send(ctx context.Context, sub pressfeed.Subscription, d pressfe
 // stories of the last day that match), without claiming anything, so real
 // deliveries are unaffected.
 func (r *Runner) Test(ctx context.Context, name string) (int, error) {
-	sub, err := r.store.Subscription(ctx, name)
+	sub, d, err := r.current(ctx, name)
 	if err != nil {
 		return 0, err
+	}
+	return len(d.Stories), r.send(ctx, sub, d)
+}
+
+// Preview renders the subscription called name's current digest as the
+// HTML part of its email, sending nothing and claiming nothing.
+func (r *Runner) Preview(ctx context.Context, name string) ([]byte, error) {
+	sub, d, err := r.current(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := htmlPart.Execute(&b, r.compose(ctx, sub, d)); err != nil {
+		return nil, fmt.Errorf("preview %s: %w", name, err)
+	}
+	return b.Bytes(), nil
+}
+
+// current is the digest the subscription called name would get now.
+func (r *Runner) current(ctx context.Context, name string) (pressfeed.Subscription, pressfeed.Delivery, error) {
+	sub, err := r.store.Subscription(ctx, name)
+	if err != nil {
+		return sub, pressfeed.Delivery{}, err
 	}
 	q, err := sub.Query()
 	if err != nil {
-		return 0, err
+		return sub, pressfeed.Delivery{}, err
 	}
-	q.Limit, q.Since = pressfeed.MaxLimit, r.opts.Now().Add(-digestWindow)
-	page, err := r.store.Stories(ctx, q.Normalize())
+	stories, err := r.arrivedSince(ctx, q, r.opts.Now().Add(-digestWindow), true)
 	if err != nil {
-		return 0, err
+		return sub, pressfeed.Delivery{}, err
 	}
-	d := pressfeed.Delivery{Subscription: name, Stories: page.Stories, Digest: true, Created: r.opts.Now()}
-	return len(page.Stories), r.send(ctx, sub, d)
+	return sub, pressfeed.Delivery{Subscription: name, Stories: stories, Digest: true, Created: r.opts.Now()}, nil
+}
+
+// matching returns every story q matches, page by page, so a burst larger
+// than one page is not cut short.
+func (r *Runner) matching(ctx context.Context, q pressfeed.Query) ([]pressfeed.Story, error) {
+	q.Limit = pressfeed.MaxLimit
+	q = q.Normalize()
+	var out []pressfeed.Story
+	for {
+		page, err := r.store.Stories(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page.Stories...)
+		if page.Next == "" || len(page.Stories) == 0 {
+			return out, nil
+		}
+		q.Cursor = page.Next
+	}
+}
+
+// Prepare readies a subscription someone asked for: it fills what they may
+// leave out (a digest at 07:30 daily, the creation time, the secret that
+// signs webhooks and unsubscribe links), validates it, and refuses a webhook that CheckTarget refuses.
+// The error is a pressfeed.ValidationError naming each bad field.
+func (r *Runner) Prepare(ctx context.Context, sub pressfeed.Subscription) (pressfeed.Subscription, error) {
+	if sub.Cadence == pressfeed.CadenceDigest {
+		if sub.At == "" {
+			sub.At = "07:30"
+		}
+		if sub.Days == "" {
+			sub.Days = pressfeed.DaysDaily
+		}
+	}
+	if sub.Created.IsZero() {
+		sub.Created = r.opts.Now()
+	}
+	if sub.Secret == "" {
+		sub.Secret = auth.NewSecret()
+	}
+	if err := sub.Validate(); err != nil {
+		return sub, err
+	}
+	if sub.Email() == "" && r.opts.CheckTarget != nil {
+		if err := r.opts.CheckTarget(ctx, sub.To); err != nil {
+			return sub, pressfeed.ValidationError{{Field: "to", Reason: err.Error()}}
+		}
+	}
+	return sub, nil
 }

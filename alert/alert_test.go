@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -65,7 +66,7 @@ func ingest(t *testing.T, db *index.DB, c *clock, title string, sourceIDs ...str
 	t.Helper()
 	for i, id := range sourceIDs {
 		it := pressfeed.Item{GUID: title + id, Title: title, Link: fmt.Sprintf("https://%s.example/news/%d", id, len(title)),
-			Summary:   "Officers investigating the incident in " + title + " are appealing for witnesses and dashcam footage from the area.",
+			Summary:   "<p>Officers investigating the incident in " + title + " are appealing for witnesses &amp; dashcam footage.</p>",
 			Published: c.Now().Add(-time.Duration(len(sourceIDs)-i) * time.Minute)}
 		_, err := db.Ingest(context.Background(), id, []pressfeed.Item{it}, pressfeed.SourceState{LastNewItem: c.Now(), LastSuccess: c.Now()})
 		noErr(t, err)
@@ -113,6 +114,12 @@ func smtpServer(t *testing.T) (int, func() []*mail.Message) {
 			out = append(out, m)
 			b.Close()
 		}
+		// Maildir names do not sort by arrival; the Date header does.
+		sort.SliceStable(out, func(i, j int) bool {
+			di, _ := out[i].Header.Date()
+			dj, _ := out[j].Header.Date()
+			return di.Before(dj)
+		})
 		return out
 	}
 }
@@ -147,7 +154,8 @@ func TestEmailAlertsThroughARealSMTPServer(t *testing.T) {
 	c := &clock{t: london("2026-06-10 09:00")}
 	db := openStore(t, c)
 	ctx := context.Background()
-	noErr(t, db.PutSubscription(ctx, pressfeed.Subscription{Name: "southport", Filter: "q=southport", To: "mailto:desk@newsroom.example", Cadence: pressfeed.CadenceImmediate, Created: c.Now()}))
+	sub := pressfeed.Subscription{Name: "southport", Filter: "q=southport", To: "mailto:desk@newsroom.example", Cadence: pressfeed.CadenceImmediate, Secret: "unsubscribe-key", Created: c.Now()}
+	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, sub))
 	ingest(t, db, c, "Kirkby", "merseyside") // before, and not matching: never sent
 	c.Add(time.Minute)
 	ingest(t, db, c, "Southport <b>stabbing</b>", "merseyside", "merseyside-pcc")
@@ -173,8 +181,15 @@ func TestEmailAlertsThroughARealSMTPServer(t *testing.T) {
 	if m.Header.Get("From") != "pressfeed <alerts@pressfeed.example>" || m.Header.Get("Message-Id") == "" || m.Header.Get("Date") == "" {
 		t.Errorf("headers %v", m.Header)
 	}
+	unsubscribe := sub.UnsubscribeURL("https://news.example")
+	if got := m.Header.Get("List-Unsubscribe"); got != "<"+unsubscribe+">" {
+		t.Errorf("List-Unsubscribe %q, want <%s>", got, unsubscribe)
+	}
+	if got := m.Header.Get("List-Unsubscribe-Post"); got != "List-Unsubscribe=One-Click" {
+		t.Errorf("List-Unsubscribe-Post %q (RFC 8058)", got)
+	}
 	text, html := parts(t, m)
-	for _, want := range []string{"== Merseyside Police ==", "Southport <b>stabbing</b>", "also published by Merseyside PCC", "https://news.example/?q=southport"} {
+	for _, want := range []string{"== Merseyside Police ==", "Southport <b>stabbing</b>", "also published by Merseyside PCC", "https://news.example/?q=southport", unsubscribe} {
 		if !strings.Contains(text, want) {
 			t.Errorf("text part lacks %q:\n%s", want, text)
 		}
@@ -184,6 +199,9 @@ func TestEmailAlertsThroughARealSMTPServer(t *testing.T) {
 	}
 	if !strings.Contains(html, "Southport &lt;b&gt;stabbing&lt;/b&gt;") || strings.Contains(html, "<b>stabbing") {
 		t.Errorf("html part does not escape the title:\n%s", html)
+	}
+	if !strings.Contains(text, "are appealing for witnesses & dashcam footage.") || strings.Contains(text, "<p>") {
+		t.Errorf("text part does not give the summary as text:\n%s", text)
 	}
 	if !strings.Contains(html, "<em>also published by Merseyside PCC</em>") {
 		t.Errorf("html part:\n%s", html)
@@ -215,8 +233,8 @@ func TestFailingMailServerIsRetriedThenFailedWhileOthersCarryOn(t *testing.T) {
 		mu.Unlock()
 	}))
 	defer hook.Close()
-	noErr(t, db.PutSubscription(ctx, pressfeed.Subscription{Name: "mail", To: "mailto:desk@newsroom.example", Cadence: pressfeed.CadenceImmediate, Created: c.Now()}))
-	noErr(t, db.PutSubscription(ctx, pressfeed.Subscription{Name: "hook", Filter: "kind=force", To: hook.URL + "/in", Cadence: pressfeed.CadenceImmediate, Secret: "s3cret", Created: c.Now()}))
+	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "mail", To: "mailto:desk@newsroom.example", Cadence: pressfeed.CadenceImmediate, Secret: "m", Created: c.Now()}))
+	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "hook", Filter: "kind=force", To: hook.URL + "/in", Cadence: pressfeed.CadenceImmediate, Secret: "s3cret", Created: c.Now()}))
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	deadPort := ln.Addr().(*net.TCPAddr).Port
 	ln.Close() // nothing listens: every send is refused
@@ -274,7 +292,7 @@ func TestWebhookRetriesWithBackoffAndASendCutOffIsNeverResent(t *testing.T) {
 		}
 	}))
 	defer hook.Close()
-	noErr(t, db.PutSubscription(ctx, pressfeed.Subscription{Name: "hook", To: hook.URL, Cadence: pressfeed.CadenceImmediate, Secret: "k", Created: c.Now()}))
+	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "hook", To: hook.URL, Cadence: pressfeed.CadenceImmediate, Secret: "k", Created: c.Now()}))
 	r := alert.New(db, alert.Options{Now: c.Now, RetryAfter: 10 * time.Minute})
 	c.Add(time.Second)
 	ingest(t, db, c, "Southport", "merseyside")
@@ -318,7 +336,7 @@ func TestDigestAt0730LondonAcrossTheClockChange(t *testing.T) {
 	c := &clock{t: london("2026-10-23 20:00")} // Friday, BST
 	db := openStore(t, c)
 	ctx := context.Background()
-	noErr(t, db.PutSubscription(ctx, pressfeed.Subscription{Name: "morning", To: "mailto:office@pcc.example", Cadence: pressfeed.CadenceDigest, At: "07:30", Days: pressfeed.DaysDaily, Created: c.Now()}))
+	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "morning", To: "mailto:office@pcc.example", Cadence: pressfeed.CadenceDigest, At: "07:30", Days: pressfeed.DaysDaily, Secret: "d", Created: c.Now()}))
 	noErr(t, db.SaveState(ctx, "cumbria", pressfeed.SourceState{ConsecutiveFailures: 3, LastError: "http_status: 503 Service Unavailable"}))
 	r := alert.New(db, alert.Options{Mailer: alert.SMTP{Host: "127.0.0.1", Port: port, TLS: alert.TLSNone, From: "a@pressfeed.example"}, Now: c.Now})
 	var sentAt []time.Time

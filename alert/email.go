@@ -22,11 +22,15 @@ import (
 
 // message is what both parts of an email show.
 type message struct {
+	Name     string // the subscription's
 	Subject  string
 	Intro    string
 	Problems []string // failing or stale sources, named
 	Groups   []group
 	DeskURL  string
+	// UnsubscribeURL ends the subscription in one click (also the
+	// List-Unsubscribe header); needs BaseURL, as DeskURL does.
+	UnsubscribeURL string
 }
 
 // group is one organisation's stories.
@@ -43,7 +47,7 @@ type storyLine struct {
 func (r *Runner) compose(ctx context.Context, sub pressfeed.Subscription, d pressfeed.Delivery) message {
 	names := r.sourceNames(ctx)
 	london := pressfeed.London()
-	m := message{Subject: fmt.Sprintf("%s: %d new", sub.Name, len(d.Stories))}
+	m := message{Name: sub.Name, Subject: fmt.Sprintf("%s: %d new", sub.Name, len(d.Stories))}
 	if d.Digest {
 		m.Subject = fmt.Sprintf("%s: digest for %s, %d stories", sub.Name, d.Created.In(london).Format("Mon 2 Jan"), len(d.Stories))
 		m.Problems = r.problems(ctx, names)
@@ -54,11 +58,12 @@ func (r *Runner) compose(ctx context.Context, sub pressfeed.Subscription, d pres
 	}
 	if r.opts.BaseURL != "" {
 		m.DeskURL = r.opts.BaseURL + "/?" + sub.Filter
+		m.UnsubscribeURL = sub.UnsubscribeURL(r.opts.BaseURL)
 	}
 	bySource := map[string]*group{}
 	for _, st := range d.Stories {
 		p := st.Primary()
-		line := storyLine{Title: p.Title, Link: p.Link, Summary: p.Summary}
+		line := storyLine{Title: p.Title, Link: p.Link, Summary: pressfeed.PlainText(p.Summary)}
 		if !p.Published.IsZero() {
 			line.When = p.Published.In(london).Format("Mon 2 Jan 15:04")
 		}
@@ -119,6 +124,8 @@ also published by {{join .Also}}{{end}}{{if .Summary}}
 Nothing new matched.
 {{end}}{{if .DeskURL}}
 The same view on the desk: {{.DeskURL}}
+{{end}}{{if .UnsubscribeURL}}
+To stop these messages: {{.UnsubscribeURL}}
 {{end}}`))
 
 var htmlPart = htmltemplate.Must(htmltemplate.New("html").Funcs(htmltemplate.FuncMap{"join": join}).Parse(`<!DOCTYPE html>
@@ -129,6 +136,7 @@ var htmlPart = htmltemplate.Must(htmltemplate.New("html").Funcs(htmltemplate.Fun
 {{range .Stories}}<p><a href="{{.Link}}">{{.Title}}</a>{{if .When}} <small>{{.When}}</small>{{end}}{{if .Also}}<br><em>also published by {{join .Also}}</em>{{end}}{{if .Summary}}<br>{{.Summary}}{{end}}</p>
 {{end}}{{else}}<p>Nothing new matched.</p>{{end}}
 {{if .DeskURL}}<p><a href="{{.DeskURL}}">The same view on the desk</a></p>{{end}}
+{{if .UnsubscribeURL}}<p><small><a href="{{.UnsubscribeURL}}">Unsubscribe</a> from {{.Name}}</small></p>{{end}}
 </body></html>
 `))
 
@@ -169,6 +177,11 @@ func (r *Runner) email(ctx context.Context, sub pressfeed.Subscription, d pressf
 	}
 	fmt.Fprintf(&msg, "From: %s\r\nTo: %s\r\nSubject: %s\r\nDate: %s\r\nMessage-ID: <%s@%s>\r\nMIME-Version: 1.0\r\n",
 		r.opts.From, sub.Email(), encodeHeader(m.Subject), d.Created.Format(time.RFC1123Z), hex.EncodeToString(id), host)
+	if m.UnsubscribeURL != "" {
+		// RFC 2369 and RFC 8058: mail clients offer a one-click
+		// unsubscribe, POSTing List-Unsubscribe=One-Click to the URL.
+		fmt.Fprintf(&msg, "List-Unsubscribe: <%s>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n", m.UnsubscribeURL)
+	}
 	fmt.Fprintf(&msg, "Content-Type: multipart/alternative; boundary=%q\r\n\r\n", mw.Boundary())
 	msg.Write(body.Bytes())
 	return msg.Bytes(), nil

@@ -57,7 +57,7 @@ func (r *Runner) webhook(ctx context.Context, sub pressfeed.Subscription, d pres
 		HomePageURL: r.opts.BaseURL, Subscription: sub.Name, Delivery: d.ID, Items: []hookItem{}}
 	for _, st := range d.Stories {
 		p := st.Primary()
-		it := hookItem{ID: st.ID, URL: p.Link, Title: p.Title, ContentText: p.Summary}
+		it := hookItem{ID: st.ID, URL: p.Link, Title: p.Title, ContentText: pressfeed.PlainText(p.Summary)}
 		if !p.Published.IsZero() {
 			it.DatePublished = p.Published.UTC().Format(time.RFC3339)
 		}

@@ -218,6 +218,9 @@ func (c Config) Validate() error {
 	}
 	problems = append(problems, c.Fetch.problems()...)
 	problems = append(problems, c.Alerts.problems()...)
+	if c.Alerts.SMTPHost != "" && c.BaseURL == "" {
+		problems = append(problems, "alerts.smtp_host: needs base_url, for the unsubscribe and desk links every message carries")
+	}
 	problems = append(problems, c.opsProblems()...)
 	if len(problems) > 0 {
 		return &Error{File: c.Path, Problems: problems}

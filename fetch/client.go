@@ -219,3 +219,16 @@ func proxyAddr(u *url.URL) string {
 // ErrTooManyRedirects is returned when a source redirects more than five
 // times, usually a loop.
 var ErrTooManyRedirects = errors.New("too many redirects")
+
+// CheckPublic refuses rawURL if its host is, or resolves to, a non-public
+// address: the check the client makes on every dial, asked in advance, as
+// when a webhook is saved. A lookup failure is not a refusal (the send will
+// say what failed).
+func CheckPublic(ctx context.Context, rawURL string) error {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return err
+	}
+	g := &guard{resolver: net.DefaultResolver}
+	return g.checkTarget(ctx, u.Hostname())
+}

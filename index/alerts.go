@@ -44,9 +44,11 @@ func alertBuckets(tx *bolt.Tx) (subs, outbox, delivered *bolt.Bucket, err error)
 	return subs, outbox, delivered, nil
 }
 
-// PutSubscription adds sub or replaces the one with its name, after
-// sub.Validate; the error wraps its pressfeed.ValidationError.
-func (db *DB) PutSubscription(ctx context.Context, sub pressfeed.Subscription) error {
+// AddSubscription stores sub, after sub.Validate (the error wraps its
+// pressfeed.ValidationError), and records who did it in the audit log. A
+// taken name is an error wrapping pressfeed.ErrExists: a subscription is
+// replaced by deleting it first, since its secret signs links already sent.
+func (db *DB) AddSubscription(ctx context.Context, by pressfeed.Actor, sub pressfeed.Subscription) error {
 	if err := sub.Validate(); err != nil {
 		return fmt.Errorf("subscription %s: %w", sub.Name, err)
 	}
@@ -55,7 +57,13 @@ func (db *DB) PutSubscription(ctx context.Context, sub pressfeed.Subscription) e
 		if err != nil {
 			return err
 		}
-		return putJSON(subs, []byte(sub.Name), sub)
+		if subs.Get([]byte(sub.Name)) != nil {
+			return pressfeed.ErrExists
+		}
+		if err := putJSON(subs, []byte(sub.Name), sub); err != nil {
+			return err
+		}
+		return putAudit(tx, &pressfeed.AuditEntry{Time: db.now().UTC(), Actor: by, Action: pressfeed.ActionSubscriptionPut, Subscription: sub.Name})
 	})
 	if err != nil {
 		return fmt.Errorf("store subscription %s: %w", sub.Name, err)
@@ -107,10 +115,11 @@ func (db *DB) Subscriptions(ctx context.Context) ([]pressfeed.Subscription, erro
 	return list, nil
 }
 
-// DeleteSubscription removes the subscription called name and its claims;
-// its past deliveries stay in the outbox as history. It returns an error
-// wrapping pressfeed.ErrNotFound if there is none.
-func (db *DB) DeleteSubscription(ctx context.Context, name string) error {
+// DeleteSubscription removes the subscription called name and its claims,
+// and records who did it; its past deliveries stay in the outbox as
+// history. It returns an error wrapping pressfeed.ErrNotFound if there is
+// none.
+func (db *DB) DeleteSubscription(ctx context.Context, by pressfeed.Actor, name string) error {
 	err := db.update(ctx, func(tx *bolt.Tx) error {
 		subs, _, delivered, err := alertBuckets(tx)
 		if err != nil {
@@ -126,7 +135,10 @@ func (db *DB) DeleteSubscription(ctx context.Context, name string) error {
 				return err
 			}
 		}
-		return subs.Delete([]byte(name))
+		if err := subs.Delete([]byte(name)); err != nil {
+			return err
+		}
+		return putAudit(tx, &pressfeed.AuditEntry{Time: db.now().UTC(), Actor: by, Action: pressfeed.ActionSubscriptionDelete, Subscription: name})
 	})
 	if err != nil {
 		return fmt.Errorf("delete subscription %s: %w", name, err)
@@ -281,4 +293,45 @@ func (db *DB) RecoverDeliveries(ctx context.Context, now time.Time) ([]pressfeed
 		return nil, fmt.Errorf("recover outbox: %w", err)
 	}
 	return cut, nil
+}
+
+// PruneDeliveries deletes sent and failed deliveries finished before
+// cutoff, keeping each subscription's latest, and returns how many went.
+// Claims stay, so no story is delivered again for want of its record.
+func (db *DB) PruneDeliveries(ctx context.Context, cutoff time.Time) (int, error) {
+	n := 0
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketOutbox)
+		if b == nil {
+			return nil
+		}
+		var all []pressfeed.Delivery
+		err := b.ForEach(func(k, v []byte) error {
+			var d pressfeed.Delivery
+			if err := decodeJSON(v, &d); err != nil {
+				return fmt.Errorf("delivery %x: %w", k, err)
+			}
+			all = append(all, d)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		latest := pressfeed.LatestDeliveries(all)
+		for _, d := range all {
+			done := d.State == pressfeed.DeliverySent || d.State == pressfeed.DeliveryFailed
+			if !done || !d.Finished.Before(cutoff) || latest[d.Subscription].ID == d.ID {
+				continue
+			}
+			if err := b.Delete(idKey(d.ID)); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("prune outbox: %w", err)
+	}
+	return n, nil
 }

@@ -3,6 +3,8 @@ package syndicate
 import (
 	"encoding/json"
 	"io"
+
+	"pressfeed"
 )
 
 type jsonFeed struct {
@@ -108,7 +110,7 @@ func jsonItemOf(e Entry) jsonItem {
 		URL:          e.Link,
 		Title:        e.Title,
 		ContentHTML:  e.Content,
-		Summary:      plainSummary(e.Summary),
+		Summary:      pressfeed.PlainText(e.Summary),
 		Image:        e.Image,
 		DateModified: rfc3339(e.Updated),
 	}

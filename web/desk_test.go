@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"pressfeed"
+	"pressfeed/alert"
 	"pressfeed/auth"
 	"pressfeed/config"
 	"pressfeed/fetch"
@@ -121,6 +122,9 @@ func newDesk(t *testing.T, o deskOptions) *desk {
 	if o.ops != nil {
 		opts.Ops = o.ops(db)
 	}
+	// The real alert runner, without a mail server (an email's send fails,
+	// saying so) and with the fetcher's private-address check on webhooks.
+	opts.Alerts = alert.New(db, alert.Options{BaseURL: "https://news.example", Now: d.clock, Logger: logger, CheckTarget: fetch.CheckPublic})
 	if !o.noAccounts {
 		opts.Accounts = []auth.Account{{Name: adminName, PasswordHash: adminHash}}
 	}

@@ -22,6 +22,8 @@ func (s *Server) routes() {
 
 	m.HandleFunc("GET /static/style.css", s.handleCSS)
 	m.HandleFunc("GET /sources", s.handleSourcesPage)
+	m.HandleFunc("GET /alerts/unsubscribe", s.handleUnsubscribeForm)
+	m.HandleFunc("POST /alerts/unsubscribe", s.handleUnsubscribe) // the signed link is the authority (RFC 8058)
 
 	m.HandleFunc("GET /admin", s.requireAdmin(s.handleAdminHome))
 	m.HandleFunc("GET /admin/signin", s.handleSigninForm)
@@ -44,6 +46,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /admin/tokens", s.requireAdmin(s.handleTokens))
 	m.HandleFunc("POST /admin/tokens", s.requireAdmin(s.handleCreateToken))
 	m.HandleFunc("POST /admin/tokens/{name}/revoke", s.requireAdmin(s.handleRevokeToken))
+	m.HandleFunc("GET /admin/alerts", s.requireAdmin(s.handleAlerts))
+	m.HandleFunc("POST /admin/alerts", s.requireAdmin(s.handleAddAlert))
+	m.HandleFunc("GET /admin/alerts/preview", s.requireAdmin(s.handleAlertPreview))
+	m.HandleFunc("POST /admin/alerts/{name}/test", s.requireAdmin(s.handleTestAlert))
+	m.HandleFunc("POST /admin/alerts/{name}/delete", s.requireAdmin(s.handleDeleteAlert))
 
 	m.HandleFunc("GET /api/v1/sources", s.requireToken(s.apiList))
 	m.HandleFunc("POST /api/v1/sources", s.requireToken(s.apiCreate))
@@ -54,4 +61,9 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /api/v1/sources/{id}", s.requireToken(s.apiDelete))
 	m.HandleFunc("POST /api/v1/sources/{id}/poll", s.requireToken(s.apiPoll))
 	m.HandleFunc("GET /api/v1/audit", s.requireToken(s.apiAudit))
+	m.HandleFunc("GET /api/v1/subscriptions", s.requireToken(s.apiSubscriptions))
+	m.HandleFunc("POST /api/v1/subscriptions", s.requireToken(s.apiAddSubscription))
+	m.HandleFunc("GET /api/v1/subscriptions/{name}", s.requireToken(s.apiSubscription))
+	m.HandleFunc("DELETE /api/v1/subscriptions/{name}", s.requireToken(s.apiDeleteSubscription))
+	m.HandleFunc("POST /api/v1/subscriptions/{name}/test", s.requireToken(s.apiTestSubscription))
 }

@@ -60,6 +60,9 @@ type Options struct {
 	Previewer Previewer      // fetches a source before it is saved
 	Pins      []string       // the strategies the source form offers to pin, as fetch.PinChoices lists them
 	Accounts  []auth.Account // who may sign in to /admin; none keeps it locked
+	// Alerts, with Admin, serves /admin/alerts, /api/v1/subscriptions and
+	// the unsubscribe links of alert emails; without it they answer 404.
+	Alerts Alerts
 	// StaleAfter is how long an enabled source may go without a new item
 	// before /sources calls it stale; 7 days.
 	StaleAfter time.Duration

@@ -72,4 +72,32 @@ type AdminStore interface {
 	// RevokeToken deletes one (ErrNotFound); both write an audit entry.
 	CreateToken(ctx context.Context, tok pressfeed.APIToken) error
 	RevokeToken(ctx context.Context, name string, by pressfeed.Actor) error
+	// AlertStore keeps the alert subscriptions and their deliveries.
+	AlertStore
+}
+
+// AlertStore keeps alert subscriptions and the outbox of their deliveries.
+// *index.DB implements it.
+type AlertStore interface {
+	Subscriptions(ctx context.Context) ([]pressfeed.Subscription, error)
+	// Subscription returns one, or an error wrapping pressfeed.ErrNotFound.
+	Subscription(ctx context.Context, name string) (pressfeed.Subscription, error)
+	// AddSubscription validates and stores one, writing an audit entry;
+	// DeleteSubscription removes one (ErrNotFound) and writes one too.
+	AddSubscription(ctx context.Context, by pressfeed.Actor, sub pressfeed.Subscription) error
+	DeleteSubscription(ctx context.Context, by pressfeed.Actor, name string) error
+	// Deliveries returns the outbox, oldest first.
+	Deliveries(ctx context.Context) ([]pressfeed.Delivery, error)
+}
+
+// Alerts prepares subscriptions and sends or renders their digests on
+// demand. *alert.Runner implements it.
+type Alerts interface {
+	// Prepare fills a new subscription's defaults and secret and validates
+	// it; the error is a pressfeed.ValidationError naming each bad field.
+	Prepare(ctx context.Context, sub pressfeed.Subscription) (pressfeed.Subscription, error)
+	// Test sends the current digest now and returns how many stories it had.
+	Test(ctx context.Context, name string) (int, error)
+	// Preview renders the current digest's HTML without sending it.
+	Preview(ctx context.Context, name string) ([]byte, error)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pressfeed"
+	"pressfeed/alert"
 	"pressfeed/config"
 	"pressfeed/fetch"
 	"pressfeed/index"
@@ -31,7 +32,9 @@ type Daemon struct {
 	// Publisher tells the configured WebSub hubs when the merged feed
 	// changes; nil without hubs.
 	Publisher *websub.Publisher
-	Metrics   *metrics.Metrics
+	// Alerts makes and sends subscriptions' deliveries, once a minute.
+	Alerts  *alert.Runner
+	Metrics *metrics.Metrics
 	// LogLevel, when set, is the level SIGHUP's reload changes (ops.go).
 	LogLevel *slog.LevelVar
 	// Now is the clock retention reads; time.Now.
@@ -72,8 +75,8 @@ func openPolling(cfg config.Config, logger *slog.Logger) (*index.DB, *fetch.Poll
 }
 
 // OpenDaemon builds every part once, in dependency order: the store and
-// poller (openPolling), the metrics, the scheduler and its housekeeping
-// jobs, the web server over all of them, and the WebSub publisher watching
+// poller (openPolling), the metrics, the scheduler and its jobs (retention
+// and alerts), the web server over all of them, and the WebSub publisher watching
 // the web server's feeds. Nothing runs until Start.
 func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 	db, poller, err := openPolling(cfg, logger)
@@ -89,9 +92,19 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 		Concurrency:     cfg.Concurrency,
 		Logger:          logger,
 	})
-	if err := d.Scheduler.AddJob("retention", retentionSchedule, d.runRetention); err != nil {
-		db.Close()
-		return nil, err
+	d.Alerts = newAlerts(cfg, db, logger)
+	for _, job := range []struct {
+		name, spec string
+		fn         func(context.Context)
+	}{
+		{"retention", retentionSchedule, d.runRetention},
+		{"alert history", retentionSchedule, d.pruneDeliveries},
+		{"alerts", alertSchedule, d.Alerts.Kick},
+	} {
+		if err := d.Scheduler.AddJob(job.name, job.spec, job.fn); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	d.Server = web.NewServer(db, d.webOptions())
 	if topics := d.Server.Topics(); len(topics) > 0 {
@@ -119,6 +132,7 @@ func (d *Daemon) webOptions() web.Options {
 		Previewer:      previewer{d.Poller},
 		Pins:           fetch.PinChoices(),
 		Accounts:       accountsOf(d.Config),
+		Alerts:         d.Alerts,
 		StaleAfter:     time.Duration(d.Config.StaleDays) * 24 * time.Hour,
 		SessionTTL:     time.Duration(d.Config.SessionHours) * time.Hour,
 		TrustedProxies: d.Config.Proxies(),
@@ -126,8 +140,14 @@ func (d *Daemon) webOptions() web.Options {
 	}
 }
 
+// poll polls src and, when it stored something new, kicks the alerts, so
+// an immediate subscription hears within the poll that brought the story.
 func (d *Daemon) poll(ctx context.Context, src pressfeed.Source) {
-	d.observePoll(d.Poller.Poll(ctx, src))
+	res := d.Poller.Poll(ctx, src)
+	d.observePoll(res)
+	if res.New > 0 {
+		d.Alerts.Kick(ctx)
+	}
 }
 
 // Start listens on the configured address, schedules every enabled source
@@ -147,6 +167,9 @@ func (d *Daemon) Start(ctx context.Context) error {
 		// A stored source with a bad schedule is skipped, not fatal: the
 		// others still run, and the log names the source.
 		d.Logger.Error("some sources could not be scheduled", "error", err)
+	}
+	if err := d.Alerts.Recover(ctx); err != nil {
+		d.Logger.Error("alert deliveries cut off by the last stop were not checked", "error", err)
 	}
 	d.Scheduler.Start(ctx)
 	d.http = &http.Server{
@@ -228,4 +251,21 @@ func (d *Daemon) runRetention(ctx context.Context) {
 		return
 	}
 	d.Logger.Info("retention", "cutoff", cutoff.Format(time.RFC3339), "pruned", n, "duration", time.Since(start).Round(time.Millisecond))
+}
+
+// deliveryHistory is how long finished alert deliveries stay on
+// /admin/alerts and in the API.
+const deliveryHistory = 30 * 24 * time.Hour
+
+// pruneDeliveries drops finished alert deliveries older than
+// deliveryHistory, daily with retention.
+func (d *Daemon) pruneDeliveries(ctx context.Context) {
+	n, err := d.DB.PruneDeliveries(ctx, d.Now().Add(-deliveryHistory))
+	if err != nil {
+		d.Logger.Error("alert history not pruned", "error", err)
+		return
+	}
+	if n > 0 {
+		d.Logger.Info("alert history pruned", "deliveries", n)
+	}
 }

@@ -4,6 +4,7 @@
 //	pressfeed serve   [-config FILE] [-addr ADDR]   run the daemon
 //	pressfeed poll    [-config FILE]                poll every source once
 //	pressfeed sources [VERB] [flags]                list, add, edit, rm, enable, disable, import, export
+//	pressfeed alerts  [VERB] [flags]                list, add, rm, test subscriptions
 //	pressfeed check   SOURCE-ID | URL [flags]       preview what a poll would store
 //	pressfeed admin   VERB ...                      hash-password; token create, list, revoke
 //	pressfeed backup  [-config FILE] OUT            write a verified copy of the store
@@ -55,6 +56,7 @@ func commands() []command {
 		{"serve", "run the daemon: poll on schedule and serve the merged feed", runServe},
 		{"poll", "poll every enabled source once and print a line per source", runPoll},
 		{"sources", "list the sources; add, edit, rm, enable, disable, import or export them", runSources},
+		{"alerts", "list, add, rm or test subscriptions: saved filters sent by email or webhook", runAlerts},
 		{"check", "fetch one source once and print what a poll would store", runCheck},
 		{"admin", "hash an admin password; make, list and revoke API tokens", runAdmin},
 		{"backup", "write a verified copy of the store, also while the daemon runs", runBackup},

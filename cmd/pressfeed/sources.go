@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"text/tabwriter"
 
 	"pressfeed"
@@ -32,30 +31,7 @@ func sourcesVerbs() []command {
 // runSources dispatches `pressfeed sources VERB`. With no verb, or flags
 // first, it lists, as it always has.
 func runSources(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help") {
-			sourcesUsage(stderr)
-			return exitOK
-		}
-		return runSourcesList(ctx, args, stdout, stderr)
-	}
-	for _, v := range sourcesVerbs() {
-		if v.name == args[0] {
-			return v.run(ctx, args[1:], stdout, stderr)
-		}
-	}
-	fmt.Fprintf(stderr, "pressfeed sources: unknown verb %q\n\n", args[0])
-	sourcesUsage(stderr)
-	return exitUsage
-}
-
-func sourcesUsage(w io.Writer) {
-	fmt.Fprintln(w, "usage: pressfeed sources [VERB] [flags]")
-	fmt.Fprintln(w, "\nverbs:")
-	for _, v := range sourcesVerbs() {
-		fmt.Fprintf(w, "  %-8s %s\n", v.name, v.summary)
-	}
-	fmt.Fprintln(w, "\nRun 'pressfeed sources VERB -h' for a verb's flags.")
+	return runVerbs(ctx, "sources", sourcesVerbs(), args, stdout, stderr)
 }
 
 // storedSources opens the store named by the settings at cfgPath (seeding it

@@ -1,12 +1,13 @@
-package syndicate
+package pressfeed
 
 import (
 	"html"
 	"strings"
 )
 
-// plainSummary turns a sanitized HTML summary into the plain text JSON Feed
-// asks for: tags dropped, entities decoded, white space collapsed.
+// PlainText turns a sanitized HTML fragment (a summary) into plain text:
+// tags dropped, entities decoded, white space collapsed. JSON Feed's
+// summary and alert messages use it.
 //
 // Decoding can make markup of text: a sanitized summary may hold
 // "&lt;script&gt;", which is harmless HTML but decodes to "<script>". Plain
@@ -14,7 +15,7 @@ import (
 // tag-shaped left after decoding is dropped too: the summary never holds a
 // "<" followed by a letter, "/", "!" or "?". The HTML itself stays, sanitized,
 // in content_html.
-func plainSummary(s string) string {
+func PlainText(s string) string {
 	if s == "" {
 		return ""
 	}
