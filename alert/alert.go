@@ -405,13 +405,17 @@ func (r *Runner) Prepare(ctx context.Context, sub pressfeed.Subscription) (press
 	if sub.Secret == "" {
 		sub.Secret = auth.NewSecret()
 	}
-	if err := sub.Validate(); err != nil {
+	var verr pressfeed.ValidationError
+	if err := sub.Validate(); err != nil && !errors.As(err, &verr) {
 		return sub, err
 	}
-	if sub.Email() == "" && r.opts.CheckTarget != nil {
+	if sub.Email() == "" && r.opts.CheckTarget != nil && pressfeed.CheckURL(sub.To) == nil {
 		if err := r.opts.CheckTarget(ctx, sub.To); err != nil {
-			return sub, pressfeed.ValidationError{{Field: "to", Reason: err.Error()}}
+			verr = append(verr, pressfeed.FieldError{Field: "to", Reason: err.Error()})
 		}
+	}
+	if len(verr) > 0 {
+		return sub, verr
 	}
 	return sub, nil
 }

@@ -11,10 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/mail"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +20,7 @@ import (
 	"pressfeed"
 	"pressfeed/alert"
 	"pressfeed/index"
+	"pressfeed/internal/smtptest"
 )
 
 // clock is a settable time for the store and the runner.
@@ -73,55 +71,11 @@ func ingest(t *testing.T, db *index.DB, c *clock, title string, sourceIDs ...str
 	}
 }
 
-// smtpServer runs Debian's aiosmtpd, storing what it receives as a
-// maildir, and returns its port and a function listing the messages.
+// smtpServer runs a real SMTP server and returns its port and a function
+// listing what it received.
 func smtpServer(t *testing.T) (int, func() []*mail.Message) {
-	t.Helper()
-	py := "/usr/bin/python3"
-	if exec.Command(py, "-c", "import aiosmtpd").Run() != nil {
-		if os.Getenv("PRESSFEED_REQUIRE_CLIENTS") == "1" {
-			t.Fatal("aiosmtpd is missing and PRESSFEED_REQUIRE_CLIENTS=1; install it: apt-get install python3-aiosmtpd")
-		}
-		t.Skip("aiosmtpd is not installed (apt-get install python3-aiosmtpd)")
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	noErr(t, err)
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
-	dir := filepath.Join(t.TempDir(), "mail")
-	cmd := exec.Command(py, "-m", "aiosmtpd", "-n", "-l", fmt.Sprintf("127.0.0.1:%d", port), "-c", "aiosmtpd.handlers.Mailbox", dir)
-	cmd.Stderr = os.Stderr
-	noErr(t, cmd.Start())
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	for deadline := time.Now().Add(20 * time.Second); ; {
-		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("aiosmtpd did not start listening")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return port, func() []*mail.Message {
-		var out []*mail.Message
-		files, _ := filepath.Glob(filepath.Join(dir, "new", "*"))
-		for _, f := range files {
-			b, err := os.Open(f)
-			noErr(t, err)
-			m, err := mail.ReadMessage(b)
-			noErr(t, err)
-			out = append(out, m)
-			b.Close()
-		}
-		// Maildir names do not sort by arrival; the Date header does.
-		sort.SliceStable(out, func(i, j int) bool {
-			di, _ := out[i].Header.Date()
-			dj, _ := out[j].Header.Date()
-			return di.Before(dj)
-		})
-		return out
-	}
+	srv := smtptest.Start(t)
+	return srv.Port, srv.Inbox
 }
 
 // parts returns the text and HTML parts of a multipart/alternative message.

@@ -21,7 +21,10 @@ import (
 
 	"pressfeed"
 	"pressfeed/alert"
+	"pressfeed/auth"
+	"pressfeed/config"
 	"pressfeed/index"
+	"pressfeed/internal/smtptest"
 )
 
 func TestBinaryAlertsVerbs(t *testing.T) {
@@ -322,5 +325,84 @@ func TestBinaryDemoShowsTheDigest(t *testing.T) {
 			t.Fatalf("the digest never showed the demo's stories:\n%s", body)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestDaemonEmailAlertAndOneClickUnsubscribe drives the daemon as a
+// journalist's alert would: a subscription made through the API, a new
+// story at the next poll, the email at a real SMTP server, and the
+// message's List-Unsubscribe link POSTed as a mail client does (RFC 8058).
+func TestDaemonEmailAlertAndOneClickUnsubscribe(t *testing.T) {
+	mail := smtptest.Start(t)
+	samples := newSampleServer(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	cfg := samples.config(t, filepath.Join(t.TempDir(), "alerts.db"))
+	cfg.Listen, cfg.BaseURL = addr, "http://"+addr
+	cfg.Alerts = config.Alerts{SMTPHost: "127.0.0.1", SMTPPort: mail.Port, SMTPTLS: "none", From: "North West police news <alerts@pressfeed.example>"}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	d := startDaemon(t, cfg)
+	defer d.Close(context.Background())
+	waitPolled(t, d, len(demoSources))
+	token, hash := auth.NewToken()
+	if err := d.DB.CreateToken(context.Background(), pressfeed.APIToken{Name: "desk", Hash: hash}); err != nil {
+		t.Fatal(err)
+	}
+	call := func(method, path, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, d.URL()+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if status, body := call("POST", "/api/v1/subscriptions", `{"name":"valley","to":"mailto:desk@newsroom.example","filter":"source=demo-valley-police","cadence":"immediate"}`); status != 201 {
+		t.Fatalf("subscribe: %d %s", status, body)
+	}
+	// What the source published before the subscription is not sent; the
+	// story it publishes next is, after the poll that finds it.
+	samples.replace("/demo-valley-police.rss", "<item>", fmt.Sprintf(`<item>
+   <title>Quad bikes stolen in Southport recovered</title>
+   <link>/valley/news/quad-bikes-recovered</link>
+   <description>&lt;p&gt;Two quad bikes were found in a barn.&lt;/p&gt;</description>
+   <pubDate>%s</pubDate>
+  </item>
+  <item>`, time.Now().UTC().Format(http.TimeFormat)))
+	if status, body := call("POST", "/api/v1/sources/demo-valley-police/poll", ""); status != 202 {
+		t.Fatalf("poll: %d %s", status, body)
+	}
+	msgs := mail.Wait(1)
+	m := msgs[0]
+	if got := m.Header.Get("Subject"); got != "valley: 1 new" {
+		t.Errorf("Subject %q", got)
+	}
+	body, _ := io.ReadAll(m.Body)
+	if !strings.Contains(string(body), "Quad bikes stolen in Southport recovered") || strings.Contains(string(body), "Stolen tractor") {
+		t.Errorf("the message does not carry just the new story:\n%s", body)
+	}
+	link := strings.Trim(m.Header.Get("List-Unsubscribe"), "<>")
+	if !strings.HasPrefix(link, "http://"+addr+"/alerts/unsubscribe?") || m.Header.Get("List-Unsubscribe-Post") != "List-Unsubscribe=One-Click" {
+		t.Fatalf("unsubscribe headers: %v", m.Header)
+	}
+	resp, err := http.Post(link, "application/x-www-form-urlencoded", strings.NewReader("List-Unsubscribe=One-Click"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("one-click unsubscribe: %d", resp.StatusCode)
+	}
+	if status, body := call("GET", "/api/v1/subscriptions", ""); status != 200 || !strings.Contains(body, `"subscriptions": []`) {
+		t.Errorf("after unsubscribing: %d %s", status, body)
 	}
 }

@@ -378,3 +378,82 @@ func TestBrowserAdminAddsAndDeletesASource(t *testing.T) {
 	}
 	shots.take(ctx, "admin-audit")
 }
+
+// TestBrowserAlertsPage signs in and uses /admin/alerts: a bad
+// subscription comes back with each field named, a good one is listed,
+// its preview is the digest, and the page fits a phone.
+func TestBrowserAlertsPage(t *testing.T) {
+	t.Parallel()
+	ctx := newBrowser(t)
+	d, samples := browserDaemon(t)
+	shots := newScreenshots(t)
+	// A story of today from the hostile source, for the digest to carry.
+	samples.mu.Lock()
+	samples.files["/hostile.rss"] = []byte(strings.Replace(hostileRSS, "<item>", fmt.Sprintf(
+		`<item><title>Fresh appeal</title><link>https://hostile.example/fresh</link><guid>fresh-1</guid><pubDate>%s</pubDate></item><item>`,
+		time.Now().UTC().Format(time.RFC1123Z)), 1))
+	samples.mu.Unlock()
+	src, err := d.DB.Source(context.Background(), "hostile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.poll(context.Background(), src)
+	step(t, ctx, "sign in", chromedp.Navigate(d.URL()+"/admin/signin?next=%2Fadmin%2Falerts"),
+		chromedp.SendKeys(chromedp.ID("name"), "editor"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+	)
+	if status := submit(t, ctx, `form button[type=submit]`); status != 200 || location(t, ctx) != "/admin/alerts" {
+		t.Fatalf("sign-in: %d at %s", status, location(t, ctx))
+	}
+	step(t, ctx, "fill in a bad subscription",
+		chromedp.SendKeys(chromedp.ID("a-name"), "Morning Digest"),
+		chromedp.SendKeys(chromedp.ID("a-to"), "office at pcc"),
+		chromedp.SendKeys(chromedp.ID("a-filter"), "kind=army"),
+	)
+	if status := submit(t, ctx, `form.form button[type=submit]`); status != 422 {
+		t.Fatalf("bad subscription: %d, want 422", status)
+	}
+	errs := value[string](t, ctx, `document.querySelector("#form-errors").textContent`)
+	for _, want := range []string{"name:", "filter:", "to:"} {
+		if !strings.Contains(errs, want) {
+			t.Errorf("errors %q lack %q", errs, want)
+		}
+	}
+	if got := value[string](t, ctx, `document.getElementById("a-filter").value`); got != "kind=army" {
+		t.Errorf("the typed filter came back as %q", got)
+	}
+	value[bool](t, ctx, `["a-name", "a-to", "a-filter"].forEach(id => document.getElementById(id).value = ""), true`)
+	step(t, ctx, "fill in a digest",
+		chromedp.SendKeys(chromedp.ID("a-name"), "morning"),
+		chromedp.SendKeys(chromedp.ID("a-to"), "office@pcc.example"),
+		chromedp.SetValue(chromedp.ID("a-cadence"), "digest"),
+		chromedp.SetValue(chromedp.ID("a-days"), "weekdays"),
+	)
+	if status := submit(t, ctx, `form.form button[type=submit]`); status != 200 {
+		t.Fatalf("add: %d", status)
+	}
+	row := value[string](t, ctx, `document.querySelector("table.alerts tbody tr").textContent`)
+	if !strings.Contains(row, "digest 07:30 weekdays") || !strings.Contains(row, "mailto:office@pcc.example") || !strings.Contains(row, "none yet") {
+		t.Errorf("row: %s", row)
+	}
+	step(t, ctx, "look at it on a phone", phone)
+	if overflow := value[bool](t, ctx, `document.documentElement.scrollWidth > window.innerWidth + 1`); overflow {
+		t.Error("the alerts page is wider than a phone")
+	}
+	shots.take(ctx, "admin-alerts-phone")
+	step(t, ctx, "back to the desktop", desktop)
+	if status := submit(t, ctx, `table.alerts a[href^="/admin/alerts/preview"]`); status != 200 {
+		t.Fatalf("preview: %d", status)
+	}
+	heads := value[[]string](t, ctx, `Array.from(document.querySelectorAll("h2")).map(h => h.textContent)`)
+	if fmt.Sprint(heads) != `[Hostile <img src=x onerror="window.__pwned=4"> Source]` {
+		t.Errorf("the preview's organisations %q, want the hostile source's name as text", heads)
+	}
+	if n := value[int](t, ctx, `document.querySelectorAll("img").length`); n != 0 || !strings.Contains(value[string](t, ctx, `document.body.textContent`), "Fresh appeal") {
+		t.Errorf("the preview: %d images; %s", n, value[string](t, ctx, `document.body.textContent`))
+	}
+	if !value[bool](t, ctx, `window.__pwned === undefined`) {
+		t.Error("the hostile source's markup ran in the preview")
+	}
+	shots.take(ctx, "admin-alerts-preview")
+}
