@@ -95,19 +95,9 @@ func (db *DB) Subscription(ctx context.Context, name string) (pressfeed.Subscrip
 // Subscriptions returns every subscription, by name.
 func (db *DB) Subscriptions(ctx context.Context) ([]pressfeed.Subscription, error) {
 	var list []pressfeed.Subscription
-	err := db.view(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSubscriptions)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			var sub pressfeed.Subscription
-			if err := decodeJSON(v, &sub); err != nil {
-				return fmt.Errorf("subscription %s: %w", k, err)
-			}
-			list = append(list, sub)
-			return nil
-		})
+	err := db.view(ctx, func(tx *bolt.Tx) (err error) {
+		list, err = decodeAll[pressfeed.Subscription](tx.Bucket(bucketSubscriptions), "subscription")
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("list subscriptions: %w", err)
@@ -221,19 +211,9 @@ func idKey(id uint64) []byte { return binary.BigEndian.AppendUint64(nil, id) }
 // state and last error.
 func (db *DB) Deliveries(ctx context.Context) ([]pressfeed.Delivery, error) {
 	var list []pressfeed.Delivery
-	err := db.view(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketOutbox)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			var d pressfeed.Delivery
-			if err := decodeJSON(v, &d); err != nil {
-				return fmt.Errorf("delivery %x: %w", k, err)
-			}
-			list = append(list, d)
-			return nil
-		})
+	err := db.view(ctx, func(tx *bolt.Tx) (err error) {
+		list, err = decodeAll[pressfeed.Delivery](tx.Bucket(bucketOutbox), "delivery")
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read outbox: %w", err)
@@ -271,19 +251,11 @@ func (db *DB) RecoverDeliveries(ctx context.Context, now time.Time) ([]pressfeed
 		if b == nil {
 			return nil
 		}
-		err := b.ForEach(func(k, v []byte) error {
-			var d pressfeed.Delivery
-			if err := decodeJSON(v, &d); err != nil {
-				return fmt.Errorf("delivery %x: %w", k, err)
-			}
-			if d.State == pressfeed.DeliverySending {
+		all, err := decodeAll[pressfeed.Delivery](b, "delivery")
+		for _, d := range all { // after the walk, which must not see its bucket change
+			if d.State == pressfeed.DeliverySending && err == nil {
 				d.State, d.LastError, d.Finished = pressfeed.DeliveryFailed, errInterrupted.Error(), now
 				cut = append(cut, d)
-			}
-			return nil
-		})
-		for _, d := range cut { // after ForEach, which must not see its bucket change
-			if err == nil {
 				err = putJSON(b, idKey(d.ID), d)
 			}
 		}
@@ -305,15 +277,7 @@ func (db *DB) PruneDeliveries(ctx context.Context, cutoff time.Time) (int, error
 		if b == nil {
 			return nil
 		}
-		var all []pressfeed.Delivery
-		err := b.ForEach(func(k, v []byte) error {
-			var d pressfeed.Delivery
-			if err := decodeJSON(v, &d); err != nil {
-				return fmt.Errorf("delivery %x: %w", k, err)
-			}
-			all = append(all, d)
-			return nil
-		})
+		all, err := decodeAll[pressfeed.Delivery](b, "delivery")
 		if err != nil {
 			return err
 		}
@@ -334,4 +298,22 @@ func (db *DB) PruneDeliveries(ctx context.Context, cutoff time.Time) (int, error
 		return 0, fmt.Errorf("prune outbox: %w", err)
 	}
 	return n, nil
+}
+
+// decodeAll decodes every value of b (nil: none) as a T; an undecodable one
+// is an error naming what it is and its key.
+func decodeAll[T any](b *bolt.Bucket, what string) ([]T, error) {
+	var list []T
+	if b == nil {
+		return nil, nil
+	}
+	err := b.ForEach(func(k, v []byte) error {
+		var x T
+		if err := decodeJSON(v, &x); err != nil {
+			return fmt.Errorf("%s %q: %w", what, k, err)
+		}
+		list = append(list, x)
+		return nil
+	})
+	return list, err
 }

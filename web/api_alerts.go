@@ -39,34 +39,38 @@ func (s *Server) apiAlertsOn(w http.ResponseWriter) bool {
 	return true
 }
 
-func (s *Server) apiSubscriptions(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
+// apiRows answers with the subscriptions and their deliveries, or answers
+// the error and returns false.
+func (s *Server) apiRows(w http.ResponseWriter, r *http.Request) ([]apiSubscriptionView, bool) {
 	if !s.apiAlertsOn(w) {
-		return
+		return nil, false
 	}
 	rows, err := s.alertRows(r)
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return nil, false
 	}
 	list := make([]apiSubscriptionView, len(rows))
 	for i, row := range rows {
 		list[i] = viewOf(row)
 	}
-	apiJSON(w, http.StatusOK, map[string]any{"subscriptions": list})
+	return list, true
+}
+
+func (s *Server) apiSubscriptions(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
+	if list, ok := s.apiRows(w, r); ok {
+		apiJSON(w, http.StatusOK, map[string]any{"subscriptions": list})
+	}
 }
 
 func (s *Server) apiSubscription(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
-	if !s.apiAlertsOn(w) {
+	list, ok := s.apiRows(w, r)
+	if !ok {
 		return
 	}
-	rows, err := s.alertRows(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	for _, row := range rows {
-		if row.Sub.Name == r.PathValue("name") {
-			apiJSON(w, http.StatusOK, viewOf(row))
+	for _, v := range list {
+		if v.Name == r.PathValue("name") {
+			apiJSON(w, http.StatusOK, v)
 			return
 		}
 	}

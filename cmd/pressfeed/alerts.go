@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -68,17 +69,34 @@ func alertsInstead(cfg config.Config) string {
 	return "use the daemon's API: " + daemonURL(cfg) + "/api/v1/subscriptions, or its page " + daemonURL(cfg) + "/admin/alerts"
 }
 
+// alertsStore parses a verb's flags (and its one argument, with withArg),
+// loads the settings and opens the store; a code of 0 or more means stop
+// with it, and otherwise the caller closes db.
+func alertsStore(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []string, withArg bool, stderr io.Writer) (string, config.Config, *index.DB, int) {
+	var (
+		arg  string
+		cfg  config.Config
+		code int
+	)
+	if withArg {
+		arg, cfg, code = argAndConfig(fs, cfgPath, args, stderr)
+	} else if code = parseFlags(fs, args); code < 0 {
+		var ok bool
+		if cfg, ok = loadConfig(*cfgPath, stderr); !ok {
+			code = exitUsage
+		}
+	}
+	if code >= 0 {
+		return "", cfg, nil, code
+	}
+	db, code := openSourceStore(ctx, cfg, stderr, alertsInstead(cfg))
+	return arg, cfg, db, code
+}
+
 func runAlertsList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("alerts list", "alerts [list] [-config FILE]", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); the defaults when empty")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
-	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return exitUsage
-	}
-	db, code := openSourceStore(ctx, cfg, stderr, alertsInstead(cfg))
+	_, cfg, db, code := alertsStore(ctx, fs, cfgPath, args, false, stderr)
 	if db == nil {
 		return code
 	}
@@ -118,19 +136,12 @@ func runAlertsAdd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	cadence := fs.String("cadence", string(pressfeed.CadenceImmediate), "immediate (new stories within a minute) or digest (once a day at -at)")
 	fs.StringVar(&sub.At, "at", "", "the digest's time in London, HH:MM (07:30 when -cadence digest and empty)")
 	fs.StringVar(&sub.Days, "days", "", "daily or weekdays (daily when -cadence digest and empty)")
-	if code := parseFlags(fs, args); code >= 0 {
-		return code
-	}
-	sub.Cadence = pressfeed.Cadence(*cadence)
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return exitUsage
-	}
-	db, code := openSourceStore(ctx, cfg, stderr, alertsInstead(cfg))
+	_, cfg, db, code := alertsStore(ctx, fs, cfgPath, args, false, stderr)
 	if db == nil {
 		return code
 	}
 	defer db.Close()
+	sub.Cadence = pressfeed.Cadence(*cadence)
 	sub, err := newAlerts(cfg, db, newLogger(stderr)).Prepare(ctx, sub)
 	if err != nil {
 		fmt.Fprintf(stderr, "pressfeed alerts add: %v\n", err)
@@ -153,11 +164,7 @@ func runAlertsAdd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 func runAlertsRemove(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("alerts rm", "alerts rm [-config FILE] NAME", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); the defaults when empty")
-	name, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
-	if code >= 0 {
-		return code
-	}
-	db, code := openSourceStore(ctx, cfg, stderr, alertsInstead(cfg))
+	name, cfg, db, code := alertsStore(ctx, fs, cfgPath, args, true, stderr)
 	if db == nil {
 		return code
 	}
@@ -176,11 +183,7 @@ func runAlertsRemove(ctx context.Context, args []string, stdout, stderr io.Write
 func runAlertsTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("alerts test", "alerts test [-config FILE] NAME", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); the defaults when empty")
-	name, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
-	if code >= 0 {
-		return code
-	}
-	db, code := openSourceStore(ctx, cfg, stderr, alertsInstead(cfg))
+	name, cfg, db, code := alertsStore(ctx, fs, cfgPath, args, true, stderr)
 	if db == nil {
 		return code
 	}

@@ -354,18 +354,7 @@ func TestDaemonEmailAlertAndOneClickUnsubscribe(t *testing.T) {
 	if err := d.DB.CreateToken(context.Background(), pressfeed.APIToken{Name: "desk", Hash: hash}); err != nil {
 		t.Fatal(err)
 	}
-	call := func(method, path, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, d.URL()+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	call := apiCaller(t, d.URL(), token)
 	if status, body := call("POST", "/api/v1/subscriptions", `{"name":"valley","to":"mailto:desk@newsroom.example","filter":"source=demo-valley-police","cadence":"immediate"}`); status != 201 {
 		t.Fatalf("subscribe: %d %s", status, body)
 	}

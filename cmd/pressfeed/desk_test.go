@@ -178,18 +178,7 @@ func TestDaemonAPIEndToEnd(t *testing.T) {
 	defer d.Close(context.Background())
 	waitPolled(t, d, len(demoSources))
 
-	call := func(method, path, body string) (int, string) {
-		t.Helper()
-		req, _ := http.NewRequest(method, d.URL()+path, strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
+	call := apiCaller(t, d.URL(), token)
 	// A new source: the demo commissioner's feed under another id.
 	status, body := call("POST", "/api/v1/sources", fmt.Sprintf(`{"id":"second-copy","name":"Second Copy","kind":"pcc","url":%q}`, samples.URL+"/demo-commissioner.atom"))
 	if status != 201 {
@@ -233,5 +222,22 @@ func TestServeWithoutAdminIsLocked(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 403 || !strings.Contains(string(b), "pressfeed admin hash-password") {
 		t.Errorf("/admin with no [[admin]]: %d", resp.StatusCode)
+	}
+}
+
+// apiCaller returns a function making API requests to base with token and
+// returning the status and body.
+func apiCaller(t *testing.T, base, token string) func(method, path, body string) (int, string) {
+	return func(method, path, body string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
 	}
 }
