@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"pressfeed"
@@ -69,10 +67,8 @@ type Options struct {
 type Runner struct {
 	store Store
 	opts  Options
-	// mu is held by the one Kick running; again asks it to go round once
-	// more (see Kick).
-	mu    sync.Mutex
-	again atomic.Bool
+	// nudge asks Loop for a run; one pending ask is enough.
+	nudge chan struct{}
 	// marks holds, for each immediate subscription, the arrival time from
 	// which its next run looks; nil until the first run sets each from the
 	// subscription's latest delivery (loadMarks).
@@ -99,7 +95,7 @@ func New(store Store, opts Options) *Runner {
 	if opts.Client == nil {
 		opts.Client = http.DefaultClient
 	}
-	return &Runner{store: store, opts: opts}
+	return &Runner{store: store, opts: opts, nudge: make(chan struct{}, 1)}
 }
 
 // Recover marks deliveries a stopped process left mid-send as failed (they
@@ -112,20 +108,27 @@ func (r *Runner) Recover(ctx context.Context) error {
 	return err
 }
 
-// Kick runs Run unless a run is under way, in which case that run goes
-// round once more when it ends; so callers (the minute's job, each poll
-// that stored something) never wait on one another, and a story stored
-// during a run is not left for the next. Kick is safe for concurrent use.
-func (r *Runner) Kick(ctx context.Context) {
-	r.again.Store(true)
-	// A kick that finds the lock held leaves again set; the holder sees it
-	// before unlocking, or, if it had already looked, after, on its next
-	// trip round this loop.
-	for r.again.Load() && r.mu.TryLock() {
-		for r.again.Swap(false) {
+// Nudge asks Loop for a run soon, as a poll that stored something does. It
+// never blocks: a run already asked for covers this ask too.
+func (r *Runner) Nudge() {
+	select {
+	case r.nudge <- struct{}{}:
+	default:
+	}
+}
+
+// Loop runs Run at each Nudge until stop is closed, then returns. Each run
+// gets ctx, so a caller that must stop sooner than a run ends cancels ctx
+// (a send it cuts off is recorded as failed, not retried: it may have
+// arrived). One Loop runs per Runner; it is what serializes runs.
+func (r *Runner) Loop(ctx context.Context, stop <-chan struct{}) {
+	for {
+		select {
+		case <-stop:
+			return
+		case <-r.nudge:
 			r.Run(ctx) // Run logs each failure
 		}
-		r.mu.Unlock()
 	}
 }
 
@@ -133,7 +136,7 @@ func (r *Runner) Kick(ctx context.Context) {
 // subscriptions, digests whose time has come) and sends every pending
 // delivery whose attempt is due. One subscription's failure does not stop
 // the others; the errors are logged and returned joined. Run is for one
-// caller at a time; Kick serializes callers.
+// caller at a time (Loop, or a test).
 func (r *Runner) Run(ctx context.Context) error {
 	subs, err := r.store.Subscriptions(ctx)
 	if err != nil {
@@ -298,6 +301,10 @@ func (r *Runner) attempt(ctx context.Context, sub pressfeed.Subscription, d pres
 	case sendErr == nil:
 		d.State, d.LastError, d.Finished = pressfeed.DeliverySent, "", now
 		r.opts.Logger.Info("alert sent", "subscription", sub.Name, "delivery", d.ID, "stories", len(d.Items), "to", sub.To)
+	case ctx.Err() != nil:
+		// Stopped mid-send: it may have arrived, so it is not sent again.
+		d.State, d.LastError, d.Finished = pressfeed.DeliveryFailed, "cut off by a stop while sending ("+sendErr.Error()+"); not resent, so nothing arrives twice", now
+		r.opts.Logger.Error("alert delivery failed", "subscription", sub.Name, "delivery", d.ID, "error", d.LastError)
 	case d.Attempts >= r.opts.MaxAttempts:
 		d.State, d.LastError, d.Finished = pressfeed.DeliveryFailed, sendErr.Error(), now
 		r.opts.Logger.Error("alert delivery failed", "subscription", sub.Name, "delivery", d.ID, "attempts", d.Attempts, "error", sendErr)

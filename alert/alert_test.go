@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -282,6 +283,47 @@ func TestWebhookRetriesWithBackoffAndASendCutOffIsNeverResent(t *testing.T) {
 	list, _ = db.Deliveries(ctx)
 	if last := list[len(list)-1]; last.State != pressfeed.DeliveryFailed || !strings.Contains(last.LastError, "interrupted while sending") || calls != 2 {
 		t.Errorf("a cut-off send: %d calls, %+v", calls, last)
+	}
+}
+
+// A stop that cancels a run mid-send records the send as failed, not as
+// one to retry: the hook may have it already. Loop serializes runs asked
+// for by Nudge and returns when told to stop.
+func TestASendCutOffByAStopIsNotRetried(t *testing.T) {
+	var posts atomic.Int32
+	arrived := make(chan struct{}, 4)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.ReadAll(r.Body)
+		posts.Add(1)
+		arrived <- struct{}{}
+		<-r.Context().Done() // a hook that never answers
+	}))
+	defer hook.Close()
+	c := &clock{t: london("2026-06-10 09:00")}
+	db := openStore(t, c)
+	ctx := context.Background()
+	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "hook", To: hook.URL, Cadence: pressfeed.CadenceImmediate, Secret: "k", Created: c.Now()}))
+	c.Add(time.Minute)
+	ingest(t, db, c, "Wirral", "merseyside")
+	r := alert.New(db, alert.Options{Now: c.Now})
+	runCtx, cancel := context.WithCancel(ctx)
+	stop, done := make(chan struct{}), make(chan struct{})
+	go func() { r.Loop(runCtx, stop); close(done) }()
+	r.Nudge()
+	r.Nudge() // a second ask while one waits is dropped: Nudge never blocks
+	<-arrived
+	close(stop)
+	cancel() // the stop's grace is over
+	<-done
+	list, err := db.Deliveries(ctx)
+	noErr(t, err)
+	if len(list) != 1 || list[0].State != pressfeed.DeliveryFailed || !strings.Contains(list[0].LastError, "cut off by a stop while sending") {
+		t.Fatalf("outbox after a cut-off send: %+v", list)
+	}
+	c.Add(time.Hour)
+	noErr(t, r.Run(ctx))
+	if n := posts.Load(); n != 1 {
+		t.Errorf("%d posts, want the one cut off and no retry", n)
 	}
 }
 

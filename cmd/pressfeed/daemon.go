@@ -40,12 +40,17 @@ type Daemon struct {
 	// Now is the clock retention reads; time.Now.
 	Now func() time.Time
 
-	ops      opsState
-	http     *http.Server
-	stopPub  context.CancelFunc
-	pubDone  chan struct{}
-	listener net.Listener
-	served   chan error
+	ops  opsState
+	http *http.Server
+	// The alert loop: stopAlerts ends it between runs, cancelAlerts cuts a
+	// run short, alertsDone closes when it has returned.
+	stopAlerts   chan struct{}
+	cancelAlerts context.CancelFunc
+	alertsDone   chan struct{}
+	stopPub      context.CancelFunc
+	pubDone      chan struct{}
+	listener     net.Listener
+	served       chan error
 }
 
 // openStore opens the store named by cfg for writing, with the checks every
@@ -99,7 +104,7 @@ func OpenDaemon(cfg config.Config, logger *slog.Logger) (*Daemon, error) {
 	}{
 		{"retention", retentionSchedule, d.runRetention},
 		{"alert history", retentionSchedule, d.pruneDeliveries},
-		{"alerts", alertSchedule, d.Alerts.Kick},
+		{"alerts", alertSchedule, func(context.Context) { d.Alerts.Nudge() }},
 	} {
 		if err := d.Scheduler.AddJob(job.name, job.spec, job.fn); err != nil {
 			db.Close()
@@ -140,13 +145,13 @@ func (d *Daemon) webOptions() web.Options {
 	}
 }
 
-// poll polls src and, when it stored something new, kicks the alerts, so
-// an immediate subscription hears within the poll that brought the story.
+// poll polls src and, when it stored something new, nudges the alerts, so
+// an immediate subscription hears at once of the poll's stories.
 func (d *Daemon) poll(ctx context.Context, src pressfeed.Source) {
 	res := d.Poller.Poll(ctx, src)
 	d.observePoll(res)
 	if res.New > 0 {
-		d.Alerts.Kick(ctx)
+		d.Alerts.Nudge()
 	}
 }
 
@@ -171,6 +176,9 @@ func (d *Daemon) Start(ctx context.Context) error {
 	if err := d.Alerts.Recover(ctx); err != nil {
 		d.Logger.Error("alert deliveries cut off by the last stop were not checked", "error", err)
 	}
+	actx, cancel := context.WithCancel(ctx)
+	d.stopAlerts, d.cancelAlerts, d.alertsDone = make(chan struct{}), cancel, make(chan struct{})
+	go func() { d.Alerts.Loop(actx, d.stopAlerts); close(d.alertsDone) }()
 	d.Scheduler.Start(ctx)
 	d.http = &http.Server{
 		Handler:           d.Server,
@@ -222,11 +230,28 @@ func (d *Daemon) Close(ctx context.Context) error {
 		<-d.pubDone
 	}
 	d.Scheduler.Stop(ctx)
+	d.stopAlertLoop(ctx)
 	d.removeControl()
 	if err := d.DB.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}
 	return errors.Join(errs...)
+}
+
+// stopAlertLoop lets a run of the alert loop finish until ctx ends, then
+// cuts it short, and waits for the loop to return.
+func (d *Daemon) stopAlertLoop(ctx context.Context) {
+	if d.stopAlerts == nil {
+		return // never started
+	}
+	close(d.stopAlerts)
+	select {
+	case <-d.alertsDone:
+	case <-ctx.Done():
+		d.cancelAlerts()
+		<-d.alertsDone
+	}
+	d.cancelAlerts()
 }
 
 // retentionSchedule is when retention runs, besides once at start: daily, at
