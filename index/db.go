@@ -26,7 +26,10 @@ import (
 //     story_recent indexes that find an item's story.
 //   - 3: adds story_df, the count of story_words postings under each word.
 //   - 4: by_time's values hold each item's search text (search.go).
-const SchemaVersion = 5
+//   - 5: items are compressed (codec.go).
+//   - 6: the word postings live in memory (postings.go): story_words and
+//     story_df are dropped.
+const SchemaVersion = 6
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -38,17 +41,19 @@ var (
 	bucketBySource = []byte("by_source") // source id | 0 | published (8) | item key (16) → nil
 
 	// Stories (stories.go) and the indexes that find a new item's story
-	// (storyindex.go). The four story_ indexes hold only items first seen
+	// (storyindex.go). The three story_ indexes hold only items first seen
 	// within the story window.
 	bucketStories     = []byte("stories")      // story id (16) → storyRecord JSON
-	bucketStoryWords  = []byte("story_words")  // word | 0 | published (8) | item key (16) → nil
 	bucketStoryLinks  = []byte("story_links")  // canonical link | 0 | item key (16) → nil
 	bucketStoryItems  = []byte("story_items")  // item key (16) → indexEntry, binary (storycodec.go)
 	bucketStoryRecent = []byte("story_recent") // first seen (8) | item key (16) → nil
-	bucketStoryDF     = []byte("story_df")     // word → number of story_words postings under it (4, big endian)
+
+	// Dropped at schema 6 (their content is in memory: postings.go).
+	bucketStoryWords = []byte("story_words") // word | 0 | published (8) | item key (16) → nil
+	bucketStoryDF    = []byte("story_df")    // word → number of story_words postings under it
 
 	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource,
-		bucketStories, bucketStoryWords, bucketStoryLinks, bucketStoryItems, bucketStoryRecent, bucketStoryDF,
+		bucketStories, bucketStoryLinks, bucketStoryItems, bucketStoryRecent,
 		bucketAudit, bucketTokens}
 )
 
@@ -92,6 +97,7 @@ type DB struct {
 
 	statsCache statsCache  // stats.go
 	states     stateBuffer // statebuf.go
+	post       postings    // postings.go
 }
 
 // Open opens or creates the store at path. It returns an error wrapping

@@ -35,14 +35,14 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 	if err != nil {
 		return pressfeed.IngestResult{}, fmt.Errorf("ingest %s: %w", sourceID, err)
 	}
-	err = db.update(ctx, func(tx *bolt.Tx) error {
+	err = db.storyUpdate(ctx, func(tx *bolt.Tx, post *postingsTx) error {
 		res = pressfeed.IngestResult{}
 		var err error
 		if flushed, err = db.states.writePending(tx); err != nil { // statebuf.go
 			return err
 		}
 		itemsB := tx.Bucket(bucketItems)
-		stories := newStoryIndex(tx, db, now, extracted)
+		stories := newStoryIndex(tx, db, now, extracted, post)
 		var prev pressfeed.SourceState
 		if _, err := getJSON(tx.Bucket(bucketState), []byte(sourceID), &prev); err != nil {
 			return err
@@ -212,12 +212,14 @@ func replaceItem(tx *bolt.Tx, key []byte, old, next pressfeed.Item) error {
 // walk yields newest first. Times before 1970 sort as 1970.
 func timeKey(t time.Time, key []byte) []byte {
 	out := make([]byte, 8, 8+len(key))
-	ns := t.UnixNano()
-	if ns < 0 {
-		ns = 0
-	}
-	binary.BigEndian.PutUint64(out, uint64(ns))
+	binary.BigEndian.PutUint64(out, timeNS(t))
 	return append(out, key...)
+}
+
+// timeNS is t as the time indexes key it: nanoseconds since 1970, times
+// before it counted as 1970.
+func timeNS(t time.Time) uint64 {
+	return uint64(max(t.UnixNano(), 0))
 }
 
 func sourceKey(sourceID string, t time.Time, key []byte) []byte {

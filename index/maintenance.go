@@ -3,7 +3,6 @@ package index
 import (
 	"bytes"
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -183,17 +182,11 @@ func (db *DB) Verify(ctx context.Context) error {
 			return fmt.Errorf("schema version %q is unreadable", v)
 		}
 		for _, name := range allBuckets {
-			if tx.Bucket(name) == nil && !(schema < 3 && bytes.Equal(name, bucketStoryDF)) {
+			if tx.Bucket(name) == nil {
 				return fmt.Errorf("bucket %s is missing", name)
 			}
 		}
-		if err := verifyItems(ctx, tx, schema >= 4); err != nil {
-			return err
-		}
-		if schema < 3 {
-			return nil
-		}
-		return verifyWordCounts(tx)
+		return verifyItems(ctx, tx, schema >= 4)
 	})
 	if err != nil {
 		return fmt.Errorf("verify %s: %w", db.path, err)
@@ -275,30 +268,6 @@ func verifyStoriesAndTombstones(tx *bolt.Tx) error {
 			}
 			return nil
 		})
-	}
-	return nil
-}
-
-// verifyWordCounts checks that story_df holds, for every word, the number
-// of story_words postings under it, and nothing else.
-func verifyWordCounts(tx *bolt.Tx) error {
-	want, err := countPostings(tx)
-	if err != nil {
-		return err
-	}
-	n := 0
-	err = tx.Bucket(bucketStoryDF).ForEach(func(k, v []byte) error {
-		n++
-		if len(v) != 4 || binary.BigEndian.Uint32(v) != want[string(k)] {
-			return fmt.Errorf("story word %q: count %x, but %d postings", k, v, want[string(k)])
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	if n != len(want) {
-		return fmt.Errorf("story word counts: %d words counted, %d words posted", n, len(want))
 	}
 	return nil
 }

@@ -2,7 +2,6 @@ package index
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -20,11 +19,6 @@ func (db *DB) migrate(tx *bolt.Tx, from int) error {
 			return fmt.Errorf("backfill stories: %w", err)
 		}
 	}
-	if from < 3 {
-		if err := backfillWordCounts(tx); err != nil {
-			return fmt.Errorf("backfill word counts: %w", err)
-		}
-	}
 	if from < 4 {
 		if err := backfillSearchText(tx); err != nil {
 			return fmt.Errorf("backfill search text: %w", err)
@@ -34,28 +28,12 @@ func (db *DB) migrate(tx *bolt.Tx, from int) error {
 	// items stored before stay plain JSON, which reads as it did, until
 	// they are next updated; the step is recorded so that an older
 	// program refuses the store instead of misreading compressed items.
-	return nil
-}
-
-// backfillWordCounts counts the story_words postings under each word into
-// story_df, which lookups read to pick a new item's rarest words. A store
-// upgraded from schema 1 just now already has them (backfillStories indexes
-// through storyIndex.index), so the bucket is rebuilt from scratch.
-func backfillWordCounts(tx *bolt.Tx) error {
-	if err := tx.DeleteBucket(bucketStoryDF); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
-		return err
-	}
-	df, err := tx.CreateBucket(bucketStoryDF)
-	if err != nil {
-		return err
-	}
-	counts, err := countPostings(tx)
-	if err != nil {
-		return err
-	}
-	for w, n := range counts {
-		if err := df.Put([]byte(w), binary.BigEndian.AppendUint32(nil, n)); err != nil {
-			return err
+	if from < 6 {
+		// The word postings moved to memory (postings.go).
+		for _, name := range [][]byte{bucketStoryWords, bucketStoryDF} {
+			if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+				return fmt.Errorf("drop %s: %w", name, err)
+			}
 		}
 	}
 	return nil
@@ -68,7 +46,9 @@ func backfillWordCounts(tx *bolt.Tx) error {
 // arriving from now on can join them.
 func (db *DB) backfillStories(tx *bolt.Tx) error {
 	now := db.now().UTC()
-	stories := newStoryIndex(tx, db, now, nil)
+	// Its postings are thrown away: the first lookup builds them afresh
+	// from story_items.
+	stories := newStoryIndex(tx, db, now, nil, scratchPostings())
 	horizon := now.Add(-db.window)
 	items := tx.Bucket(bucketItems)
 	var all []pressfeed.Item
@@ -104,19 +84,6 @@ func (db *DB) backfillStories(tx *bolt.Tx) error {
 		}
 	}
 	return nil
-}
-
-// countPostings counts the story_words postings under each word: what
-// story_df must hold.
-func countPostings(tx *bolt.Tx) (map[string]uint32, error) {
-	counts := make(map[string]uint32)
-	err := tx.Bucket(bucketStoryWords).ForEach(func(k, _ []byte) error {
-		if i := bytes.IndexByte(k, 0); i > 0 {
-			counts[string(k[:i])]++
-		}
-		return nil
-	})
-	return counts, err
 }
 
 // backfillSearchText (schema 3 to 4) writes every item's search text as

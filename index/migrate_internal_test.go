@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -14,67 +13,83 @@ import (
 	"pressfeed"
 )
 
-// TestSchema2StoreGetsWordCounts upgrades a store as schema 2 left it (no
-// story_df bucket) and checks the counts it builds are those the store
-// would have kept itself, so lookups pick the same rarest words.
-func TestSchema2StoreGetsWordCounts(t *testing.T) {
+// TestPostingsAreRebuiltAndOldBucketsDropped: the word postings live in
+// memory, so a reopened store must find the same stories, and a schema-5
+// store (with story_words and story_df on disk) loses those buckets at
+// its upgrade and still finds them.
+func TestPostingsAreRebuiltAndOldBucketsDropped(t *testing.T) {
 	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	clock := Options{Now: func() time.Time { return now }}
 	path := filepath.Join(t.TempDir(), "s.db")
-	db, err := Open(path, Options{Now: func() time.Time { return now }})
+	db, err := Open(path, clock)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	for _, src := range []string{"force", "pcc"} {
-		var items []pressfeed.Item
-		for i := 0; i < 20; i++ {
-			items = append(items, pressfeed.Item{GUID: fmt.Sprint(i), Title: fmt.Sprintf("Appeal %d after burglary in town %d", i, i%5),
-				Summary: "Officers in the town are appealing for witnesses after a burglary at a shop.", Published: now.Add(-time.Duration(i) * time.Hour)})
-		}
-		if _, err := db.Ingest(ctx, src, items, pressfeed.SourceState{}); err != nil {
-			t.Fatal(err)
+	release := func(i int) pressfeed.Item {
+		return pressfeed.Item{GUID: fmt.Sprint(i), Title: fmt.Sprintf("Appeal %d after burglary at %s shop in town %d", i, []string{"Aintree", "Bootle", "Crosby", "Formby"}[i%4], i%5),
+			Summary: fmt.Sprintf("Officers in town %d are appealing for witnesses after a burglary at a shop on Mill Lane number %d.", i%5, i), Published: now.Add(-time.Duration(i) * time.Hour)}
+	}
+	var items []pressfeed.Item
+	for i := 0; i < 20; i++ {
+		items = append(items, release(i))
+	}
+	if _, err := db.Ingest(ctx, "force", items, pressfeed.SourceState{}); err != nil {
+		t.Fatal(err)
+	}
+	probe := release(7)
+	probe.GUID = "pcc-copy"
+	want, err := db.FindStory(ctx, "pcc", probe)
+	if err != nil || want == "" {
+		t.Fatalf("a copy of a stored release finds no story (%v)", err)
+	}
+	check := func(when string) {
+		t.Helper()
+		if got, err := db.FindStory(ctx, "pcc", probe); err != nil || got != want {
+			t.Errorf("%s: the copy finds %q (%v), want %q", when, got, err, want)
 		}
 	}
-	want := wordCounts(t, db.bolt)
-	if len(want) == 0 {
-		t.Fatal("no word counts kept")
+	db.Close()
+	if db, err = Open(path, clock); err != nil {
+		t.Fatal(err)
 	}
-	// Make it a schema-2 store: no counts.
+	check("reopened")
+
+	// Make it a schema-5 store: the postings on disk, as it kept them.
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucketStoryDF); err != nil {
+		words, err := tx.CreateBucket(bucketStoryWords)
+		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte("2"))
+		if _, err := tx.CreateBucket(bucketStoryDF); err != nil {
+			return err
+		}
+		if err := words.Put([]byte("burglary\x00posting"), nil); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte("5"))
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-
-	db, err = Open(path, Options{Now: func() time.Time { return now }})
-	if err != nil {
+	if db, err = Open(path, clock); err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if got := wordCounts(t, db.bolt); !reflect.DeepEqual(got, want) {
-		t.Errorf("rebuilt counts differ from kept ones:\n got %v\nwant %v", got, want)
-	}
-}
-
-func wordCounts(t *testing.T, b *bolt.DB) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	err := b.View(func(tx *bolt.Tx) error {
-		df := tx.Bucket(bucketStoryDF)
-		if df == nil {
-			return nil
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		if tx.Bucket(bucketStoryWords) != nil || tx.Bucket(bucketStoryDF) != nil {
+			return fmt.Errorf("story_words or story_df is still there")
 		}
-		return df.ForEach(func(k, v []byte) error { out[string(k)] = fmt.Sprintf("%x", v); return nil })
+		return nil
 	})
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
 	}
-	return out
+	check("upgraded from schema 5")
+	if err := db.Verify(ctx); err != nil {
+		t.Errorf("verify after the upgrade: %v", err)
+	}
 }
 
 // TestNewerSchemaIsRefusedReadOnlyToo: a store a newer pressfeed wrote is

@@ -61,7 +61,7 @@ func (db *DB) pruneBatch(cutoff time.Time, resume []byte) (int, []byte, error) {
 		next    []byte
 	)
 	now := db.now().UTC()
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
+	err := db.storyUpdate(context.Background(), func(tx *bolt.Tx, post *postingsTx) error {
 		removed, next = 0, nil
 		tombs, err := tx.CreateBucketIfNotExists(bucketTombstones)
 		if err != nil {
@@ -95,7 +95,7 @@ func (db *DB) pruneBatch(cutoff time.Time, resume []byte) (int, []byte, error) {
 		}
 		stamp := make([]byte, 8)
 		binary.BigEndian.PutUint64(stamp, uint64(now.UnixNano()))
-		stories := newStoryIndex(tx, db, now, nil)
+		stories := newStoryIndex(tx, db, now, nil, post)
 		for _, it := range doomed {
 			if err := deleteItem(tx, it); err != nil {
 				return err

@@ -244,9 +244,9 @@ func (db *DB) FindStory(ctx context.Context, sourceID string, it pressfeed.Item)
 	now := db.now().UTC()
 	it.Published = clampPublished(it.Published, now)
 	var id string
-	err := db.view(ctx, func(tx *bolt.Tx) error {
+	err := db.storyView(ctx, func(tx *bolt.Tx, post *postingsTx) error {
 		var err error
-		id, err = newStoryIndex(tx, db, now, nil).find(it)
+		id, err = newStoryIndex(tx, db, now, nil, post).find(it)
 		return err
 	})
 	if err != nil {

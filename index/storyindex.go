@@ -2,7 +2,6 @@ package index
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"html"
@@ -47,13 +46,15 @@ type indexEntry struct {
 
 // storyIndex finds stories for a poll's items inside Ingest's write
 // transaction (or FindStory's read one), and keeps the indexes it finds
-// them through: story_words (significant word → items by publication
-// time), story_links (canonical link → items), story_items (item → its
-// indexEntry) and story_recent (first-seen time → item, for pruning). Only
+// them through: the word postings (significant word → items by publication
+// time, in memory: postings.go), story_links (canonical link → items),
+// story_items (item → its indexEntry, which lists the words it is posted
+// under) and story_recent (first-seen time → item, for pruning). Only
 // items first seen within the window are indexed, so a lookup costs about
 // the same in a store of a thousand items as in one of a million.
 type storyIndex struct {
 	tx      *bolt.Tx
+	post    *postingsTx // the word postings, in memory (postings.go)
 	window  time.Duration
 	horizon time.Time // items first seen before it can no longer be joined
 	params  similar.Params
@@ -65,11 +66,11 @@ type storyIndex struct {
 
 // newStoryIndex works in tx as of the time now. extracted holds features
 // already extracted (see DB.prepareFeatures); it may be nil.
-func newStoryIndex(tx *bolt.Tx, db *DB, now time.Time, extracted map[string]similar.Features) *storyIndex {
+func newStoryIndex(tx *bolt.Tx, db *DB, now time.Time, extracted map[string]similar.Features, post *postingsTx) *storyIndex {
 	if extracted == nil {
 		extracted = make(map[string]similar.Features)
 	}
-	return &storyIndex{tx: tx, window: db.window, horizon: now.Add(-db.window), params: db.params,
+	return &storyIndex{tx: tx, post: post, window: db.window, horizon: now.Add(-db.window), params: db.params,
 		sources: make(map[string]pressfeed.Source), extracted: extracted}
 }
 
@@ -265,7 +266,7 @@ func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 // word (the title rule needs three shared title words, so none may be left
 // out) and then the rarest others, up to maxLookupWords in all, skipping
 // words under which nothing is posted. Rarity is the number of indexed
-// items posted under the word (story_df): a word most recent items share
+// items posted under the word: a word most recent items share
 // finds everything and tells nothing, while the words two copies of one
 // release share are their names and particulars, which are rare.
 func (s *storyIndex) lookupWords(f similar.Features) []string {
@@ -282,20 +283,17 @@ func (s *storyIndex) postingWords(f similar.Features) []string {
 }
 
 func (s *storyIndex) rarest(f similar.Features, max int, skipUnposted bool) []string {
-	df := s.tx.Bucket(bucketStoryDF)
 	type counted struct {
 		word string
-		n    uint32
+		n    int
 	}
 	var (
 		out  []string
 		rest []counted
 	)
 	for _, w := range f.Words {
-		var n uint32
-		if v := df.Get([]byte(w)); len(v) == 4 {
-			n = binary.BigEndian.Uint32(v)
-		} else if skipUnposted {
+		n := s.post.p.count(w)
+		if n == 0 && skipUnposted {
 			continue
 		}
 		if _, inTitle := slices.BinarySearch(f.Title, w); inTitle {
@@ -321,24 +319,8 @@ func (s *storyIndex) rarest(f similar.Features, max int, skipUnposted bool) []st
 // maxCandidates of them.
 func (s *storyIndex) candidates(words []string, lo, hi time.Time) [][16]byte {
 	hits := make(map[[16]byte]int, 256)
-	c := s.tx.Bucket(bucketStoryWords).Cursor()
-	upper := timeKey(hi.Add(time.Nanosecond), nil)
 	for _, w := range words {
-		prefix := append([]byte(w), 0)
-		k, _ := c.Seek(append(append([]byte(nil), prefix...), upper...))
-		if k == nil {
-			k, _ = c.Last()
-		} else {
-			k, _ = c.Prev()
-		}
-		for n := 0; k != nil && bytes.HasPrefix(k, prefix) && n < postingCap; n++ {
-			tk := k[len(prefix):]
-			if keyTime(tk).Before(lo) {
-				break
-			}
-			hits[[16]byte(tk[8:])]++
-			k, _ = c.Prev()
-		}
+		s.post.p.newest(w, timeNS(lo), timeNS(hi), postingCap, func(key [16]byte) { hits[key]++ })
 	}
 	type hit struct {
 		key [16]byte
@@ -391,15 +373,9 @@ func (s *storyIndex) index(it pressfeed.Item) error {
 	e := indexEntry{SourceID: it.SourceID, StoryID: it.StoryID, Published: it.Published, FirstSeen: it.FirstSeen,
 		Link: storyLink(it.Link), Features: s.features(it, src.Name)}
 	e.Posted = s.postingWords(e.Features)
-	words := s.tx.Bucket(bucketStoryWords)
-	df := s.tx.Bucket(bucketStoryDF)
+	x := posting{at: timeNS(it.Published), key: [16]byte(key)}
 	for _, w := range e.Posted {
-		if err := words.Put(append(append([]byte(w), 0), timeKey(it.Published, key)...), nil); err != nil {
-			return err
-		}
-		if err := addCount(df, []byte(w), 1); err != nil {
-			return err
-		}
+		s.post.add(w, x)
 	}
 	if e.Link != "" {
 		if err := s.tx.Bucket(bucketStoryLinks).Put(append(append([]byte(e.Link), 0), key...), nil); err != nil {
@@ -438,15 +414,9 @@ func (s *storyIndex) unindex(key []byte) (bool, error) {
 	if err != nil || !found {
 		return false, err
 	}
-	words := s.tx.Bucket(bucketStoryWords)
-	df := s.tx.Bucket(bucketStoryDF)
+	x := posting{at: timeNS(e.Published), key: [16]byte(key)}
 	for _, w := range e.Posted {
-		if err := words.Delete(append(append([]byte(w), 0), timeKey(e.Published, key)...)); err != nil {
-			return true, err
-		}
-		if err := addCount(df, []byte(w), -1); err != nil {
-			return true, err
-		}
+		s.post.remove(w, x)
 	}
 	if e.Link != "" {
 		if err := s.tx.Bucket(bucketStoryLinks).Delete(append(append([]byte(e.Link), 0), key...)); err != nil {
@@ -492,18 +462,4 @@ func keyBytes(key string) ([]byte, error) {
 		return nil, fmt.Errorf("key %q is not 32 hex digits", key)
 	}
 	return b, nil
-}
-
-// addCount adds delta to the count kept under key in b (4 bytes, big
-// endian), deleting the key when the count reaches zero.
-func addCount(b *bolt.Bucket, key []byte, delta int) error {
-	var n int
-	if v := b.Get(key); len(v) == 4 {
-		n = int(binary.BigEndian.Uint32(v))
-	}
-	n += delta
-	if n <= 0 {
-		return b.Delete(key)
-	}
-	return b.Put(key, binary.BigEndian.AppendUint32(nil, uint32(n)))
 }

@@ -1,0 +1,183 @@
+package index
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// postings is the word index that finds a new item's story candidates,
+// kept in memory: for each significant word, the items of the story window
+// posted under it (indexEntry.Posted), by publication time. It was the
+// story_words and story_df buckets until schema 6; in memory it costs the
+// writer no page writes and the file 1.6 KB an item of the window, and it
+// is rebuilt from story_items, which still records each entry's words, at
+// the first lookup after Open.
+//
+// mu is held for writing around every write transaction that changes
+// story_items (storyUpdate) and for reading around lookups (storyView), so
+// the postings always match what is committed: a transaction that fails
+// has its changes to them undone before mu is released.
+type postings struct {
+	mu    sync.RWMutex
+	built bool
+	words map[string][]posting
+}
+
+// posting is one item under one word: its publication time as the time
+// index keys it (timeNS) and its key. A word's postings sort by both.
+type posting struct {
+	at  uint64
+	key [16]byte
+}
+
+func comparePostings(a, b posting) int {
+	if a.at != b.at {
+		if a.at < b.at {
+			return -1
+		}
+		return 1
+	}
+	return bytes.Compare(a.key[:], b.key[:])
+}
+
+func (p *postings) add(w string, x posting) {
+	list := p.words[w]
+	i, found := slices.BinarySearchFunc(list, x, comparePostings)
+	if !found {
+		p.words[w] = slices.Insert(list, i, x)
+	}
+}
+
+func (p *postings) remove(w string, x posting) bool {
+	list := p.words[w]
+	i, found := slices.BinarySearchFunc(list, x, comparePostings)
+	if !found {
+		return false
+	}
+	if len(list) == 1 {
+		delete(p.words, w)
+	} else {
+		p.words[w] = slices.Delete(list, i, i+1)
+	}
+	return true
+}
+
+// count is how many items are posted under w: the word's rarity.
+func (p *postings) count(w string) int { return len(p.words[w]) }
+
+// newest calls fn with the items under w published from lo to hi
+// (inclusive), newest first, at most max of them.
+func (p *postings) newest(w string, lo, hi uint64, max int, fn func(key [16]byte)) {
+	list := p.words[w]
+	i, _ := slices.BinarySearchFunc(list, posting{at: hi + 1}, comparePostings)
+	for n := 0; i > 0 && n < max; n++ {
+		i--
+		if list[i].at < lo {
+			return
+		}
+		fn(list[i].key)
+	}
+}
+
+// build fills the postings from story_items, once; the caller holds mu.
+func (p *postings) build(db *bolt.DB) error {
+	if p.built {
+		return nil
+	}
+	p.words = make(map[string][]posting)
+	err := db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketStoryItems)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			var e indexEntry
+			if err := e.UnmarshalBinary(v); err != nil {
+				return fmt.Errorf("story index entry %x: %w", k, err)
+			}
+			x := posting{at: timeNS(e.Published), key: [16]byte(k)}
+			for _, w := range e.Posted {
+				p.words[w] = append(p.words[w], x)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return fmt.Errorf("build story postings: %w", err)
+	}
+	for _, list := range p.words {
+		slices.SortFunc(list, comparePostings)
+	}
+	p.built = true
+	return nil
+}
+
+// postingsTx is one transaction's hold on the postings: the changes it
+// makes, with what undoes them if the transaction fails.
+type postingsTx struct {
+	p    *postings
+	undo []func()
+}
+
+func (t *postingsTx) add(w string, x posting) {
+	if _, found := slices.BinarySearchFunc(t.p.words[w], x, comparePostings); found {
+		return
+	}
+	t.p.add(w, x)
+	t.undo = append(t.undo, func() { t.p.remove(w, x) })
+}
+
+func (t *postingsTx) remove(w string, x posting) {
+	if t.p.remove(w, x) {
+		t.undo = append(t.undo, func() { t.p.add(w, x) })
+	}
+}
+
+// rollback undoes every change, newest first.
+func (t *postingsTx) rollback() {
+	for i := len(t.undo) - 1; i >= 0; i-- {
+		t.undo[i]()
+	}
+	t.undo = nil
+}
+
+// scratchPostings is a hold on postings of their own, for work whose
+// postings are thrown away (an upgrade at Open builds them afresh after).
+func scratchPostings() *postingsTx {
+	return &postingsTx{p: &postings{built: true, words: make(map[string][]posting)}}
+}
+
+// storyUpdate runs fn in a write transaction with the postings held for
+// writing; when the transaction fails, fn's changes to them are undone.
+func (db *DB) storyUpdate(ctx context.Context, fn func(tx *bolt.Tx, post *postingsTx) error) error {
+	db.post.mu.Lock()
+	defer db.post.mu.Unlock()
+	if err := db.post.build(db.bolt); err != nil {
+		return err
+	}
+	post := &postingsTx{p: &db.post}
+	err := db.update(ctx, func(tx *bolt.Tx) error { return fn(tx, post) })
+	if err != nil {
+		post.rollback()
+	}
+	return err
+}
+
+// storyView runs fn in a read transaction with the postings held for
+// reading.
+func (db *DB) storyView(ctx context.Context, fn func(tx *bolt.Tx, post *postingsTx) error) error {
+	db.post.mu.Lock()
+	err := db.post.build(db.bolt)
+	db.post.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	db.post.mu.RLock()
+	defer db.post.mu.RUnlock()
+	return db.view(ctx, func(tx *bolt.Tx) error { return fn(tx, &postingsTx{p: &db.post}) })
+}
