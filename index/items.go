@@ -31,7 +31,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 	var res pressfeed.IngestResult
 	now := db.now().UTC()
 	var flushed map[string]pendingState
-	extracted, err := db.prepareFeatures(sourceID, items)
+	pre, err := db.prepare(sourceID, items, now)
 	if err != nil {
 		return pressfeed.IngestResult{}, fmt.Errorf("ingest %s: %w", sourceID, err)
 	}
@@ -42,7 +42,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 			return err
 		}
 		itemsB := tx.Bucket(bucketItems)
-		stories := newStoryIndex(tx, db, now, extracted, post)
+		stories := newStoryIndex(tx, db, now, pre.features, post)
 		var prev pressfeed.SourceState
 		if _, err := getJSON(tx.Bucket(bucketState), []byte(sourceID), &prev); err != nil {
 			return err
@@ -86,13 +86,11 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 				}
 			}
 			if !found {
-				in.FirstSeen = now
-				in.Published = clampPublished(in.Published, now)
-				in.Updated = time.Time{}
+				in = freshItem(in, now)
 				if err := stories.place(&in); err != nil {
 					return err
 				}
-				if err := insertItem(tx, key, in); err != nil {
+				if err := insertItem(tx, key, in, pre.items[in.Key]); err != nil {
 					return err
 				}
 				if err := stories.added(in); err != nil {
@@ -138,6 +136,14 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 	return res, nil
 }
 
+// freshItem is in as it is stored when first seen at now.
+func freshItem(in pressfeed.Item, now time.Time) pressfeed.Item {
+	in.FirstSeen = now
+	in.Published = clampPublished(in.Published, now)
+	in.Updated = time.Time{}
+	return in
+}
+
 // clampPublished returns the publication time to store for an item first
 // seen at firstSeen: unknown and future times become firstSeen.
 func clampPublished(published, firstSeen time.Time) time.Time {
@@ -172,9 +178,18 @@ const appendFill = 0.9
 
 // insertItem writes an item and its index entries; the time index's entry
 // carries the item's search text (search.go). Writing a stored item again
-// under the same publication time replaces its search text.
-func insertItem(tx *bolt.Tx, key []byte, it pressfeed.Item) error {
-	if err := putItem(tx.Bucket(bucketItems), key, it); err != nil {
+// under the same publication time replaces its search text. pre, when
+// given, carries the value and search text prepare worked out; the value
+// is used only if the item started a story of its own, as prepare assumed.
+func insertItem(tx *bolt.Tx, key []byte, it pressfeed.Item, pre preparedItem) error {
+	value := pre.encoded
+	if value == nil || it.StoryID != it.Key {
+		var err error
+		if value, err = encodeItem(it); err != nil {
+			return err
+		}
+	}
+	if err := tx.Bucket(bucketItems).Put(key, value); err != nil {
 		return err
 	}
 	// The time and source indexes grow mostly at their ends (new items are
@@ -182,16 +197,14 @@ func insertItem(tx *bolt.Tx, key []byte, it pressfeed.Item) error {
 	// them about half the size on disk.
 	byTime, bySource := tx.Bucket(bucketByTime), tx.Bucket(bucketBySource)
 	byTime.FillPercent, bySource.FillPercent = appendFill, appendFill
-	if err := putTimeEntry(byTime, key, it); err != nil {
+	text := pre.text
+	if text == nil {
+		text = searchText(it)
+	}
+	if err := byTime.Put(timeKey(it.Published, key), text); err != nil {
 		return err
 	}
 	return bySource.Put(sourceKey(it.SourceID, it.Published, key), nil)
-}
-
-// putTimeEntry writes the item's entry in the time index, its search text
-// as the value.
-func putTimeEntry(byTime *bolt.Bucket, key []byte, it pressfeed.Item) error {
-	return byTime.Put(timeKey(it.Published, key), searchText(it))
 }
 
 // replaceItem writes next over the stored item old, moving its index
@@ -205,7 +218,7 @@ func replaceItem(tx *bolt.Tx, key []byte, old, next pressfeed.Item) error {
 			return err
 		}
 	}
-	return insertItem(tx, key, next)
+	return insertItem(tx, key, next, preparedItem{})
 }
 
 // timeKey orders items by publication time, then key, so a reverse cursor

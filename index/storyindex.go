@@ -65,7 +65,7 @@ type storyIndex struct {
 }
 
 // newStoryIndex works in tx as of the time now. extracted holds features
-// already extracted (see DB.prepareFeatures); it may be nil.
+// already extracted (see DB.prepare); it may be nil.
 func newStoryIndex(tx *bolt.Tx, db *DB, now time.Time, extracted map[string]similar.Features, post *postingsTx) *storyIndex {
 	if extracted == nil {
 		extracted = make(map[string]similar.Features)
@@ -74,22 +74,38 @@ func newStoryIndex(tx *bolt.Tx, db *DB, now time.Time, extracted map[string]simi
 		sources: make(map[string]pressfeed.Source), extracted: extracted}
 }
 
-// prepareFeatures extracts the similarity features of the items of
-// sourceID the store does not hold yet, in a read transaction and outside
-// any: extraction is most of a new item's cost, and done here it runs
-// beside other polls' writes instead of inside the store's one writer.
-// Ingest uses them while the source's name is unchanged.
-func (db *DB) prepareFeatures(sourceID string, items []pressfeed.Item) (map[string]similar.Features, error) {
+// prepared is what Ingest works out for a poll's new items before its
+// write transaction, in a read transaction and outside any, so that it
+// runs beside other polls' writes instead of inside the store's one
+// writer: their similarity features (most of a new item's cost), their
+// search texts and their stored values.
+type prepared struct {
+	features map[string]similar.Features // by extractedKey, for a clustering source
+	items    map[string]preparedItem     // by item key
+}
+
+// preparedItem is a new item's search text and its stored value as it is
+// when it starts a story of its own (the value names the story).
+type preparedItem struct {
+	text, encoded []byte
+}
+
+// prepare works out the items of sourceID the store does not hold yet, as
+// Ingest will store them at now. Ingest uses the features while the
+// source's name is unchanged, and the value while the item's story is its
+// own.
+func (db *DB) prepare(sourceID string, items []pressfeed.Item, now time.Time) (prepared, error) {
 	var (
-		fresh []pressfeed.Item
-		name  string
+		fresh    []pressfeed.Item
+		name     string
+		clusters bool
 	)
 	err := db.bolt.View(func(tx *bolt.Tx) error {
 		var src pressfeed.Source
-		if _, err := getJSON(tx.Bucket(bucketSources), []byte(sourceID), &src); err != nil || !src.Clusters() {
+		if _, err := getJSON(tx.Bucket(bucketSources), []byte(sourceID), &src); err != nil {
 			return err
 		}
-		name = src.Name
+		name, clusters = src.Name, src.Clusters()
 		b := tx.Bucket(bucketItems)
 		for _, it := range items {
 			key, err := hex.DecodeString(pressfeed.ItemKey(sourceID, it.GUID))
@@ -103,11 +119,24 @@ func (db *DB) prepareFeatures(sourceID string, items []pressfeed.Item) (map[stri
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return prepared{}, err
 	}
-	out := make(map[string]similar.Features, len(fresh))
+	out := prepared{features: make(map[string]similar.Features, len(fresh)), items: make(map[string]preparedItem, len(fresh))}
 	for _, it := range fresh {
-		out[extractedKey(pressfeed.ItemKey(sourceID, it.GUID), name)] = features(it, name)
+		it.SourceID, it.Key = sourceID, pressfeed.ItemKey(sourceID, it.GUID)
+		if _, dup := out.items[it.Key]; dup {
+			continue // a feed that repeats a guid: the first copy wins
+		}
+		it = freshItem(it, now)
+		it.StoryID = it.Key
+		encoded, err := encodeItem(it)
+		if err != nil {
+			return prepared{}, err
+		}
+		out.items[it.Key] = preparedItem{text: searchText(it), encoded: encoded}
+		if clusters {
+			out.features[extractedKey(it.Key, name)] = features(it, name)
+		}
 	}
 	return out, nil
 }
