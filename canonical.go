@@ -49,7 +49,10 @@ func CanonicalURL(raw string) string {
 	defaultPort := map[string]string{"http": "80", "https": "443"}[scheme]
 	host := strings.ToLower(u.Hostname())
 	host = strings.TrimPrefix(host, "www.")
-	host = strings.TrimSuffix(host, ".")
+	host = strings.TrimRight(host, ".") // the root's dot: "example.org." is "example.org"
+	if host == "" {
+		return raw // nothing but dots: no host to canonicalize
+	}
 	port := u.Port()
 	if port == defaultPort {
 		port = ""

@@ -23,6 +23,8 @@ func TestCanonicalURL(t *testing.T) {
 		{"https://example.org/a?", "https://example.org/a"},
 		{"mailto:press@example.org", "mailto:press@example.org"},
 		{"/relative/path", "/relative/path"},
+		{"https://example.org../a", "https://example.org/a"},
+		{"http://..", "http://.."}, // no host: left as it is (found by FuzzURLHandling)
 	}
 	for _, tt := range tests {
 		if got := pressfeed.CanonicalURL(tt.in); got != tt.want {
