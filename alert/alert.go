@@ -127,7 +127,9 @@ func (r *Runner) Loop(ctx context.Context, stop <-chan struct{}) {
 		case <-stop:
 			return
 		case <-r.nudge:
-			r.Run(ctx) // Run logs each failure
+			if err := r.Run(ctx); err != nil && ctx.Err() == nil {
+				r.opts.Logger.Error("alert run", "error", err)
+			}
 		}
 	}
 }
@@ -135,8 +137,9 @@ func (r *Runner) Loop(ctx context.Context, stop <-chan struct{}) {
 // Run makes the deliveries that are due (new stories for immediate
 // subscriptions, digests whose time has come) and sends every pending
 // delivery whose attempt is due. One subscription's failure does not stop
-// the others; the errors are logged and returned joined. Run is for one
-// caller at a time (Loop, or a test).
+// the others; the errors are returned joined (Loop logs them), while each
+// send's outcome is logged as it happens. Run is for one caller at a time
+// (Loop, or a test).
 func (r *Runner) Run(ctx context.Context) error {
 	subs, err := r.store.Subscriptions(ctx)
 	if err != nil {
@@ -150,8 +153,7 @@ func (r *Runner) Run(ctx context.Context) error {
 	var errs []error
 	for _, sub := range subs {
 		if err := r.enqueue(ctx, sub); err != nil {
-			r.opts.Logger.Error("alert not made", "subscription", sub.Name, "error", err)
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("alert for %s not made: %w", sub.Name, err))
 		}
 	}
 	return errors.Join(append(errs, r.sendDue(ctx, subs))...)
