@@ -44,6 +44,10 @@ type Subscription struct {
 	// DaysDaily or DaysWeekdays. Both are for CadenceDigest only.
 	At   string `json:"at,omitempty"`
 	Days string `json:"days,omitempty"`
+	// Window, when set ("48h"), keeps a delivery to the stories published
+	// within it before the delivery is made: a digest of the last two
+	// days' news only, or no alert for an old release a site re-posts.
+	Window string `json:"window,omitempty"`
 	// Secret signs webhook bodies (HMAC-SHA256) and email unsubscribe
 	// links (UnsubscribeToken); made when the subscription is prepared.
 	Secret  string    `json:"secret,omitempty"`
@@ -57,6 +61,16 @@ var (
 	subscriptionName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 	clockTime        = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
 )
+
+// MaxWindow is the longest Subscription.Window.
+const MaxWindow = 31 * 24 * time.Hour
+
+// Within reports whether st falls in the subscription's window at now: it
+// was published no longer than Window before, or there is no window.
+func (s Subscription) Within(st Story, now time.Time) bool {
+	d, err := time.ParseDuration(s.Window)
+	return s.Window == "" || err != nil || !st.Primary().Published.Before(now.Add(-d))
+}
 
 // Email returns the address of a mailto: subscription, or "".
 func (s Subscription) Email() string {
@@ -123,6 +137,11 @@ func (s Subscription) Validate() error {
 	default:
 		add("cadence", "%q is not one of immediate, digest", s.Cadence)
 	}
+	if s.Window != "" {
+		if d, err := time.ParseDuration(s.Window); err != nil || d < time.Hour || d > MaxWindow {
+			add("window", "%q is not a duration from 1h to %s, such as 48h", s.Window, MaxWindow)
+		}
+	}
 	if len(errs) == 0 {
 		return nil
 	}
@@ -178,13 +197,17 @@ type Delivery struct {
 	Finished     time.Time     `json:"finished,omitzero"`
 }
 
-// When says when the subscription is delivered: "immediate" or
-// "digest 07:30 weekdays".
+// When says when the subscription is delivered: "immediate",
+// "digest 07:30 weekdays" or "immediate, published within 2h".
 func (s Subscription) When() string {
+	when := string(s.Cadence)
 	if s.Cadence == CadenceDigest {
-		return fmt.Sprintf("digest %s %s", s.At, s.Days)
+		when = fmt.Sprintf("digest %s %s", s.At, s.Days)
 	}
-	return string(s.Cadence)
+	if s.Window != "" {
+		when += ", published within " + s.Window
+	}
+	return when
 }
 
 // Summary is one line on where the delivery stands: "sent 2026-12-07 07:30

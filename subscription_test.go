@@ -31,6 +31,8 @@ func TestSubscriptionValidateNamesEachField(t *testing.T) {
 		{func(s *pressfeed.Subscription) { s.At = "07:30" }, "at", "for digests only"},
 		{func(s *pressfeed.Subscription) { s.Cadence, s.At, s.Days = pressfeed.CadenceDigest, "24:00", "daily" }, "at", "not a time such as 07:30"},
 		{func(s *pressfeed.Subscription) { s.Cadence, s.At, s.Days = pressfeed.CadenceDigest, "07:30", "sundays" }, "days", "not one of daily, weekdays"},
+		{func(s *pressfeed.Subscription) { s.Window = "two days" }, "window", "not a duration from 1h to 744h0m0s"},
+		{func(s *pressfeed.Subscription) { s.Window = "10m" }, "window", "such as 48h"},
 	} {
 		sub := good
 		tc.change(&sub)
@@ -98,5 +100,22 @@ func TestDeliverySummaryAndLatest(t *testing.T) {
 	}
 	if got := list[0].Summary(); got != "sent 2026-12-07 07:30 GMT (3 stories)" {
 		t.Errorf("sent: %q", got)
+	}
+}
+
+func TestSubscriptionWindow(t *testing.T) {
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	story := func(age time.Duration) pressfeed.Story {
+		return pressfeed.Story{Members: []pressfeed.Item{{Published: now.Add(-age)}}}
+	}
+	sub := pressfeed.Subscription{Window: "48h"}
+	if !sub.Within(story(47*time.Hour), now) || sub.Within(story(49*time.Hour), now) {
+		t.Error("a 48h window does not keep 47h and drop 49h")
+	}
+	if !(pressfeed.Subscription{}).Within(story(400*time.Hour), now) {
+		t.Error("no window drops an old story")
+	}
+	if got := (pressfeed.Subscription{Cadence: pressfeed.CadenceImmediate, Window: "2h"}).When(); got != "immediate, published within 2h" {
+		t.Errorf("When %q", got)
 	}
 }

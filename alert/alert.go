@@ -176,10 +176,6 @@ const markSlack = 5 * time.Minute
 
 func (r *Runner) enqueue(ctx context.Context, sub pressfeed.Subscription) error {
 	now := r.opts.Now()
-	q, err := sub.Query()
-	if err != nil {
-		return fmt.Errorf("filter: %w", err)
-	}
 	digest := sub.Cadence == pressfeed.CadenceDigest
 	var since time.Time
 	if digest {
@@ -200,7 +196,7 @@ func (r *Runner) enqueue(ctx context.Context, sub pressfeed.Subscription) error 
 			since = m
 		}
 	}
-	stories, err := r.arrivedSince(ctx, q, since, !digest)
+	stories, err := r.arrivedSince(ctx, sub, since, !digest)
 	if err != nil {
 		return err
 	}
@@ -236,18 +232,23 @@ func (r *Runner) loadMarks(ctx context.Context) error {
 	return nil
 }
 
-// arrivedSince returns the stories q matches that the store first saw
-// after since (or at it, with inclusive), published no more than
-// lateWindow before it.
-func (r *Runner) arrivedSince(ctx context.Context, q pressfeed.Query, since time.Time, inclusive bool) ([]pressfeed.Story, error) {
+// arrivedSince returns the stories sub's filter matches that the store
+// first saw after since (or at it, with inclusive), published no more than
+// lateWindow before it and within sub's window.
+func (r *Runner) arrivedSince(ctx context.Context, sub pressfeed.Subscription, since time.Time, inclusive bool) ([]pressfeed.Story, error) {
+	q, err := sub.Query()
+	if err != nil {
+		return nil, fmt.Errorf("filter: %w", err)
+	}
 	q.Since = since.Add(-lateWindow)
 	all, err := r.matching(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	var out []pressfeed.Story
+	now := r.opts.Now()
 	for _, st := range all {
-		if at := arrived(st); at.After(since) || (inclusive && at.Equal(since)) {
+		if at := arrived(st); (at.After(since) || inclusive && at.Equal(since)) && sub.Within(st, now) {
 			out = append(out, st)
 		}
 	}
@@ -365,11 +366,7 @@ func (r *Runner) current(ctx context.Context, name string) (pressfeed.Subscripti
 	if err != nil {
 		return sub, pressfeed.Delivery{}, err
 	}
-	q, err := sub.Query()
-	if err != nil {
-		return sub, pressfeed.Delivery{}, err
-	}
-	stories, err := r.arrivedSince(ctx, q, r.opts.Now().Add(-digestWindow), true)
+	stories, err := r.arrivedSince(ctx, sub, r.opts.Now().Add(-digestWindow), true)
 	if err != nil {
 		return sub, pressfeed.Delivery{}, err
 	}

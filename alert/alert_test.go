@@ -327,6 +327,38 @@ func TestASendCutOffByAStopIsNotRetried(t *testing.T) {
 	}
 }
 
+// A window keeps a delivery to recent stories: a release first seen now
+// but published three days ago is not alerted under a 48h window.
+func TestWindowLeavesOutOldReleases(t *testing.T) {
+	var got []string
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var body struct{ Items []struct{ Title string } }
+		json.NewDecoder(r.Body).Decode(&body)
+		for _, it := range body.Items {
+			got = append(got, it.Title)
+		}
+	}))
+	defer hook.Close()
+	c := &clock{t: london("2026-06-10 09:00")}
+	db := openStore(t, c)
+	ctx := context.Background()
+	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "recent", To: hook.URL, Cadence: pressfeed.CadenceImmediate, Window: "48h", Secret: "k", Created: c.Now()}))
+	c.Add(time.Minute)
+	for _, it := range []pressfeed.Item{
+		{GUID: "new", Title: "Arrest after Aintree burglary", Link: "https://m.example/1", Published: c.Now().Add(-time.Hour)},
+		{GUID: "old", Title: "Appeal over Crosby fire", Link: "https://m.example/2", Published: c.Now().Add(-72 * time.Hour)},
+	} {
+		_, err := db.Ingest(ctx, "merseyside", []pressfeed.Item{it}, pressfeed.SourceState{LastSuccess: c.Now()})
+		noErr(t, err)
+	}
+	c.Add(time.Minute)
+	r := alert.New(db, alert.Options{Now: c.Now})
+	noErr(t, r.Run(ctx))
+	if fmt.Sprint(got) != "[Arrest after Aintree burglary]" {
+		t.Errorf("the hook got %q, want only the release of the last 48 hours", got)
+	}
+}
+
 func TestDigestAt0730LondonAcrossTheClockChange(t *testing.T) {
 	port, inbox := smtpServer(t)
 	c := &clock{t: london("2026-10-23 20:00")} // Friday, BST

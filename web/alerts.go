@@ -87,7 +87,7 @@ func (s *Server) showAlerts(w http.ResponseWriter, r *http.Request, sess auth.Se
 // subscriptionFromForm reads the add form.
 func subscriptionFromForm(r *http.Request) pressfeed.Subscription {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
-	sub := pressfeed.Subscription{Name: v("name"), Filter: strings.TrimPrefix(v("filter"), "?"), To: v("to"), Cadence: pressfeed.Cadence(v("cadence"))}
+	sub := pressfeed.Subscription{Name: v("name"), Filter: strings.TrimPrefix(v("filter"), "?"), To: v("to"), Cadence: pressfeed.Cadence(v("cadence")), Window: v("window")}
 	if sub.To != "" && !strings.Contains(sub.To, ":") {
 		sub.To = "mailto:" + sub.To // a bare address
 	}

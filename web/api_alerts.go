@@ -85,6 +85,7 @@ type subscriptionInput struct {
 	Cadence pressfeed.Cadence `json:"cadence"`
 	At      string            `json:"at"`
 	Days    string            `json:"days"`
+	Window  string            `json:"window"`
 }
 
 // apiAddSubscription creates a subscription: 201 with it, its secret shown
@@ -101,7 +102,7 @@ func (s *Server) apiAddSubscription(w http.ResponseWriter, r *http.Request, by p
 		apiError(w, http.StatusBadRequest, fmt.Sprintf("the body is not a JSON subscription: %v", err))
 		return
 	}
-	sub, err := s.opts.Alerts.Prepare(r.Context(), pressfeed.Subscription{Name: in.Name, Filter: in.Filter, To: in.To, Cadence: in.Cadence, At: in.At, Days: in.Days})
+	sub, err := s.opts.Alerts.Prepare(r.Context(), pressfeed.Subscription{Name: in.Name, Filter: in.Filter, To: in.To, Cadence: in.Cadence, At: in.At, Days: in.Days, Window: in.Window})
 	if err == nil {
 		err = s.desk.admin.AddSubscription(r.Context(), by, sub)
 	}

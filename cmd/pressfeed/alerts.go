@@ -54,7 +54,7 @@ func newAlerts(cfg config.Config, db *index.DB, logger *slog.Logger) *alert.Runn
 func alertsVerbs() []command {
 	return []command{
 		{"list", "list the subscriptions and their latest deliveries (the default)", runAlertsList},
-		{"add", "add a subscription: -name NAME -to mailto:ADDR|URL [-filter QUERY] [-cadence immediate|digest] [-at HH:MM] [-days daily|weekdays]", runAlertsAdd},
+		{"add", "add a subscription: -name NAME -to mailto:ADDR|URL [-filter QUERY] [-cadence immediate|digest] [-at HH:MM] [-days daily|weekdays] [-window 48h]", runAlertsAdd},
 		{"rm", "delete subscription NAME (its delivery history stays)", runAlertsRemove},
 		{"test", "send subscription NAME's current digest now (the last day's stories, none claimed)", runAlertsTest},
 	}
@@ -127,7 +127,7 @@ func orAll(filter string) string {
 }
 
 func runAlertsAdd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("alerts add", "alerts add -name NAME -to mailto:ADDRESS|URL [-filter QUERY] [-cadence immediate|digest] [-at HH:MM] [-days daily|weekdays] [-config FILE]", stderr)
+	fs := newFlags("alerts add", "alerts add -name NAME -to mailto:ADDRESS|URL [-filter QUERY] [-cadence immediate|digest] [-at HH:MM] [-days daily|weekdays] [-window DURATION] [-config FILE]", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); the defaults when empty")
 	var sub pressfeed.Subscription
 	fs.StringVar(&sub.Name, "name", "", "the subscription's name: lower-case letters, digits and hyphens")
@@ -136,6 +136,7 @@ func runAlertsAdd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	cadence := fs.String("cadence", string(pressfeed.CadenceImmediate), "immediate (new stories within a minute) or digest (once a day at -at)")
 	fs.StringVar(&sub.At, "at", "", "the digest's time in London, HH:MM (07:30 when -cadence digest and empty)")
 	fs.StringVar(&sub.Days, "days", "", "daily or weekdays (daily when -cadence digest and empty)")
+	fs.StringVar(&sub.Window, "window", "", "only stories published within this long before each delivery, e.g. 48h (any age when empty)")
 	_, cfg, db, code := alertsStore(ctx, fs, cfgPath, args, false, stderr)
 	if db == nil {
 		return code
