@@ -171,8 +171,7 @@ func runAlertsRemove(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	defer db.Close()
 	if err := db.DeleteSubscription(ctx, cliActor(), name); err != nil {
-		if errors.Is(err, pressfeed.ErrNotFound) {
-			fmt.Fprintf(stderr, "pressfeed alerts rm: no subscription is called %q\n", name)
+		if missing(stderr, "rm", name, err) {
 			return exitUsage
 		}
 		return storeError(stderr, cfg.DB, err)
@@ -191,8 +190,7 @@ func runAlertsTest(ctx context.Context, args []string, stdout, stderr io.Writer)
 	defer db.Close()
 	n, err := newAlerts(cfg, db, newLogger(stderr)).Test(ctx, name)
 	if err != nil {
-		if errors.Is(err, pressfeed.ErrNotFound) {
-			fmt.Fprintf(stderr, "pressfeed alerts test: no subscription is called %q\n", name)
+		if missing(stderr, "test", name, err) {
 			return exitUsage
 		}
 		fmt.Fprintf(stderr, "pressfeed alerts test: %v\n", err)
@@ -200,4 +198,13 @@ func runAlertsTest(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "sent %s a test digest of %d stories\n", name, n)
 	return exitOK
+}
+
+// missing says so when err is that no subscription is called name.
+func missing(stderr io.Writer, verb, name string, err error) bool {
+	if !errors.Is(err, pressfeed.ErrNotFound) {
+		return false
+	}
+	fmt.Fprintf(stderr, "pressfeed alerts %s: no subscription is called %q\n", verb, name)
+	return true
 }
