@@ -20,11 +20,14 @@ import (
 
 // coldFeed is source i's RSS feed as bench/scale serves it: 50 items, each
 // an 8-word title and about 1.9 KB of HTML description.
-func coldFeed(i int) []byte {
+func coldFeed(i int) []byte { return feedFrom(i, 0) }
+
+// feedFrom is source i's feed of its items first to first+49, newest first.
+func feedFrom(i, first int) []byte {
 	var b bytes.Buffer
 	epoch := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>S%d</title><link>http://s%d.example/</link><description>d</description>`, i, i)
-	for n := 49; n >= 0; n-- {
+	for n := first + 49; n >= first; n-- {
 		b.WriteString("<item><title>")
 		synthtext.NewWords(uint64(i)<<32|uint64(n), 0).Write(&b, 8)
 		fmt.Fprintf(&b, "</title><link>http://s%d.example/news/%d</link><guid>http://s%d.example/news/%d</guid><pubDate>%s</pubDate><description><![CDATA[",
@@ -92,4 +95,73 @@ func BenchmarkColdIngest(b *testing.B) {
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*sources*50), "µs/item")
+}
+
+// BenchmarkChangedIngest is bench/scale's changed cycle in process: 100
+// sources already stored, each feed gaining 5 new items and dropping 5
+// (so 45 of its 50 items are ones the store holds), polled four at once.
+// The cold cycle that fills the store comes first, untimed but in a
+// profile: profile with enough iterations (-benchtime 20x) to outweigh it.
+func BenchmarkChangedIngest(b *testing.B) {
+	const sources = 100
+	var (
+		mu    sync.Mutex
+		feeds = make([][]byte, sources) // made between cycles, so their cost is not timed
+		first int
+	)
+	setFeeds := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for i := range feeds {
+			feeds[i] = feedFrom(i, first)
+		}
+	}
+	setFeeds()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var i int
+		if _, err := fmt.Sscanf(r.URL.Path, "/f/%d", &i); err != nil || i < 0 || i >= sources {
+			http.NotFound(w, r)
+			return
+		}
+		mu.Lock()
+		body := feeds[i]
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(body)
+	}))
+	defer srv.Close()
+	db, err := index.Open(filepath.Join(b.TempDir(), "s.db"), index.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	p := fetch.NewPoller(db, fetch.Options{UserAgent: "pressfeed-bench", AllowPrivateNetworks: true, HostSpacing: time.Microsecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	cycle := func(want int) {
+		var wg sync.WaitGroup
+		turn := make(chan struct{}, 4)
+		for i := range sources {
+			wg.Add(1)
+			turn <- struct{}{}
+			go func() {
+				defer wg.Done()
+				defer func() { <-turn }()
+				src := pressfeed.Source{ID: fmt.Sprintf("s%03d", i), Name: fmt.Sprintf("Source %d", i), Kind: pressfeed.KindForce,
+					URL: fmt.Sprintf("%s/f/%d", srv.URL, i), Type: pressfeed.TypeFeed, Enabled: true}
+				if res := p.Poll(b.Context(), src); res.Err != nil || res.New != want {
+					b.Errorf("%s: %d new, want %d: %v", src.ID, res.New, want, res.Err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	cycle(50)
+	for b.Loop() {
+		b.StopTimer()
+		first += 5
+		setFeeds()
+		b.StartTimer()
+		cycle(5)
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*sources*50), "µs/item-seen")
 }
