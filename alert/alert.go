@@ -28,6 +28,7 @@ type Store interface {
 	States(ctx context.Context) (map[string]pressfeed.SourceState, error)
 	Enqueue(ctx context.Context, name string, stories []pressfeed.Story, digest bool, now time.Time) (pressfeed.Delivery, bool, error)
 	Deliveries(ctx context.Context) ([]pressfeed.Delivery, error)
+	OpenDeliveries(ctx context.Context) ([]pressfeed.Delivery, error)
 	UpdateDelivery(ctx context.Context, d pressfeed.Delivery) error
 	RecoverDeliveries(ctx context.Context, now time.Time) ([]pressfeed.Delivery, error)
 }
@@ -267,7 +268,7 @@ func arrived(st pressfeed.Story) time.Time {
 }
 
 func (r *Runner) sendDue(ctx context.Context, subs []pressfeed.Subscription) error {
-	list, err := r.store.Deliveries(ctx)
+	list, err := r.store.OpenDeliveries(ctx)
 	if err != nil {
 		return err
 	}

@@ -18,6 +18,8 @@ import (
 //	subscriptions: name → pressfeed.Subscription JSON
 //	outbox:        id (8, big-endian) → pressfeed.Delivery JSON
 //	delivered:     name 0x00 item key → id of the delivery that claimed it
+//	outbox_open:   id → nil, for each delivery pending or sending: what a
+//	               run and a restart read, instead of the whole history
 //
 // An item is claimed for a subscription in the same transaction that makes
 // the delivery carrying it, so it is carried at most once, whatever happens
@@ -26,7 +28,58 @@ var (
 	bucketSubscriptions = []byte("subscriptions")
 	bucketOutbox        = []byte("outbox")
 	bucketDelivered     = []byte("delivered")
+	bucketOutboxOpen    = []byte("outbox_open")
 )
+
+// putDelivery stores d in the outbox and keeps outbox_open in step.
+func putDelivery(tx *bolt.Tx, outbox *bolt.Bucket, d pressfeed.Delivery) error {
+	open, err := tx.CreateBucketIfNotExists(bucketOutboxOpen)
+	if err != nil {
+		return err
+	}
+	if err := putJSON(outbox, idKey(d.ID), d); err != nil {
+		return err
+	}
+	if d.State == pressfeed.DeliveryPending || d.State == pressfeed.DeliverySending {
+		return open.Put(idKey(d.ID), nil)
+	}
+	return open.Delete(idKey(d.ID))
+}
+
+// openDeliveries reads the deliveries outbox_open lists, oldest first.
+func openDeliveries(tx *bolt.Tx) ([]pressfeed.Delivery, error) {
+	open, outbox := tx.Bucket(bucketOutboxOpen), tx.Bucket(bucketOutbox)
+	if open == nil || outbox == nil {
+		return nil, nil
+	}
+	var list []pressfeed.Delivery
+	err := open.ForEach(func(k, _ []byte) error {
+		var d pressfeed.Delivery
+		found, err := getJSON(outbox, k, &d)
+		if err != nil {
+			return fmt.Errorf("delivery %x: %w", k, err)
+		}
+		if found {
+			list = append(list, d)
+		}
+		return nil
+	})
+	return list, err
+}
+
+// OpenDeliveries returns the deliveries pending or sending, oldest first:
+// what a run may send, without reading the finished ones.
+func (db *DB) OpenDeliveries(ctx context.Context) ([]pressfeed.Delivery, error) {
+	var list []pressfeed.Delivery
+	err := db.view(ctx, func(tx *bolt.Tx) (err error) {
+		list, err = openDeliveries(tx)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read open deliveries: %w", err)
+	}
+	return list, nil
+}
 
 // errInterrupted is the last error of a delivery a crash or kill stopped
 // mid-send.
@@ -184,7 +237,7 @@ func (db *DB) Enqueue(ctx context.Context, name string, stories []pressfeed.Stor
 			}
 		}
 		made = true
-		return putJSON(outbox, idKey(id), d)
+		return putDelivery(tx, outbox, d)
 	})
 	if err != nil {
 		return d, false, fmt.Errorf("enqueue for %s: %w", name, err)
@@ -233,7 +286,7 @@ func (db *DB) UpdateDelivery(ctx context.Context, d pressfeed.Delivery) error {
 		if outbox.Get(idKey(d.ID)) == nil {
 			return pressfeed.ErrNotFound
 		}
-		return putJSON(outbox, idKey(d.ID), d)
+		return putDelivery(tx, outbox, d)
 	})
 	if err != nil {
 		return fmt.Errorf("update delivery %d: %w", d.ID, err)
@@ -251,12 +304,12 @@ func (db *DB) RecoverDeliveries(ctx context.Context, now time.Time) ([]pressfeed
 		if b == nil {
 			return nil
 		}
-		all, err := decodeAll[pressfeed.Delivery](b, "delivery")
-		for _, d := range all { // after the walk, which must not see its bucket change
+		open, err := openDeliveries(tx)
+		for _, d := range open { // after the walk, which must not see its bucket change
 			if d.State == pressfeed.DeliverySending && err == nil {
 				d.State, d.LastError, d.Finished = pressfeed.DeliveryFailed, errInterrupted.Error(), now
 				cut = append(cut, d)
-				err = putJSON(b, idKey(d.ID), d)
+				err = putDelivery(tx, b, d)
 			}
 		}
 		return err

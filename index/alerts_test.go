@@ -64,12 +64,18 @@ func TestOutboxClaimsEachStoryOnceAndSurvivesReopening(t *testing.T) {
 	if len(list) != 2 || list[0].State != pressfeed.DeliveryFailed || list[1].State != pressfeed.DeliveryPending {
 		t.Errorf("outbox: %+v", list)
 	}
+	if open, err := db.OpenDeliveries(bgCtx); err != nil || len(open) != 1 || open[0].ID != d2.ID {
+		t.Errorf("open deliveries: %+v (%v), want only the pending one", open, err)
+	}
 
 	// History: finished deliveries older than the cutoff go, except each
 	// subscription's latest, and the claims stay.
 	d2.State, d2.Finished = pressfeed.DeliverySent, t0.Add(2*time.Minute)
 	if err := db.UpdateDelivery(bgCtx, d2); err != nil {
 		t.Fatal(err)
+	}
+	if open, _ := db.OpenDeliveries(bgCtx); len(open) != 0 {
+		t.Errorf("a sent delivery is still open: %+v", open)
 	}
 	n, err := db.PruneDeliveries(bgCtx, t0.Add(time.Hour))
 	if err != nil || n != 1 {
