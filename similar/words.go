@@ -3,6 +3,7 @@ package similar
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // token is one word of a text as written, with what the comparisons need to
@@ -70,7 +71,7 @@ func tokenize(text string) []token {
 }
 
 func newToken(raw string, sentence bool) token {
-	first := []rune(raw)[0]
+	first, _ := utf8.DecodeRuneInString(raw)
 	return token{
 		raw:      raw,
 		word:     fold(strings.ReplaceAll(raw, ",", "")),
@@ -87,6 +88,13 @@ func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' }
 // fold lower-cases s and removes the accents of the Latin letters Welsh,
 // French and Irish place names use, so "Caernarfon" and "Caernârfon" agree.
 func fold(s string) string {
+	ascii := true
+	for i := 0; i < len(s) && ascii; i++ {
+		ascii = s[i] < utf8.RuneSelf
+	}
+	if ascii {
+		return strings.ToLower(s) // no accents to fold; no copy when already lower case
+	}
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range strings.ToLower(s) {
