@@ -14,7 +14,9 @@ func BenchmarkExtract(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	var pairs []struct{ A, B struct{ Source, Title, Summary string } }
+	var pairs []struct {
+		A, B struct{ Source, Title, Summary string }
+	}
 	if err := json.Unmarshal(data, &pairs); err != nil {
 		b.Fatal(err)
 	}
