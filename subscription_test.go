@@ -119,3 +119,27 @@ func TestSubscriptionWindow(t *testing.T) {
 		t.Errorf("When %q", got)
 	}
 }
+
+func TestJudge(t *testing.T) {
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	on := pressfeed.Source{Enabled: true}
+	week := 7 * 24 * time.Hour
+	for _, tc := range []struct {
+		src  pressfeed.Source
+		st   pressfeed.SourceState
+		want pressfeed.Condition
+	}{
+		{pressfeed.Source{}, pressfeed.SourceState{ConsecutiveFailures: 3}, pressfeed.ConditionDisabled},
+		{on, pressfeed.SourceState{ConsecutiveFailures: 2, ErrorCategory: pressfeed.CatBlocked, NextAttempt: now.Add(time.Hour)}, pressfeed.ConditionBlocked},
+		{on, pressfeed.SourceState{ConsecutiveFailures: 2, NextAttempt: now.Add(time.Hour)}, pressfeed.ConditionBackoff},
+		{on, pressfeed.SourceState{ConsecutiveFailures: 2}, pressfeed.ConditionFailing},
+		{on, pressfeed.SourceState{}, pressfeed.ConditionWaiting},
+		{on, pressfeed.SourceState{LastSuccess: now}, pressfeed.ConditionStale},
+		{on, pressfeed.SourceState{LastSuccess: now, LastNewItem: now.Add(-8 * 24 * time.Hour)}, pressfeed.ConditionStale},
+		{on, pressfeed.SourceState{LastSuccess: now, LastNewItem: now.Add(-time.Hour)}, pressfeed.ConditionOK},
+	} {
+		if got := pressfeed.Judge(tc.src, tc.st, now, week); got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.st, got, tc.want)
+		}
+	}
+}

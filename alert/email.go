@@ -84,7 +84,8 @@ func (r *Runner) compose(ctx context.Context, sub pressfeed.Subscription, d pres
 	return m
 }
 
-// problems names the enabled sources that are failing or have gone quiet.
+// problems names the sources that are not well, judged as /sources judges
+// them (pressfeed.Judge): failing, blocked or backing off, or stale.
 func (r *Runner) problems(ctx context.Context, names nameMap) []string {
 	sources, err := r.store.Sources(ctx)
 	if err != nil {
@@ -98,12 +99,19 @@ func (r *Runner) problems(ctx context.Context, names nameMap) []string {
 	now := r.opts.Now()
 	for _, src := range sources {
 		st := states[src.ID]
-		switch {
-		case !src.Enabled:
-		case st.ConsecutiveFailures > 0:
-			out = append(out, fmt.Sprintf("%s is failing (%d polls): %s", names.of(src.ID), st.ConsecutiveFailures, st.LastError))
-		case !st.LastNewItem.IsZero() && now.Sub(st.LastNewItem) > r.opts.StaleAfter:
-			out = append(out, fmt.Sprintf("%s has published nothing new since %s", names.of(src.ID), st.LastNewItem.In(pressfeed.London()).Format("2 Jan")))
+		switch pressfeed.Judge(src, st, now, r.opts.StaleAfter) {
+		case pressfeed.ConditionFailing, pressfeed.ConditionBackoff:
+			if st.ConsecutiveFailures > 0 {
+				out = append(out, fmt.Sprintf("%s is failing (%d polls): %s", names.of(src.ID), st.ConsecutiveFailures, st.LastError))
+			}
+		case pressfeed.ConditionBlocked:
+			out = append(out, fmt.Sprintf("%s is refusing our polls (%d polls): %s", names.of(src.ID), st.ConsecutiveFailures, st.LastError))
+		case pressfeed.ConditionStale:
+			if st.LastNewItem.IsZero() {
+				out = append(out, fmt.Sprintf("%s has published nothing yet", names.of(src.ID)))
+			} else {
+				out = append(out, fmt.Sprintf("%s has published nothing new since %s", names.of(src.ID), st.LastNewItem.In(pressfeed.London()).Format("2 Jan")))
+			}
 		}
 	}
 	return out

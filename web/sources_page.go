@@ -10,15 +10,16 @@ import (
 	"pressfeed"
 )
 
-// Source statuses, worst first; the page sorts by them.
+// Source statuses, worst first; the page sorts by them. They are the
+// domain's conditions (pressfeed.Judge).
 const (
-	statusBlocked  = "blocked"
-	statusFailing  = "failing"
-	statusBackoff  = "backing-off"
-	statusStale    = "stale"
-	statusWaiting  = "waiting"
-	statusOK       = "ok"
-	statusDisabled = "disabled"
+	statusBlocked  = string(pressfeed.ConditionBlocked)
+	statusFailing  = string(pressfeed.ConditionFailing)
+	statusBackoff  = string(pressfeed.ConditionBackoff)
+	statusStale    = string(pressfeed.ConditionStale)
+	statusWaiting  = string(pressfeed.ConditionWaiting)
+	statusOK       = string(pressfeed.ConditionOK)
+	statusDisabled = string(pressfeed.ConditionDisabled)
 )
 
 var statusOrder = map[string]int{statusFailing: 0, statusBlocked: 1, statusBackoff: 2, statusStale: 3, statusWaiting: 4, statusOK: 5, statusDisabled: 6}
@@ -102,30 +103,33 @@ func (s *Server) health(ctx context.Context) ([]sourceHealth, healthSummary, err
 	return out, sum, nil
 }
 
-// judge says in words how a source is doing.
+// judge says in words how a source is doing, in the condition
+// pressfeed.Judge gives it.
 func (s *Server) judge(src pressfeed.Source, st pressfeed.SourceState, now time.Time) (string, string) {
-	switch {
-	case !src.Enabled:
+	c := pressfeed.Judge(src, st, now, s.desk.stale)
+	switch c {
+	case pressfeed.ConditionDisabled:
 		return statusDisabled, "disabled"
-	case st.ConsecutiveFailures > 0 && st.ErrorCategory == pressfeed.CatBlocked:
+	case pressfeed.ConditionBlocked:
 		w := fmt.Sprintf("blocked by the site since %s (%s): not broken, but refused; the error says what to do", s.when(st.FailingSince), plural(st.ConsecutiveFailures, "refused poll"))
 		if st.NextAttempt.After(now) {
 			w += "; next attempt " + s.when(st.NextAttempt)
 		}
 		return statusBlocked, w
-	case st.NextAttempt.After(now):
+	case pressfeed.ConditionBackoff:
 		w := "backing off until " + s.when(st.NextAttempt)
 		if st.NextReason != "" {
 			w += " (" + st.NextReason + ")"
 		}
 		return statusBackoff, w
-	case st.ConsecutiveFailures > 0:
+	case pressfeed.ConditionFailing:
 		return statusFailing, fmt.Sprintf("failing since %s (%s)", s.when(st.FailingSince), plural(st.ConsecutiveFailures, "failed poll"))
-	case st.LastSuccess.IsZero():
+	case pressfeed.ConditionWaiting:
 		return statusWaiting, "not polled yet"
-	case st.LastNewItem.IsZero():
-		return statusStale, "stale: no item yet"
-	case now.Sub(st.LastNewItem) > s.desk.stale:
+	case pressfeed.ConditionStale:
+		if st.LastNewItem.IsZero() {
+			return statusStale, "stale: no item yet"
+		}
 		return statusStale, fmt.Sprintf("stale: no new item in %d days (last on %s)", int(now.Sub(st.LastNewItem).Hours()/24), s.when(st.LastNewItem))
 	}
 	return statusOK, "ok"
