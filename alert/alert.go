@@ -64,7 +64,7 @@ type Options struct {
 	Logger     *slog.Logger
 }
 
-// Runner makes and sends deliveries. Run it once a minute.
+// Runner makes and sends deliveries: Loop runs it, nudged by the daemon.
 type Runner struct {
 	store Store
 	opts  Options
@@ -201,19 +201,18 @@ func (r *Runner) enqueue(ctx context.Context, sub pressfeed.Subscription) error 
 	if err != nil {
 		return err
 	}
-	if !digest && len(stories) == 0 {
-		r.marks[sub.Name] = now.Add(-markSlack)
-		return nil
-	}
-	d, made, err := r.store.Enqueue(ctx, sub.Name, stories, digest, now)
-	if err != nil {
-		return err
+	// A digest is enqueued even when empty: that records its slot.
+	if digest || len(stories) > 0 {
+		d, made, err := r.store.Enqueue(ctx, sub.Name, stories, digest, now)
+		if err != nil {
+			return err
+		}
+		if made {
+			r.opts.Logger.Info("alert made", "subscription", sub.Name, "delivery", d.ID, "stories", len(d.Items), "digest", digest)
+		}
 	}
 	if !digest {
 		r.marks[sub.Name] = now.Add(-markSlack)
-	}
-	if made {
-		r.opts.Logger.Info("alert made", "subscription", sub.Name, "delivery", d.ID, "stories", len(d.Items), "digest", digest)
 	}
 	return nil
 }
