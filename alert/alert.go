@@ -24,6 +24,8 @@ type Store interface {
 	Subscriptions(ctx context.Context) ([]pressfeed.Subscription, error)
 	Subscription(ctx context.Context, name string) (pressfeed.Subscription, error)
 	Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, error)
+	// Generation changes whenever a write changes what Stories returns.
+	Generation() uint64
 	Sources(ctx context.Context) ([]pressfeed.Source, error)
 	States(ctx context.Context) (map[string]pressfeed.SourceState, error)
 	Enqueue(ctx context.Context, name string, stories []pressfeed.Story, digest bool, now time.Time) (pressfeed.Delivery, bool, error)
@@ -74,6 +76,12 @@ type Runner struct {
 	// which its next run looks; nil until the first run sets each from the
 	// subscription's latest delivery (loadMarks).
 	marks map[string]time.Time
+	// looked is the store's generation the last run looked for new
+	// stories at (hasLooked once one has); while it stands, immediate
+	// subscriptions have nothing new, and a run only sends what is due
+	// and makes digests.
+	looked    uint64
+	hasLooked bool
 }
 
 // New returns a Runner over store.
@@ -151,11 +159,20 @@ func (r *Runner) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	// Read before the stories are, so a write during the run leaves the
+	// next run looking again.
+	gen := r.store.Generation()
 	var errs []error
 	for _, sub := range subs {
+		if sub.Cadence == pressfeed.CadenceImmediate && r.hasLooked && gen == r.looked {
+			continue // nothing stored since the last look
+		}
 		if err := r.enqueue(ctx, sub); err != nil {
 			errs = append(errs, fmt.Errorf("alert for %s not made: %w", sub.Name, err))
 		}
+	}
+	if len(errs) == 0 {
+		r.looked, r.hasLooked = gen, true
 	}
 	return errors.Join(append(errs, r.sendDue(ctx, subs))...)
 }

@@ -359,6 +359,43 @@ func TestWindowLeavesOutOldReleases(t *testing.T) {
 	}
 }
 
+// A story stored while no runner ran (by a poll between two daemons) is
+// sent by the next runner's first run, though the reopened store's
+// generation starts again; a run with nothing stored since sends nothing.
+func TestFirstRunLooksAndLaterRunsLookOnlyAfterWrites(t *testing.T) {
+	var posts atomic.Int32
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posts.Add(1) }))
+	defer hook.Close()
+	c := &clock{t: london("2026-06-10 09:00")}
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := index.Open(path, index.Options{Now: c.Now})
+	noErr(t, err)
+	ctx := context.Background()
+	_, err = db.SeedSources(ctx, sources)
+	noErr(t, err)
+	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "hook", To: hook.URL, Cadence: pressfeed.CadenceImmediate, Secret: "k", Created: c.Now()}))
+	c.Add(time.Minute)
+	ingest(t, db, c, "Wallasey", "merseyside")
+	noErr(t, db.Close())
+	db, err = index.Open(path, index.Options{Now: c.Now})
+	noErr(t, err)
+	defer db.Close()
+	r := alert.New(db, alert.Options{Now: c.Now})
+	c.Add(time.Minute)
+	noErr(t, r.Run(ctx))
+	if n := posts.Load(); n != 1 {
+		t.Fatalf("%d posts after the first run, want 1", n)
+	}
+	c.Add(time.Minute)
+	noErr(t, r.Run(ctx))
+	ingest(t, db, c, "Birkenhead", "merseyside")
+	c.Add(time.Minute)
+	noErr(t, r.Run(ctx))
+	if n := posts.Load(); n != 2 {
+		t.Errorf("%d posts, want 2: one for each story", n)
+	}
+}
+
 func TestDigestAt0730LondonAcrossTheClockChange(t *testing.T) {
 	port, inbox := smtpServer(t)
 	c := &clock{t: london("2026-10-23 20:00")} // Friday, BST
