@@ -108,7 +108,8 @@ func (db *DB) prepare(sourceID string, items []pressfeed.Item, now time.Time) (p
 		name, clusters = src.Name, src.Clusters()
 		b := tx.Bucket(bucketItems)
 		for _, it := range items {
-			key, err := hex.DecodeString(pressfeed.ItemKey(sourceID, it.GUID))
+			it.SourceID, it.Key = sourceID, pressfeed.ItemKey(sourceID, it.GUID)
+			key, err := hex.DecodeString(it.Key)
 			if err != nil {
 				return err
 			}
@@ -123,7 +124,6 @@ func (db *DB) prepare(sourceID string, items []pressfeed.Item, now time.Time) (p
 	}
 	out := prepared{features: make(map[string]similar.Features, len(fresh)), items: make(map[string]preparedItem, len(fresh))}
 	for _, it := range fresh {
-		it.SourceID, it.Key = sourceID, pressfeed.ItemKey(sourceID, it.GUID)
 		if _, dup := out.items[it.Key]; dup {
 			continue // a feed that repeats a guid: the first copy wins
 		}
