@@ -64,32 +64,15 @@ func BenchmarkColdIngest(b *testing.B) {
 		w.Write(feeds[i])
 	}))
 	defer srv.Close()
-	opts := fetch.Options{UserAgent: "pressfeed-bench", AllowPrivateNetworks: true, HostSpacing: time.Microsecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for b.Loop() {
 		b.StopTimer()
 		db, err := index.Open(filepath.Join(b.TempDir(), "s.db"), index.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
-		p := fetch.NewPoller(db, opts)
+		p := fetch.NewPoller(db, benchFetch)
 		b.StartTimer()
-		var wg sync.WaitGroup
-		turn := make(chan struct{}, 4)
-		for i := range sources {
-			wg.Add(1)
-			turn <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-turn }()
-				src := pressfeed.Source{ID: fmt.Sprintf("s%03d", i), Name: fmt.Sprintf("Source %d", i), Kind: pressfeed.KindForce,
-					URL: fmt.Sprintf("%s/f/%d", srv.URL, i), Type: pressfeed.TypeFeed, Enabled: true}
-				if res := p.Poll(b.Context(), src); res.Err != nil || res.New != 50 {
-					b.Errorf("%s: %d new, %v", src.ID, res.New, res.Err)
-				}
-			}()
-		}
-		wg.Wait()
+		pollAll(b, p, srv.URL, sources, 50)
 		b.StopTimer()
 		db.Close()
 		b.StartTimer()
@@ -135,33 +118,39 @@ func BenchmarkChangedIngest(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer db.Close()
-	p := fetch.NewPoller(db, fetch.Options{UserAgent: "pressfeed-bench", AllowPrivateNetworks: true, HostSpacing: time.Microsecond,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	cycle := func(want int) {
-		var wg sync.WaitGroup
-		turn := make(chan struct{}, 4)
-		for i := range sources {
-			wg.Add(1)
-			turn <- struct{}{}
-			go func() {
-				defer wg.Done()
-				defer func() { <-turn }()
-				src := pressfeed.Source{ID: fmt.Sprintf("s%03d", i), Name: fmt.Sprintf("Source %d", i), Kind: pressfeed.KindForce,
-					URL: fmt.Sprintf("%s/f/%d", srv.URL, i), Type: pressfeed.TypeFeed, Enabled: true}
-				if res := p.Poll(b.Context(), src); res.Err != nil || res.New != want {
-					b.Errorf("%s: %d new, want %d: %v", src.ID, res.New, want, res.Err)
-				}
-			}()
-		}
-		wg.Wait()
-	}
-	cycle(50)
+	p := fetch.NewPoller(db, benchFetch)
+	pollAll(b, p, srv.URL, sources, 50)
 	for b.Loop() {
 		b.StopTimer()
 		first += 5
 		setFeeds()
 		b.StartTimer()
-		cycle(5)
+		pollAll(b, p, srv.URL, sources, 5)
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*sources*50), "µs/item-seen")
+}
+
+// benchFetch is the poller's options for feeds on loopback, all on one host.
+var benchFetch = fetch.Options{UserAgent: "pressfeed-bench", AllowPrivateNetworks: true, HostSpacing: time.Microsecond,
+	Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+
+// pollAll polls the feeds /f/0 … /f/n-1 of base, four at once, as sources
+// s000 …, and fails b unless each stores want new items.
+func pollAll(b *testing.B, p *fetch.Poller, base string, n, want int) {
+	var wg sync.WaitGroup
+	turn := make(chan struct{}, 4)
+	for i := range n {
+		wg.Add(1)
+		turn <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-turn }()
+			src := pressfeed.Source{ID: fmt.Sprintf("s%03d", i), Name: fmt.Sprintf("Source %d", i), Kind: pressfeed.KindForce,
+				URL: fmt.Sprintf("%s/f/%d", base, i), Type: pressfeed.TypeFeed, Enabled: true}
+			if res := p.Poll(b.Context(), src); res.Err != nil || res.New != want {
+				b.Errorf("%s: %d new, want %d: %v", src.ID, res.New, want, res.Err)
+			}
+		}()
+	}
+	wg.Wait()
 }
