@@ -45,12 +45,20 @@ type storyLine struct {
 }
 
 func (r *Runner) compose(ctx context.Context, sub pressfeed.Subscription, d pressfeed.Delivery) message {
-	names := r.sourceNames(ctx)
+	sources, err := r.store.Sources(ctx)
+	if err != nil {
+		r.opts.Logger.Warn("alert: source names unavailable", "error", err)
+	}
+	names := namesOf(sources)
 	london := pressfeed.London()
 	m := message{Name: sub.Name, Subject: fmt.Sprintf("%s: %d new", sub.Name, len(d.Stories))}
 	if d.Digest {
 		m.Subject = fmt.Sprintf("%s: digest for %s, %d stories", sub.Name, d.Created.In(london).Format("Mon 2 Jan"), len(d.Stories))
-		m.Problems = r.problems(ctx, names)
+		if err != nil {
+			m.Problems = []string{"the source list could not be read: " + err.Error()}
+		} else {
+			m.Problems = r.problems(ctx, sources, names)
+		}
 	}
 	m.Intro = fmt.Sprintf("Stories matching %q.", sub.Filter)
 	if sub.Filter == "" {
@@ -86,11 +94,7 @@ func (r *Runner) compose(ctx context.Context, sub pressfeed.Subscription, d pres
 
 // problems names the sources that are not well, judged as /sources judges
 // them (pressfeed.Judge): failing, blocked or backing off, or stale.
-func (r *Runner) problems(ctx context.Context, names nameMap) []string {
-	sources, err := r.store.Sources(ctx)
-	if err != nil {
-		return []string{"the source list could not be read: " + err.Error()}
-	}
+func (r *Runner) problems(ctx context.Context, sources []pressfeed.Source, names nameMap) []string {
 	states, err := r.store.States(ctx)
 	if err != nil {
 		return []string{"the sources' states could not be read: " + err.Error()}

@@ -94,11 +94,15 @@ func (r *Runner) webhook(ctx context.Context, sub pressfeed.Subscription, d pres
 // sourceNames maps source ids to names; an id it cannot name stands for
 // itself.
 func (r *Runner) sourceNames(ctx context.Context) nameMap {
-	out := nameMap{}
 	list, err := r.store.Sources(ctx)
 	if err != nil {
 		r.opts.Logger.Warn("alert: source names unavailable", "error", err)
 	}
+	return namesOf(list)
+}
+
+func namesOf(list []pressfeed.Source) nameMap {
+	out := make(nameMap, len(list))
 	for _, s := range list {
 		out[s.ID] = s.Name
 	}
