@@ -32,7 +32,8 @@ type Daemon struct {
 	// Publisher tells the configured WebSub hubs when the merged feed
 	// changes; nil without hubs.
 	Publisher *websub.Publisher
-	// Alerts makes and sends subscriptions' deliveries, once a minute.
+	// Alerts makes and sends subscriptions' deliveries: its loop is
+	// nudged by each poll that stored something and each minute.
 	Alerts  *alert.Runner
 	Metrics *metrics.Metrics
 	// LogLevel, when set, is the level SIGHUP's reload changes (ops.go).
