@@ -259,6 +259,12 @@ type SourceState struct {
 	// each strategy found when they were last tried. Zero for feed and html
 	// sources.
 	Resolution Resolution `json:"resolution,omitzero"`
+	// Marks identifies the raw items of a feed source's last stored poll,
+	// so the next poll need not normalize again the items the store holds
+	// as they are (the fetcher's business: it is opaque elsewhere). The
+	// store keeps it beside the state, written with the poll's items; it
+	// is not part of the state's JSON.
+	Marks []byte `json:"-"`
 }
 
 // Item is one news item from one source, as stored. Summary and Content hold

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcdole/gofeed"
+
 	"pressfeed"
 	"pressfeed/fetch"
 	"pressfeed/index"
@@ -82,52 +84,94 @@ func BenchmarkColdIngest(b *testing.B) {
 
 // BenchmarkChangedIngest is bench/scale's changed cycle in process: 100
 // sources already stored, each feed gaining 5 new items and dropping 5
-// (so 45 of its 50 items are ones the store holds), polled four at once.
-// The cold cycle that fills the store comes first, untimed but in a
-// profile: profile with enough iterations (-benchtime 20x) to outweigh it.
+// (so 45 of its 50 items are ones the store holds), polled four at once,
+// as a running daemon polls them. The cold cycle that fills the store
+// comes first, untimed but in a profile: profile with enough iterations
+// (-benchtime 20x) to outweigh it. BenchmarkChangedFloor is its floor.
 func BenchmarkChangedIngest(b *testing.B) {
-	const sources = 100
-	var (
-		mu    sync.Mutex
-		feeds = make([][]byte, sources) // made between cycles, so their cost is not timed
-		first int
-	)
-	setFeeds := func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for i := range feeds {
-			feeds[i] = feedFrom(i, first)
-		}
-	}
-	setFeeds()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var i int
-		if _, err := fmt.Sscanf(r.URL.Path, "/f/%d", &i); err != nil || i < 0 || i >= sources {
-			http.NotFound(w, r)
-			return
-		}
-		mu.Lock()
-		body := feeds[i]
-		mu.Unlock()
-		w.Header().Set("Content-Type", "application/rss+xml")
-		w.Write(body)
-	}))
-	defer srv.Close()
+	feeds := newChangingFeeds(100)
+	defer feeds.Close()
 	db, err := index.Open(filepath.Join(b.TempDir(), "s.db"), index.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer db.Close()
 	p := fetch.NewPoller(db, benchFetch)
-	pollAll(b, p, srv.URL, sources, 50)
+	pollAll(b, p, feeds.URL, feeds.n, 50)
 	for b.Loop() {
 		b.StopTimer()
-		first += 5
-		setFeeds()
+		feeds.advance()
 		b.StartTimer()
-		pollAll(b, p, srv.URL, sources, 5)
+		pollAll(b, p, feeds.URL, feeds.n, 5)
 	}
-	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*sources*50), "µs/item-seen")
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*feeds.n*50), "µs/item-seen")
+}
+
+// BenchmarkChangedFloor is BenchmarkChangedIngest's cycle done by a plain
+// http.Client and gofeed.Parser.Parse, four at once: fetching and parsing
+// the changed feeds, the least any poller must do. Compare the two in one
+// run (go test ./bench -run '^$' -bench 'Changed(Ingest|Floor)').
+func BenchmarkChangedFloor(b *testing.B) {
+	feeds := newChangingFeeds(100)
+	defer feeds.Close()
+	for b.Loop() {
+		b.StopTimer()
+		feeds.advance()
+		b.StartTimer()
+		eachFour(feeds.n, func(i int) {
+			resp, err := http.Get(fmt.Sprintf("%s/f/%d", feeds.URL, i))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			defer resp.Body.Close()
+			if f, err := gofeed.NewParser().Parse(resp.Body); err != nil || len(f.Items) != 50 {
+				b.Errorf("feed %d: %v", i, err)
+			}
+		})
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*feeds.n*50), "µs/item-seen")
+}
+
+// changingFeeds serves n sources' feeds of 50 items at /f/0 …; advance
+// moves every feed on by 5 items, made outside any timed part.
+type changingFeeds struct {
+	*httptest.Server
+	n     int
+	mu    sync.Mutex
+	feeds [][]byte
+	first int
+}
+
+func newChangingFeeds(n int) *changingFeeds {
+	cf := &changingFeeds{n: n, feeds: make([][]byte, n)}
+	cf.set()
+	cf.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var i int
+		if _, err := fmt.Sscanf(r.URL.Path, "/f/%d", &i); err != nil || i < 0 || i >= n {
+			http.NotFound(w, r)
+			return
+		}
+		cf.mu.Lock()
+		body := cf.feeds[i]
+		cf.mu.Unlock()
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(body)
+	}))
+	return cf
+}
+
+func (cf *changingFeeds) advance() {
+	cf.first += 5
+	cf.set()
+}
+
+func (cf *changingFeeds) set() {
+	cf.mu.Lock()
+	defer cf.mu.Unlock()
+	for i := range cf.feeds {
+		cf.feeds[i] = feedFrom(i, cf.first)
+	}
 }
 
 // benchFetch is the poller's options for feeds on loopback, all on one host.
@@ -137,6 +181,17 @@ var benchFetch = fetch.Options{UserAgent: "pressfeed-bench", AllowPrivateNetwork
 // pollAll polls the feeds /f/0 … /f/n-1 of base, four at once, as sources
 // s000 …, and fails b unless each stores want new items.
 func pollAll(b *testing.B, p *fetch.Poller, base string, n, want int) {
+	eachFour(n, func(i int) {
+		src := pressfeed.Source{ID: fmt.Sprintf("s%03d", i), Name: fmt.Sprintf("Source %d", i), Kind: pressfeed.KindForce,
+			URL: fmt.Sprintf("%s/f/%d", base, i), Type: pressfeed.TypeFeed, Enabled: true}
+		if res := p.Poll(b.Context(), src); res.Err != nil || res.New != want {
+			b.Errorf("%s: %d new, want %d: %v", src.ID, res.New, want, res.Err)
+		}
+	})
+}
+
+// eachFour calls fn for 0 … n-1, four at once, as the daemon's polls run.
+func eachFour(n int, fn func(i int)) {
 	var wg sync.WaitGroup
 	turn := make(chan struct{}, 4)
 	for i := range n {
@@ -145,11 +200,7 @@ func pollAll(b *testing.B, p *fetch.Poller, base string, n, want int) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-turn }()
-			src := pressfeed.Source{ID: fmt.Sprintf("s%03d", i), Name: fmt.Sprintf("Source %d", i), Kind: pressfeed.KindForce,
-				URL: fmt.Sprintf("%s/f/%d", base, i), Type: pressfeed.TypeFeed, Enabled: true}
-			if res := p.Poll(b.Context(), src); res.Err != nil || res.New != want {
-				b.Errorf("%s: %d new, want %d: %v", src.ID, res.New, want, res.Err)
-			}
+			fn(i)
 		}()
 	}
 	wg.Wait()

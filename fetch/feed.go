@@ -10,7 +10,7 @@ import (
 
 // fetchFeed reads a feed source's URL (see fetchFeedURL).
 func (p *Poller) fetchFeed(ctx context.Context, src pressfeed.Source, st pressfeed.SourceState) ([]pressfeed.Item, *response, error) {
-	return p.fetchFeedURL(ctx, src.URL, st)
+	return p.fetchFeedURL(ctx, src, src.URL, st)
 }
 
 // bodyHash identifies a response body.

@@ -32,6 +32,7 @@ type response struct {
 	RetryAfter   time.Duration // a 429's or 503's Retry-After; zero if none
 	BodyHash     string        // set by the caller that hashes the body
 	Warnings     []string      // what decoding and the caps had to do
+	marks        *feedMarks    // a feed source's items left out and to mark (marks.go)
 }
 
 // get fetches rawURL, sending the validators in st (pass the zero state for

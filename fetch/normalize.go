@@ -19,41 +19,47 @@ import (
 func (p *Poller) normalizeFeed(feed *gofeed.Feed, base *url.URL) []pressfeed.Item {
 	items := make([]pressfeed.Item, 0, len(feed.Items))
 	for _, fi := range feed.Items {
-		if fi == nil {
-			continue
+		if fi != nil {
+			items = append(items, p.normalizeItem(fi, base))
 		}
-		link := fi.Link
-		if link == "" && len(fi.Links) > 0 {
-			link = fi.Links[0]
-		}
-		it := pressfeed.Item{
-			Title:      plainText(fi.Title),
-			Link:       resolve(base, link),
-			Summary:    p.sanitizeHTML(fi.Description, base),
-			Content:    p.sanitizeHTML(fi.Content, base),
-			Published:  firstTime(fi.PublishedParsed, fi.UpdatedParsed),
-			Categories: cleanList(fi.Categories),
-		}
-		for _, a := range fi.Authors {
-			if a == nil {
-				continue
-			}
-			name := plainText(a.Name)
-			if name == "" {
-				name = plainText(a.Email)
-			}
-			if name != "" {
-				it.Authors = append(it.Authors, name)
-			}
-		}
-		it.Image = itemImage(fi, base)
-		it.GUID = identity(strings.TrimSpace(fi.GUID), it.Link, it.Title, fi.Published+fi.Updated)
-		if it.Title == "" {
-			it.Title = untitled(it)
-		}
-		items = append(items, it)
 	}
 	return items
+}
+
+// normalizeItem is one parsed item made ready to store (see normalizeFeed).
+// What it makes of an item depends on nothing but the item and base: marks
+// rely on it (marks.go; change markVersion when its output changes).
+func (p *Poller) normalizeItem(fi *gofeed.Item, base *url.URL) pressfeed.Item {
+	link := fi.Link
+	if link == "" && len(fi.Links) > 0 {
+		link = fi.Links[0]
+	}
+	it := pressfeed.Item{
+		Title:      plainText(fi.Title),
+		Link:       resolve(base, link),
+		Summary:    p.sanitizeHTML(fi.Description, base),
+		Content:    p.sanitizeHTML(fi.Content, base),
+		Published:  firstTime(fi.PublishedParsed, fi.UpdatedParsed),
+		Categories: cleanList(fi.Categories),
+	}
+	for _, a := range fi.Authors {
+		if a == nil {
+			continue
+		}
+		name := plainText(a.Name)
+		if name == "" {
+			name = plainText(a.Email)
+		}
+		if name != "" {
+			it.Authors = append(it.Authors, name)
+		}
+	}
+	it.Image = itemImage(fi, base)
+	it.GUID = identity(strings.TrimSpace(fi.GUID), it.Link, it.Title, fi.Published+fi.Updated)
+	if it.Title == "" {
+		it.Title = untitled(it)
+	}
+	return it
 }
 
 // identity picks an item's identity within its source: the feed's guid, else

@@ -193,6 +193,9 @@ func (p *Poller) poll(ctx context.Context, src pressfeed.Source, anyway bool) Re
 		return p.cancelled(ctx, res, before, err, start)
 	}
 	found := len(items)
+	if resp != nil && resp.marks != nil {
+		found += len(resp.marks.skipped)
+	}
 	if err == nil && !resp.NotModified {
 		items, res.Dropped, err = p.applyRules(src, items, start)
 	}
@@ -216,10 +219,14 @@ func (p *Poller) poll(ctx context.Context, src pressfeed.Source, anyway bool) Re
 	default:
 		recordSuccess(&st, resp, start)
 		res.Items = found
+		st.Marks = resp.marks.after(items)
 		ir, err := p.sink.Ingest(ctx, src.ID, items, st)
 		if err != nil {
 			res.Outcome, res.Err = OutcomeError, &Error{Category: pressfeed.CatStore, Err: err}
 			break
+		}
+		if resp.marks != nil {
+			ir.Unchanged += len(resp.marks.skipped) // what Ingest would have found them
 		}
 		res.Outcome, res.IngestResult = OutcomeOK, ir
 	}

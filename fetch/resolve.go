@@ -302,7 +302,7 @@ func (p *Poller) fetchAuto(ctx context.Context, src pressfeed.Source, st *pressf
 	if p.resolveReason(src, *st, now) == "" {
 		w := wayOf(src, st.Resolution)
 		res := p.readWay(ctx, src, w, *st, nil)
-		if res.err == nil && (res.resp.NotModified || len(res.items) > 0) {
+		if res.err == nil && (res.resp.NotModified || res.found() > 0) {
 			return p.settle(ctx, src, st, &res, notes)
 		}
 		if res.err == nil {
@@ -326,8 +326,8 @@ func (p *Poller) fetchAuto(ctx context.Context, src pressfeed.Source, st *pressf
 func (p *Poller) settle(ctx context.Context, src pressfeed.Source, st *pressfeed.SourceState, res *wayResult, notes *[]string) ([]pressfeed.Item, *response, error) {
 	if !res.resp.NotModified {
 		p.followWay(ctx, src, res)
-		if len(res.items) > 0 {
-			st.Resolution.Yielded = len(res.items)
+		if n := res.found(); n > 0 {
+			st.Resolution.Yielded = n
 		}
 	}
 	if notes != nil {

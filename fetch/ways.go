@@ -103,10 +103,10 @@ func (p *Poller) readWay(ctx context.Context, src pressfeed.Source, w way, st pr
 	case kind == pressfeed.StrategyFeed || kind == pressfeed.StrategyDiscover || kind == pressfeed.StrategyPlatform:
 		if pg != nil && pg.resp != nil && pg.err == nil {
 			res.resp = pg.resp // the listing URL is itself the feed
-			res.items, res.err = p.feedItems(res.resp, st)
+			res.items, res.err = p.feedItems(src, res.resp, st)
 			break
 		}
-		res.items, res.resp, res.err = p.fetchFeedURL(ctx, w.url, st)
+		res.items, res.resp, res.err = p.fetchFeedURL(ctx, src, w.url, st)
 	case kind == pressfeed.StrategySitemap:
 		res.err = p.readSitemapWay(ctx, src, w, &res)
 	default:
@@ -182,21 +182,23 @@ func (p *Poller) readSitemapWay(ctx context.Context, src pressfeed.Source, w way
 	return nil
 }
 
-// fetchFeedURL fetches, decodes, parses, caps and normalizes the feed at
+// fetchFeedURL fetches, decodes, parses, caps and normalizes src's feed at
 // rawURL. A 304, or a body identical to the last successful one (servers
 // that ignore validators), returns a response marked NotModified and costs
 // no parse.
-func (p *Poller) fetchFeedURL(ctx context.Context, rawURL string, st pressfeed.SourceState) ([]pressfeed.Item, *response, error) {
+func (p *Poller) fetchFeedURL(ctx context.Context, src pressfeed.Source, rawURL string, st pressfeed.SourceState) ([]pressfeed.Item, *response, error) {
 	resp, err := p.get(ctx, rawURL, feedAccept, st)
 	if err != nil || resp.NotModified {
 		return nil, resp, err
 	}
-	items, err := p.feedItems(resp, st)
+	items, err := p.feedItems(src, resp, st)
 	return items, resp, err
 }
 
-// feedItems parses a fetched feed, unless its body is the last success's.
-func (p *Poller) feedItems(resp *response, st pressfeed.SourceState) ([]pressfeed.Item, error) {
+// feedItems parses, caps and normalizes a fetched feed of src, unless its
+// body is the last success's. It leaves out the items st's marks say the
+// store holds as they are; resp says which, and what to mark (marks.go).
+func (p *Poller) feedItems(src pressfeed.Source, resp *response, st pressfeed.SourceState) ([]pressfeed.Item, error) {
 	if p.unchanged(resp, st) {
 		return nil, nil
 	}
@@ -205,7 +207,9 @@ func (p *Poller) feedItems(resp *response, st pressfeed.SourceState) ([]pressfee
 		return nil, err
 	}
 	resp.Warnings = append(warnings, capFeed(feed, p.opts.Limits)...)
-	return p.normalizeFeed(feed, resp.URL), nil
+	var items []pressfeed.Item
+	items, resp.marks = p.normalizeMarked(feed, resp.URL, newMarker(src, resp.URL), readMarks(st.Marks))
+	return items, nil
 }
 
 // followWay follows the new items of a page strategy's result to their own

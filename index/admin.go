@@ -143,7 +143,7 @@ func applySourceChange(tx *bolt.Tx, ch pressfeed.SourceChange) (*pressfeed.Audit
 		if err := b.Delete(key); err != nil {
 			return nil, err
 		}
-		return entry, tx.Bucket(bucketState).Delete(key)
+		return entry, deleteState(tx, key)
 	default: // ActionPoll: recorded; a backoff in force is lifted so the poll runs
 		entry.Before = nil
 		return entry, resetFetchState(tx, key, false)
@@ -416,9 +416,15 @@ func fetchChanged(old, new pressfeed.Source) bool {
 // resetFetchState lifts a source's backoff so its next poll runs at once
 // and, when validators is true, forgets its validators and body hash, so a
 // changed definition (new selectors, new rules) is applied to the next
-// response rather than hidden behind a 304 or an unchanged body. Its
-// failure history and counts stay.
+// response rather than hidden behind a 304 or an unchanged body, and its
+// marks, so every item of that response is normalized afresh. Its failure
+// history and counts stay.
 func resetFetchState(tx *bolt.Tx, key []byte, validators bool) error {
+	if validators {
+		if err := tx.Bucket(bucketMarks).Delete(key); err != nil {
+			return err
+		}
+	}
 	b := tx.Bucket(bucketState)
 	var st pressfeed.SourceState
 	found, err := getJSON(b, key, &st)

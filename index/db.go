@@ -29,7 +29,10 @@ import (
 //   - 5: items are compressed (codec.go).
 //   - 6: the word postings live in memory (postings.go): story_words and
 //     story_df are dropped.
-const SchemaVersion = 6
+//   - 7: adds marks, the fetcher's marks of each source's last stored poll
+//     (pressfeed.SourceState.Marks), written with the poll's items; an
+//     older program, which would leave them stale, refuses the store.
+const SchemaVersion = 7
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -39,6 +42,7 @@ var (
 	bucketItems    = []byte("items")     // item key (16 bytes) → Item JSON
 	bucketByTime   = []byte("by_time")   // published (8) | item key (16) → search text (search.go)
 	bucketBySource = []byte("by_source") // source id | 0 | published (8) | item key (16) → nil
+	bucketMarks    = []byte("marks")     // source id → SourceState.Marks of its last stored poll
 
 	// Stories (stories.go) and the indexes that find a new item's story
 	// (storyindex.go). The three story_ indexes hold only items first seen
@@ -52,7 +56,7 @@ var (
 	bucketStoryWords = []byte("story_words") // word | 0 | published (8) | item key (16) → nil
 	bucketStoryDF    = []byte("story_df")    // word → number of story_words postings under it
 
-	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource,
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource, bucketMarks,
 		bucketStories, bucketStoryLinks, bucketStoryItems, bucketStoryRecent,
 		bucketAudit, bucketTokens}
 )

@@ -27,6 +27,9 @@ import (
 // story of a recent item from another source with the same canonical link
 // or telling the same story, else a story of its own. A changed item stays
 // in its story.
+//
+// The state's Marks replace the source's stored marks in the same
+// transaction, so they always describe the items as stored.
 func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Item, st pressfeed.SourceState) (pressfeed.IngestResult, error) {
 	var res pressfeed.IngestResult
 	now := db.now().UTC()
@@ -124,6 +127,9 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 		if res.New > 0 {
 			st.LastNewItem = now
 		}
+		if err := putMarks(tx, sourceID, st.Marks); err != nil {
+			return err
+		}
 		return putJSON(tx.Bucket(bucketState), []byte(sourceID), st)
 	})
 	if err != nil {
@@ -134,6 +140,16 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 		db.changed()
 	}
 	return res, nil
+}
+
+// putMarks stores the marks of a source's poll, or removes the last
+// poll's when there are none: marks must describe the items as stored.
+func putMarks(tx *bolt.Tx, sourceID string, marks []byte) error {
+	b := tx.Bucket(bucketMarks)
+	if len(marks) == 0 {
+		return b.Delete([]byte(sourceID))
+	}
+	return b.Put([]byte(sourceID), marks)
 }
 
 // freshItem is in as it is stored when first seen at now.

@@ -182,7 +182,7 @@ func (db *DB) Verify(ctx context.Context) error {
 			return fmt.Errorf("schema version %q is unreadable", v)
 		}
 		for _, name := range allBuckets {
-			if tx.Bucket(name) == nil {
+			if tx.Bucket(name) == nil && !(bytes.Equal(name, bucketMarks) && schema < 7) { // marks came with schema 7
 				return fmt.Errorf("bucket %s is missing", name)
 			}
 		}

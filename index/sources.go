@@ -1,6 +1,7 @@
 package index
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -86,13 +87,21 @@ func (db *DB) DeleteSource(ctx context.Context, id string) error {
 			return err
 		}
 		db.states.forget(id)
-		return tx.Bucket(bucketState).Delete([]byte(id))
+		return deleteState(tx, []byte(id))
 	})
 	if err != nil {
 		return fmt.Errorf("delete source %s: %w", id, err)
 	}
 	db.changed()
 	return nil
+}
+
+// deleteState removes a source's fetch state and its marks.
+func deleteState(tx *bolt.Tx, key []byte) error {
+	if err := tx.Bucket(bucketMarks).Delete(key); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketState).Delete(key)
 }
 
 // SeedSources stores list if the store holds no sources yet, and reports
@@ -136,14 +145,22 @@ func (db *DB) SeedSources(ctx context.Context, list []pressfeed.Source) (bool, e
 
 // State returns the fetch state of the source with id; the zero state if it
 // has never been polled.
+//
+// Its Marks are always read from the store: they change only with the
+// items they describe (Ingest), never through the state buffer.
 func (db *DB) State(ctx context.Context, id string) (pressfeed.SourceState, error) {
-	if st, ok := db.states.get(id); ok {
-		return st, nil
-	}
-	var st pressfeed.SourceState
+	st, buffered := db.states.get(id)
 	err := db.view(ctx, func(tx *bolt.Tx) error {
-		_, err := getJSON(tx.Bucket(bucketState), []byte(id), &st)
-		return err
+		if !buffered {
+			if _, err := getJSON(tx.Bucket(bucketState), []byte(id), &st); err != nil {
+				return err
+			}
+		}
+		st.Marks = nil
+		if b := tx.Bucket(bucketMarks); b != nil { // nil in a read-only open of an older store
+			st.Marks = bytes.Clone(b.Get([]byte(id)))
+		}
+		return nil
 	})
 	if err != nil {
 		return pressfeed.SourceState{}, fmt.Errorf("state of %s: %w", id, err)
