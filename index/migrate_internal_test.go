@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -48,6 +49,14 @@ func TestPostingsAreRebuiltAndOldBucketsDropped(t *testing.T) {
 		if got, err := db.FindStory(ctx, "pcc", probe); err != nil || got != want {
 			t.Errorf("%s: the copy finds %q (%v), want %q", when, got, err, want)
 		}
+	}
+	// The postings kept up by every ingest are the ones a build makes.
+	var built postings
+	if err := built.build(db.bolt); err != nil {
+		t.Fatal(err)
+	}
+	if len(built.words) == 0 || !reflect.DeepEqual(built.words, db.post.words) {
+		t.Errorf("built postings (%d words) differ from those kept up (%d words)", len(built.words), len(db.post.words))
 	}
 	db.Close()
 	if db, err = Open(path, clock); err != nil {

@@ -85,33 +85,56 @@ func (p *postings) newest(w string, lo, hi uint64, max int, fn func(key [16]byte
 }
 
 // build fills the postings from story_items, once; the caller holds mu.
+// It reads of each entry only its time and posted words (postedWords),
+// makes each distinct word's string once, and visits the entries by time,
+// so every word's list comes out sorted.
 func (p *postings) build(db *bolt.DB) error {
 	if p.built {
 		return nil
 	}
-	p.words = make(map[string][]posting)
+	index := make(map[string]int) // word → its list in lists
+	var lists [][]posting
 	err := db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStoryItems)
 		if b == nil {
 			return nil
 		}
-		return b.ForEach(func(k, v []byte) error {
-			var e indexEntry
-			if err := e.UnmarshalBinary(v); err != nil {
+		type entry struct {
+			x posting
+			v []byte // valid for the transaction
+		}
+		var entries []entry
+		err := b.ForEach(func(k, v []byte) error {
+			published, err := postedWords(v, func([]byte) {})
+			if err != nil {
 				return fmt.Errorf("story index entry %x: %w", k, err)
 			}
-			x := posting{at: timeNS(e.Published), key: [16]byte(k)}
-			for _, w := range e.Posted {
-				p.words[w] = append(p.words[w], x)
-			}
+			entries = append(entries, entry{x: posting{at: uint64(max(published, 0)), key: [16]byte(k)}, v: v}) // at as timeNS keys it
 			return nil
 		})
+		if err != nil {
+			return err
+		}
+		slices.SortFunc(entries, func(a, b entry) int { return comparePostings(a.x, b.x) })
+		for _, e := range entries {
+			postedWords(e.v, func(w []byte) {
+				i, ok := index[string(w)]
+				if !ok {
+					i = len(lists)
+					index[string(w)] = i
+					lists = append(lists, nil)
+				}
+				lists[i] = append(lists[i], e.x)
+			})
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("build story postings: %w", err)
 	}
-	for _, list := range p.words {
-		slices.SortFunc(list, comparePostings)
+	p.words = make(map[string][]posting, len(index))
+	for w, i := range index {
+		p.words[w] = lists[i]
 	}
 	p.built = true
 	return nil

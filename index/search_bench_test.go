@@ -121,3 +121,21 @@ func BenchmarkSearch(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPostingsBuild times building the in-memory word postings from
+// story_items, as the first story lookup after Open does, over the story
+// window of a store of 1,000 of bench/scale's items (all in the window):
+//
+//	go test ./index -run '^$' -bench PostingsBuild -benchmem
+func BenchmarkPostingsBuild(b *testing.B) {
+	db := benchSearchStore(b, 1000)
+	for b.Loop() {
+		var p postings
+		if err := p.build(db.bolt); err != nil {
+			b.Fatal(err)
+		}
+		if len(p.words) == 0 {
+			b.Fatal("no postings built")
+		}
+	}
+}

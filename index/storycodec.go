@@ -76,6 +76,45 @@ func (e *indexEntry) UnmarshalBinary(b []byte) error {
 	return nil
 }
 
+// postedWords reads from an entry's encoding only what the word postings
+// need (postings.build): its publication time in nanoseconds, and each word
+// it is posted under, passed to fn as bytes valid only during the call.
+// The other strings are stepped over, not copied: a build reads every
+// entry of the window.
+func postedWords(b []byte, fn func(w []byte)) (int64, error) {
+	if len(b) == 0 || b[0] != entryFormat && b[0] != entryFormatV1 {
+		return 0, errBadEntry
+	}
+	format := b[0]
+	d := decoder{b: b[1:]}
+	d.bytes() // source
+	d.bytes() // story
+	d.bytes() // link
+	published := d.varint()
+	d.varint() // first seen
+	// Title, Words, Names, Streets, Numbers, Days, then Posted; a format 1
+	// entry was posted under its Words.
+	for list := range 7 {
+		n := d.uvarint()
+		if n > uint64(len(d.b)) {
+			return 0, errBadEntry
+		}
+		posted := list == 6 || format == entryFormatV1 && list == 1
+		for ; n > 0; n-- {
+			if w := d.bytes(); posted && !d.err {
+				fn(w)
+			}
+		}
+		if format == entryFormatV1 && list == 5 {
+			break
+		}
+	}
+	if d.err {
+		return 0, errBadEntry
+	}
+	return published, nil
+}
+
 func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
@@ -107,13 +146,16 @@ func (d *decoder) varint() int64 {
 	return v
 }
 
-func (d *decoder) string() string {
+func (d *decoder) string() string { return string(d.bytes()) }
+
+// bytes is the next string's bytes, not copied.
+func (d *decoder) bytes() []byte {
 	n := d.uvarint()
 	if n > uint64(len(d.b)) {
 		d.err, d.b = true, nil
-		return ""
+		return nil
 	}
-	s := string(d.b[:n])
+	s := d.b[:n:n]
 	d.b = d.b[n:]
 	return s
 }

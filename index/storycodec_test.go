@@ -28,9 +28,13 @@ func TestIndexEntryRoundTrip(t *testing.T) {
 	if !reflect.DeepEqual(got, e) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, e)
 	}
+	checkPostedWords(t, b, e.Published, e.Posted)
 	for _, bad := range [][]byte{nil, {9}, b[:len(b)/2], append([]byte{entryFormat}, 0xff, 0xff, 0xff)} {
 		if err := new(indexEntry).UnmarshalBinary(bad); !errors.Is(err, errBadEntry) {
 			t.Errorf("UnmarshalBinary(%x) = %v, want errBadEntry", bad, err)
+		}
+		if _, err := postedWords(bad, func([]byte) {}); !errors.Is(err, errBadEntry) {
+			t.Errorf("postedWords(%x) = %v, want errBadEntry", bad, err)
 		}
 	}
 }
@@ -51,5 +55,17 @@ func TestIndexEntryFormat1(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got.Posted, e.Features.Words) || !reflect.DeepEqual(got.Features, e.Features) {
 		t.Errorf("format 1 entry: posted %v, want its words %v", got.Posted, e.Features.Words)
+	}
+	checkPostedWords(t, v1, e.Published, e.Features.Words)
+}
+
+// checkPostedWords checks that postedWords reads the time and the posted
+// words of the encoded entry b as UnmarshalBinary does.
+func checkPostedWords(t *testing.T, b []byte, published time.Time, posted []string) {
+	t.Helper()
+	var words []string
+	at, err := postedWords(b, func(w []byte) { words = append(words, string(w)) })
+	if err != nil || at != published.UnixNano() || !reflect.DeepEqual(words, posted) {
+		t.Errorf("postedWords = %d %v (%v), want %d %v", at, words, err, published.UnixNano(), posted)
 	}
 }
