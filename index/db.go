@@ -32,7 +32,9 @@ import (
 //   - 7: adds marks, the fetcher's marks of each source's last stored poll
 //     (pressfeed.SourceState.Marks), written with the poll's items; an
 //     older program, which would leave them stale, refuses the store.
-const SchemaVersion = 7
+//   - 8: search texts hold word numbers (searchTextV2) from the new vocab
+//     bucket (vocab.go) instead of the words themselves.
+const SchemaVersion = 8
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -43,6 +45,7 @@ var (
 	bucketByTime   = []byte("by_time")   // published (8) | item key (16) → search text (search.go)
 	bucketBySource = []byte("by_source") // source id | 0 | published (8) | item key (16) → nil
 	bucketMarks    = []byte("marks")     // source id → SourceState.Marks of its last stored poll
+	bucketVocab    = []byte("vocab")     // word → its number in search texts (vocab.go)
 
 	// Stories (stories.go) and the indexes that find a new item's story
 	// (storyindex.go). The three story_ indexes hold only items first seen
@@ -56,7 +59,7 @@ var (
 	bucketStoryWords = []byte("story_words") // word | 0 | published (8) | item key (16) → nil
 	bucketStoryDF    = []byte("story_df")    // word → number of story_words postings under it
 
-	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource, bucketMarks,
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource, bucketMarks, bucketVocab,
 		bucketStories, bucketStoryLinks, bucketStoryItems, bucketStoryRecent,
 		bucketAudit, bucketTokens}
 )
@@ -102,6 +105,7 @@ type DB struct {
 	statsCache statsCache  // stats.go
 	states     stateBuffer // statebuf.go
 	post       postings    // postings.go
+	vocab      vocabulary  // vocab.go
 }
 
 // Open opens or creates the store at path. It returns an error wrapping
@@ -136,6 +140,10 @@ func Open(path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open store %s: %w", path, err)
 		}
 	}
+	if err := b.View(db.vocab.load); err != nil {
+		b.Close()
+		return nil, fmt.Errorf("open store %s: load the search vocabulary: %w", path, err)
+	}
 	return db, nil
 }
 
@@ -158,7 +166,12 @@ func (db *DB) init() error {
 			return meta.Put([]byte("schema"), []byte(fmt.Sprint(SchemaVersion)))
 		}
 		if got < SchemaVersion {
-			if err := db.migrate(tx, got); err != nil {
+			if err := db.vocab.load(tx); err != nil {
+				return err
+			}
+			vt := db.vocab.begin(tx)
+			defer vt.abort() // Open loads the vocabulary as committed
+			if err := db.migrate(tx, vt, got); err != nil {
 				return fmt.Errorf("upgrade schema %d to %d: %w", got, SchemaVersion, err)
 			}
 			return meta.Put([]byte("schema"), []byte(fmt.Sprint(SchemaVersion)))

@@ -93,7 +93,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 				if err := stories.place(&in); err != nil {
 					return err
 				}
-				if err := insertItem(tx, key, in, pre.items[in.Key]); err != nil {
+				if err := insertItem(tx, post.vocab, key, in, pre.items[in.Key]); err != nil {
 					return err
 				}
 				if err := stories.added(in); err != nil {
@@ -107,7 +107,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 				res.Unchanged++
 				continue
 			}
-			if err := replaceItem(tx, key, old, next); err != nil {
+			if err := replaceItem(tx, post.vocab, key, old, next); err != nil {
 				return err
 			}
 			if err := stories.changed(old, next); err != nil {
@@ -193,11 +193,12 @@ func mergeItem(old, in pressfeed.Item, now time.Time) (pressfeed.Item, bool) {
 const appendFill = 0.9
 
 // insertItem writes an item and its index entries; the time index's entry
-// carries the item's search text (search.go). Writing a stored item again
-// under the same publication time replaces its search text. pre, when
-// given, carries the value and search text prepare worked out; the value
-// is used only if the item started a story of its own, as prepare assumed.
-func insertItem(tx *bolt.Tx, key []byte, it pressfeed.Item, pre preparedItem) error {
+// carries the item's search text (search.go), its words numbered in vt.
+// Writing a stored item again under the same publication time replaces its
+// search text. pre, when given, carries the value and search words prepare
+// worked out; the value is used only if the item started a story of its
+// own, as prepare assumed.
+func insertItem(tx *bolt.Tx, vt *vocabTx, key []byte, it pressfeed.Item, pre preparedItem) error {
 	value := pre.encoded
 	if value == nil || it.StoryID != it.Key {
 		var err error
@@ -213,9 +214,13 @@ func insertItem(tx *bolt.Tx, key []byte, it pressfeed.Item, pre preparedItem) er
 	// them about half the size on disk.
 	byTime, bySource := tx.Bucket(bucketByTime), tx.Bucket(bucketBySource)
 	byTime.FillPercent, bySource.FillPercent = appendFill, appendFill
-	text := pre.text
-	if text == nil {
-		text = searchText(it)
+	words := pre.words
+	if words == nil {
+		words = itemWords(it)
+	}
+	text, err := encodeSearchText(words, vt)
+	if err != nil {
+		return err
 	}
 	if err := byTime.Put(timeKey(it.Published, key), text); err != nil {
 		return err
@@ -225,7 +230,7 @@ func insertItem(tx *bolt.Tx, key []byte, it pressfeed.Item, pre preparedItem) er
 
 // replaceItem writes next over the stored item old, moving its index
 // entries when its publication time changed.
-func replaceItem(tx *bolt.Tx, key []byte, old, next pressfeed.Item) error {
+func replaceItem(tx *bolt.Tx, vt *vocabTx, key []byte, old, next pressfeed.Item) error {
 	if !old.Published.Equal(next.Published) {
 		if err := tx.Bucket(bucketByTime).Delete(timeKey(old.Published, key)); err != nil {
 			return err
@@ -234,7 +239,7 @@ func replaceItem(tx *bolt.Tx, key []byte, old, next pressfeed.Item) error {
 			return err
 		}
 	}
-	return insertItem(tx, key, next, preparedItem{})
+	return insertItem(tx, vt, key, next, preparedItem{})
 }
 
 // timeKey orders items by publication time, then key, so a reverse cursor

@@ -1,13 +1,14 @@
 package index
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -182,7 +183,7 @@ func (db *DB) Verify(ctx context.Context) error {
 			return fmt.Errorf("schema version %q is unreadable", v)
 		}
 		for _, name := range allBuckets {
-			if tx.Bucket(name) == nil && !(bytes.Equal(name, bucketMarks) && schema < 7) { // marks came with schema 7
+			if tx.Bucket(name) == nil && schema >= bucketSince[string(name)] {
 				return fmt.Errorf("bucket %s is missing", name)
 			}
 		}
@@ -198,6 +199,11 @@ func (db *DB) Verify(ctx context.Context) error {
 // its search text when withText.
 func verifyItems(ctx context.Context, tx *bolt.Tx, withText bool) error {
 	byTime, bySource := tx.Bucket(bucketByTime), tx.Bucket(bucketBySource)
+	var vocab vocabulary
+	if err := vocab.load(tx); err != nil {
+		return err
+	}
+	words := vocab.snapshot()
 	n := 0
 	err := tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
 		if n++; n%1024 == 0 {
@@ -213,7 +219,7 @@ func verifyItems(ctx context.Context, tx *bolt.Tx, withText bool) error {
 		if text == nil {
 			return fmt.Errorf("item %x is missing from the time index", k)
 		}
-		if withText && !bytes.Equal(text, searchText(it)) {
+		if withText && !slices.Equal(storedWords(text, words), itemWords(it)) {
 			return fmt.Errorf("item %x has a stale search text in the time index", k)
 		}
 		if bySource.Get(sourceKey(it.SourceID, it.Published, k)) == nil {
@@ -231,6 +237,39 @@ func verifyItems(ctx context.Context, tx *bolt.Tx, withText bool) error {
 		return fmt.Errorf("source index has %d entries for %d items", got, n)
 	}
 	return verifyStoriesAndTombstones(tx)
+}
+
+// bucketSince is the schema that added each bucket younger than schema 5;
+// an older store is read without it.
+var bucketSince = map[string]int{string(bucketMarks): 7, string(bucketVocab): 8}
+
+// storedWords returns the words of a stored search text, in order, with
+// vocab the vocabulary by number; nil for a text it cannot read.
+func storedWords(text []byte, vocab []string) []string {
+	if len(text) == 0 {
+		return nil
+	}
+	var out []string
+	switch text[0] {
+	case searchTextV1:
+		if len(text) > 1 {
+			out = strings.Split(string(text[1:]), " ")
+		}
+	case searchTextV2:
+		ok := textIDs(text, func(id uint64) bool {
+			if id >= uint64(len(vocab)) {
+				out = nil
+				return false
+			}
+			out = append(out, vocab[id])
+			return true
+		})
+		if !ok {
+			return nil
+		}
+		slices.Sort(out) // numbers were given in no word order
+	}
+	return out
 }
 
 // verifyStoriesAndTombstones checks that every story member is a stored

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -13,14 +14,14 @@ import (
 // migrate upgrades a store written with schema version from to the current
 // layout, inside Open's write transaction. Open creates any missing bucket
 // before it runs.
-func (db *DB) migrate(tx *bolt.Tx, from int) error {
+func (db *DB) migrate(tx *bolt.Tx, vt *vocabTx, from int) error {
 	if from < 2 {
 		if err := db.backfillStories(tx); err != nil {
 			return fmt.Errorf("backfill stories: %w", err)
 		}
 	}
 	if from < 4 {
-		if err := backfillSearchText(tx); err != nil {
+		if err := backfillSearchText(tx, vt); err != nil {
 			return fmt.Errorf("backfill search text: %w", err)
 		}
 	}
@@ -34,6 +35,46 @@ func (db *DB) migrate(tx *bolt.Tx, from int) error {
 			if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
 				return fmt.Errorf("drop %s: %w", name, err)
 			}
+		}
+	}
+	if from < 8 {
+		if err := convertSearchTexts(tx, vt); err != nil {
+			return fmt.Errorf("number the search texts: %w", err)
+		}
+	}
+	return nil
+}
+
+// convertSearchTexts (schema 7 to 8) rewrites every searchTextV1 text of
+// the time index as searchTextV2, numbering its words; other values (none,
+// or already V2) stay. The words are read from the text itself: no item
+// is decoded.
+func convertSearchTexts(tx *bolt.Tx, vt *vocabTx) error {
+	byTime := tx.Bucket(bucketByTime)
+	type entry struct{ key, text []byte }
+	var todo []entry
+	err := byTime.ForEach(func(k, v []byte) error {
+		if len(v) == 0 || v[0] != searchTextV1 {
+			return nil
+		}
+		var words []string
+		if len(v) > 1 {
+			words = strings.Split(string(v[1:]), " ")
+		}
+		text, err := encodeSearchText(words, vt)
+		if err != nil {
+			return err
+		}
+		todo = append(todo, entry{bytes.Clone(k), text}) // bbolt forbids writes during ForEach
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	byTime.FillPercent = appendFill
+	for _, e := range todo {
+		if err := byTime.Put(e.key, e.text); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -90,7 +131,7 @@ func (db *DB) backfillStories(tx *bolt.Tx) error {
 // the value of its time-index entry (search.go), where the entry had none.
 // An item without an entry is left so: that is damage for Verify to report,
 // not for an upgrade to paper over.
-func backfillSearchText(tx *bolt.Tx) error {
+func backfillSearchText(tx *bolt.Tx, vt *vocabTx) error {
 	byTime := tx.Bucket(bucketByTime)
 	return tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
 		var it pressfeed.Item
@@ -101,6 +142,10 @@ func backfillSearchText(tx *bolt.Tx) error {
 		if got, _ := byTime.Cursor().Seek(tk); !bytes.Equal(got, tk) {
 			return nil
 		}
-		return byTime.Put(tk, searchText(it))
+		text, err := encodeSearchText(itemWords(it), vt)
+		if err != nil {
+			return err
+		}
+		return byTime.Put(tk, text)
 	})
 }

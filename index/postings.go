@@ -145,6 +145,9 @@ func (p *postings) build(db *bolt.DB) error {
 type postingsTx struct {
 	p    *postings
 	undo []func()
+	// vocab numbers the words of the search texts the transaction writes
+	// (vocab.go); nil in a read transaction.
+	vocab *vocabTx
 }
 
 func (t *postingsTx) add(w string, x posting) {
@@ -184,9 +187,19 @@ func (db *DB) storyUpdate(ctx context.Context, fn func(tx *bolt.Tx, post *postin
 		return err
 	}
 	post := &postingsTx{p: &db.post}
-	err := db.update(ctx, func(tx *bolt.Tx) error { return fn(tx, post) })
+	err := db.update(ctx, func(tx *bolt.Tx) error {
+		post.vocab = db.vocab.begin(tx)
+		return fn(tx, post)
+	})
 	if err != nil {
 		post.rollback()
+	}
+	if post.vocab != nil {
+		if err != nil {
+			post.vocab.abort()
+		} else {
+			post.vocab.commit()
+		}
 	}
 	return err
 }

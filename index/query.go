@@ -35,9 +35,16 @@ func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, e
 		}
 	}
 	words := searchWords(q.Text)
-	wb := queryWords(words)
 	var page pressfeed.Page
 	err := db.view(ctx, func(tx *bolt.Tx) error {
+		var tq *textQuery
+		if len(words) > 0 {
+			vocab, err := db.vocab.in(tx)
+			if err != nil {
+				return err
+			}
+			tq = newTextQuery(queryWords(words), vocab)
+		}
 		allowed, err := allowedSources(tx, q)
 		if err != nil {
 			return err
@@ -62,7 +69,7 @@ func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, e
 				if text == nil {
 					text = byTime.Get(tk)
 				}
-				match, known := matchSearchText(text, wb)
+				match, known := tq.match(text)
 				if known && !match {
 					continue
 				}

@@ -7,7 +7,9 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode"
@@ -40,7 +42,12 @@ func TestSearchTextMatchesLikeMatchWords(t *testing.T) {
 		}
 		return b.String()
 	}
-	matches := 0
+	type testCase struct {
+		raw, stored pressfeed.Item
+		words       []string
+		v2          []byte
+	}
+	var cases []testCase
 	for i := 0; i < 20000; i++ {
 		raw := pressfeed.Item{Title: text(r.IntN(8)), Summary: text(r.IntN(40))}
 		data, err := json.Marshal(raw)
@@ -51,7 +58,6 @@ func TestSearchTextMatchesLikeMatchWords(t *testing.T) {
 		if err := json.Unmarshal(data, &stored); err != nil {
 			t.Fatal(err)
 		}
-		v := searchText(raw)
 		var q string
 		if s := searchable(stored); r.IntN(4) > 0 && len(s) > 0 {
 			for k := r.IntN(3); k >= 0; k-- { // one to three cuts, which may overlap
@@ -61,19 +67,67 @@ func TestSearchTextMatchesLikeMatchWords(t *testing.T) {
 		} else {
 			q = text(r.IntN(4))
 		}
-		words := searchWords(q)
-		got, known := matchSearchText(v, queryWords(words))
-		want := matchWords(words, stored)
-		if !known || got != want {
-			t.Fatalf("item %+q, words %+q: search text %+q says %v (known %v), matchWords says %v", raw, words, v, got, known, want)
+		cases = append(cases, testCase{raw: raw, stored: stored, words: searchWords(q)})
+	}
+	db := numberedTexts(t, len(cases), func(i int, vt *vocabTx) error {
+		var err error
+		cases[i].v2, err = encodeSearchText(itemWords(cases[i].raw), vt)
+		return err
+	})
+	vocab := db.vocab.snapshot()
+	matches := 0
+	for i, c := range cases {
+		want := matchWords(c.words, c.stored)
+		texts, numbered := [][]byte{v1Text(itemWords(c.raw))}, []string(nil)
+		if i%10 == 0 { // a query for V2 texts reads the whole vocabulary, here of random words
+			texts, numbered = append(texts, c.v2), vocab
 		}
-		if want && len(words) > 0 {
+		tq := newTextQuery(queryWords(c.words), numbered)
+		for _, v := range texts {
+			got, known := tq.match(v)
+			if !known || got != want {
+				t.Fatalf("item %+q, words %+q: search text %+q says %v (known %v), matchWords says %v", c.raw, c.words, v, got, known, want)
+			}
+		}
+		if want && len(c.words) > 0 {
 			matches++
 		}
 	}
 	if matches < 5000 {
 		t.Errorf("only %d of 20000 cases matched: the test exercises too little", matches)
 	}
+}
+
+// numberedTexts opens a store and calls fn for 0 … n-1 in one write
+// transaction with its vocabTx, committing the vocabulary after.
+func numberedTexts(t *testing.T, n int, fn func(i int, vt *vocabTx) error) *DB {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "vocab.db"), Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var vt *vocabTx
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		vt = db.vocab.begin(tx)
+		for i := range n {
+			if err := fn(i, vt); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		vt.abort()
+		t.Fatal(err)
+	}
+	vt.commit()
+	return db
+}
+
+// v1Text is the searchTextV1 text of words, as schemas 4 to 7 stored it.
+func v1Text(words []string) []byte {
+	return append([]byte{searchTextV1}, strings.Join(words, " ")...)
 }
 
 // TestFoldASCIIShortcut: fold skips the Unicode transforms for ASCII text,
@@ -103,12 +157,23 @@ func TestQueryWords(t *testing.T) {
 
 func TestSearchTextIsCompact(t *testing.T) {
 	it := pressfeed.Item{Title: "Man charged after Café robbery", Summary: "<p>A man has been charged after a robbery at a cafe. The man, 34, was charged on Monday.</p>"}
-	got := string(searchText(it)[1:])
-	want := "34 a after at been cafe charged has man monday on robbery the was"
-	if got != want {
-		t.Errorf("search text %q, want %q: each word once, in byte order", got, want)
+	want := []string{"34", "a", "after", "at", "been", "cafe", "charged", "has", "man", "monday", "on", "robbery", "the", "was"}
+	if got := itemWords(it); !reflect.DeepEqual(got, want) {
+		t.Errorf("search words %q, want %q: each word once, in byte order", got, want)
 	}
-	if got := searchText(pressfeed.Item{}); len(got) != 1 || got[0] != searchTextV1 {
+	var texts [2][]byte
+	items := []pressfeed.Item{it, {}}
+	db := numberedTexts(t, 2, func(i int, vt *vocabTx) (err error) {
+		texts[i], err = encodeSearchText(itemWords(items[i]), vt)
+		return err
+	})
+	if got := storedWords(texts[0], db.vocab.snapshot()); !reflect.DeepEqual(got, want) {
+		t.Errorf("the stored text %x reads back as %q, want %q", texts[0], got, want)
+	}
+	if len(texts[0]) > 1+len(want) || len(texts[0]) >= len(v1Text(want))/4 {
+		t.Errorf("the stored text takes %d bytes for %d words (%d as letters)", len(texts[0]), len(want), len(v1Text(want)))
+	}
+	if got := texts[1]; len(got) != 1 || got[0] != searchTextV2 {
 		t.Errorf("search text of an empty item: %q", got)
 	}
 }
@@ -411,14 +476,198 @@ func timeIndex(t *testing.T, db *DB) map[string]string {
 // its item says hides the item from searches, so Verify reports it.
 func TestVerifyFindsStaleSearchText(t *testing.T) {
 	db, _ := searchFixture(t)
-	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		k, _ := tx.Bucket(bucketByTime).Cursor().Last()
-		return tx.Bucket(bucketByTime).Put(k, []byte{searchTextV1, 'x'})
+	for _, bad := range [][]byte{
+		{searchTextV1, 'x'},              // a word the item does not have
+		{searchTextV2, 0},                // the number of a word it does not have
+		{searchTextV2, 0xff, 0xff, 0x0f}, // a number the vocabulary has not given
+		{searchTextV2, 0x80},             // a number cut short
+	} {
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			k, _ := tx.Bucket(bucketByTime).Cursor().Last()
+			return tx.Bucket(bucketByTime).Put(k, bad)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Verify(context.Background()); err == nil || !strings.Contains(err.Error(), "stale search text") {
+			t.Errorf("search text %x: Verify = %v, want a stale search text reported", bad, err)
+		}
+	}
+}
+
+// withV1Texts copies the store to a new file as schema 7 wrote it: every
+// search text in letters (searchTextV1), no vocabulary.
+func withV1Texts(t *testing.T, db *DB) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	if _, err := db.BackupToFile(context.Background(), path); err != nil {
+		t.Fatal(err)
+	}
+	b, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	vocab := db.vocab.snapshot()
+	err = b.Update(func(tx *bolt.Tx) error {
+		byTime := tx.Bucket(bucketByTime)
+		texts := map[string][]byte{}
+		byTime.ForEach(func(k, v []byte) error {
+			texts[string(k)] = v1Text(storedWords(v, vocab))
+			return nil
+		})
+		for k, v := range texts {
+			if err := byTime.Put([]byte(k), v); err != nil {
+				return err
+			}
+		}
+		if err := tx.DeleteBucket(bucketVocab); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketMeta).Delete(vocabCountKey); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte("7"))
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Verify(context.Background()); err == nil || !strings.Contains(err.Error(), "stale search text") {
-		t.Errorf("Verify = %v, want a stale search text reported", err)
+	return path
+}
+
+// TestSchema7TextsAreNumbered: a schema-7 store's search texts, in
+// letters, are read as they are by a read-only open and numbered by the
+// upgrade, and both answer every query as the store they came from does.
+func TestSchema7TextsAreNumbered(t *testing.T) {
+	db, _ := searchFixture(t)
+	path := withV1Texts(t, db)
+	queries := []string{"cafe", "charged robbery", "caf", "34", "nosuchword", "amp", "a"}
+	same := func(what string, other *DB) {
+		t.Helper()
+		for _, text := range queries {
+			q := pressfeed.Query{Text: text, Limit: 500}
+			if got, want := allPages(t, other, q), allPages(t, db, q); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s, %q: pages differ\n got %s\nwant %s", what, text, pageIDs(got), pageIDs(want))
+			}
+		}
+	}
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	same("read-only, before the upgrade", ro)
+	if err := ro.Verify(context.Background()); err != nil {
+		t.Errorf("the schema-7 store fails Verify: %v", err)
+	}
+	ro.Close()
+
+	up, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer up.Close()
+	same("upgraded", up)
+	if err := up.Verify(context.Background()); err != nil {
+		t.Errorf("the upgraded store fails Verify: %v", err)
+	}
+	err = up.bolt.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketByTime).ForEach(func(k, v []byte) error {
+			if len(v) == 0 || v[0] != searchTextV2 {
+				return fmt.Errorf("entry %x kept the text %q", k, v)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+// TestFailedWriteGivesItsNumbersAgain: numbers given in a transaction that
+// fails are not kept, in memory or on disk, and the next transaction gives
+// them to its own words, which a reopened store reads back the same.
+func TestFailedWriteGivesItsNumbersAgain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := len(db.vocab.snapshot())
+	boom := fmt.Errorf("boom")
+	err = db.storyUpdate(context.Background(), func(tx *bolt.Tx, post *postingsTx) error {
+		if _, err := post.vocab.id("lost"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if err != boom {
+		t.Fatalf("the failing write returned %v", err)
+	}
+	if got := len(db.vocab.snapshot()); got != before {
+		t.Errorf("a failed write left the vocabulary at %d words, was %d", got, before)
+	}
+	var id uint32
+	err = db.storyUpdate(context.Background(), func(tx *bolt.Tx, post *postingsTx) (err error) {
+		id, err = post.vocab.id("kept")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id != uint32(before) {
+		t.Errorf("the next word got number %d, want the failed one's %d", id, before)
+	}
+	db.Close()
+	if db, err = Open(path, Options{}); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if got := db.vocab.snapshot(); len(got) != before+1 || got[id] != "kept" || slices.Contains(got, "lost") {
+		t.Errorf("reopened vocabulary %q, want %d words with %q at %d", got, before+1, "kept", id)
+	}
+}
+
+// TestSearchWhileWordsAreNumbered: a search finds every item committed
+// before it began, by a word numbered in that item's own write, while
+// other writes number more words (go test -race checks the sharing).
+func TestSearchWhileWordsAreNumbered(t *testing.T) {
+	db, err := Open(filepath.Join(t.TempDir(), "s.db"), Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	word := func(i int) string { return fmt.Sprintf("zq%dx", i) }
+	const n = 200
+	var committed atomic.Int64
+	done := make(chan error, 1)
+	go func() {
+		for i := range n {
+			it := pressfeed.Item{GUID: fmt.Sprint(i), Title: "Release " + word(i), Published: time.Date(2026, 11, 20, 9, 0, i, 0, time.UTC)}
+			if _, err := db.Ingest(ctx, "force", []pressfeed.Item{it}, pressfeed.SourceState{}); err != nil {
+				done <- err
+				return
+			}
+			committed.Store(int64(i + 1))
+		}
+		done <- nil
+	}()
+	for searched := 0; ; searched++ {
+		c := int(committed.Load())
+		if c > 0 {
+			page, err := db.Stories(ctx, pressfeed.Query{Text: word(c - 1), Limit: 5, Ungrouped: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page.Stories) != 1 || page.Stories[0].Primary().GUID != fmt.Sprint(c-1) {
+				t.Fatalf("a search for %s, committed before it began, found %d stories", word(c-1), len(page.Stories))
+			}
+		}
+		if c == n {
+			break
+		}
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
 	}
 }

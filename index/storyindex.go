@@ -87,7 +87,8 @@ type prepared struct {
 // preparedItem is a new item's search text and its stored value as it is
 // when it starts a story of its own (the value names the story).
 type preparedItem struct {
-	text, encoded []byte
+	words   []string // of the search text (itemWords), numbered by the writer
+	encoded []byte
 }
 
 // prepare works out the items of sourceID the store does not hold yet, as
@@ -133,7 +134,7 @@ func (db *DB) prepare(sourceID string, items []pressfeed.Item, now time.Time) (p
 		if err != nil {
 			return prepared{}, err
 		}
-		out.items[it.Key] = preparedItem{text: searchText(it), encoded: encoded}
+		out.items[it.Key] = preparedItem{words: itemWords(it), encoded: encoded}
 		if clusters {
 			out.features[extractedKey(it.Key, name)] = features(it, name)
 		}
