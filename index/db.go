@@ -111,6 +111,32 @@ type DB struct {
 // Open opens or creates the store at path. It returns an error wrapping
 // pressfeed.ErrStoreLocked when another process holds the file.
 func Open(path string, opts Options) (*DB, error) {
+	db, err := openUnloaded(path, opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.loadVocabulary(); err != nil {
+		db.bolt.Close()
+		return nil, fmt.Errorf("open store %s: load the search vocabulary: %w", path, err)
+	}
+	return db, nil
+}
+
+// loadVocabulary loads the search vocabulary. bbolt panics on a page that
+// is not what its parent says; that is a damaged file, and is said so
+// rather than crashing the process that opened it.
+func (db *DB) loadVocabulary() (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("the store is damaged (%v); pressfeed verify lists the damage", p)
+		}
+	}()
+	return db.bolt.View(db.vocab.load)
+}
+
+// openUnloaded is Open without the search vocabulary, for VerifyFile, which
+// must read a damaged file's pages only through bbolt's own check.
+func openUnloaded(path string, opts Options) (*DB, error) {
 	if opts.Timeout <= 0 {
 		opts.Timeout = time.Second
 	}
@@ -139,10 +165,6 @@ func Open(path string, opts Options) (*DB, error) {
 			b.Close()
 			return nil, fmt.Errorf("open store %s: %w", path, err)
 		}
-	}
-	if err := b.View(db.vocab.load); err != nil {
-		b.Close()
-		return nil, fmt.Errorf("open store %s: load the search vocabulary: %w", path, err)
 	}
 	return db, nil
 }

@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -204,6 +205,9 @@ func verifyItems(ctx context.Context, tx *bolt.Tx, withText bool) error {
 		return err
 	}
 	words := vocab.snapshot()
+	if counted, _ := binary.Uvarint(tx.Bucket(bucketMeta).Get(vocabCountKey)); counted != uint64(len(words)) {
+		return fmt.Errorf("the vocabulary holds %d words and counts %d", len(words), counted)
+	}
 	n := 0
 	err := tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
 		if n++; n%1024 == 0 {
@@ -317,7 +321,7 @@ func VerifyFile(ctx context.Context, path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("verify %s: %w", path, err)
 	}
-	db, err := Open(path, Options{ReadOnly: true})
+	db, err := openUnloaded(path, Options{ReadOnly: true}) // Verify reads its own vocabulary
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -493,6 +494,15 @@ func TestVerifyFindsStaleSearchText(t *testing.T) {
 			t.Errorf("search text %x: Verify = %v, want a stale search text reported", bad, err)
 		}
 	}
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketMeta).Put(vocabCountKey, []byte{0x7f})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Verify(context.Background()); err == nil || !strings.Contains(err.Error(), "counts 127") {
+		t.Errorf("Verify = %v, want the vocabulary's miscount reported", err)
+	}
 }
 
 // withV1Texts copies the store to a new file as schema 7 wrote it: every
@@ -669,5 +679,60 @@ func TestSearchWhileWordsAreNumbered(t *testing.T) {
 	}
 	if err := <-done; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A damaged page under the vocabulary makes Open fail with a message, not
+// a panic, and VerifyFile lists the damage.
+func TestOpenRefusesADamagedVocabulary(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var words []string
+	for i := range 3000 {
+		words = append(words, fmt.Sprintf("word%d", i))
+	}
+	err = db.storyUpdate(context.Background(), func(tx *bolt.Tx, post *postingsTx) error {
+		for _, w := range words {
+			if _, err := post.vocab.id(w); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var root, pageSize int
+	db.bolt.View(func(tx *bolt.Tx) error {
+		root, pageSize = int(tx.Bucket(bucketVocab).Root()), tx.DB().Info().PageSize
+		return nil
+	})
+	db.Close()
+	if root == 0 {
+		t.Fatal("the vocabulary is inline; the test needs it on pages of its own")
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := root * pageSize; i < (root+1)*pageSize; i++ {
+		data[i] = 0xAB
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, readOnly := range []bool{true, false} {
+		if db, err := Open(path, Options{ReadOnly: readOnly}); err == nil {
+			db.Close()
+			t.Errorf("read-only %v: a damaged vocabulary opened", readOnly)
+		} else if !strings.Contains(err.Error(), "damaged") {
+			t.Errorf("read-only %v: %v, want it to say the store is damaged", readOnly, err)
+		}
+	}
+	if err := VerifyFile(context.Background(), path); err == nil {
+		t.Error("verify passed a damaged vocabulary")
 	}
 }
