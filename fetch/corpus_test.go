@@ -235,7 +235,7 @@ func TestPublicCorpus(t *testing.T) {
 		if spent > 2*time.Second*slowdown {
 			t.Errorf("%s: took %v, more than %v (wall %v)", rel, spent, 2*time.Second*slowdown, elapsed)
 		}
-		stored := storedItems(t, db, id)
+		stored := fetch.StoredItems(t, db, id)
 		for _, it := range stored {
 			for field, s := range map[string]string{"title": it.Title, "summary": it.Summary, "content": it.Content, "link": it.Link} {
 				if !utf8.ValidString(s) {
@@ -274,19 +274,4 @@ func pollRecovering(p *fetch.Poller, src pressfeed.Source) (res fetch.Result, el
 		panicked = recover()
 	}()
 	return p.Poll(context.Background(), src), 0, nil
-}
-
-func storedItems(t *testing.T, db interface {
-	Stories(context.Context, pressfeed.Query) (pressfeed.Page, error)
-}, sourceID string) []pressfeed.Item {
-	t.Helper()
-	page, err := db.Stories(context.Background(), pressfeed.Query{Sources: []string{sourceID}, Limit: pressfeed.MaxLimit, Ungrouped: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []pressfeed.Item
-	for _, s := range page.Stories {
-		out = append(out, s.Members...)
-	}
-	return out
 }

@@ -137,7 +137,7 @@ func marksRun(t *testing.T, typ pressfeed.SourceType) {
 		if got.New != s.newItems {
 			t.Errorf("%s: %d new items, want %d", s.name, got.New, s.newItems)
 		}
-		if g, w := storedItems(t, markedDB), storedItems(t, plainDB); !reflect.DeepEqual(g, w) {
+		if g, w := StoredItems(t, markedDB), StoredItems(t, plainDB); !reflect.DeepEqual(g, w) {
 			t.Errorf("%s: the stores differ:\nmarked %+v\nplain  %+v", s.name, g, w)
 		}
 		if st, _ := plainDB.State(ctx, src.ID); len(st.Marks) != 0 {
@@ -146,10 +146,13 @@ func marksRun(t *testing.T, typ pressfeed.SourceType) {
 	}
 }
 
-// storedItems is every item of db, newest first.
-func storedItems(t *testing.T, db *index.DB) []pressfeed.Item {
+// StoredItems is every item db holds from sources (every source when
+// none), newest first. Exported for fetch_test's tests too.
+func StoredItems(t *testing.T, db interface {
+	Stories(context.Context, pressfeed.Query) (pressfeed.Page, error)
+}, sources ...string) []pressfeed.Item {
 	t.Helper()
-	page, err := db.Stories(context.Background(), pressfeed.Query{Limit: pressfeed.MaxLimit, Ungrouped: true})
+	page, err := db.Stories(context.Background(), pressfeed.Query{Sources: sources, Limit: pressfeed.MaxLimit, Ungrouped: true})
 	if err != nil {
 		t.Fatal(err)
 	}

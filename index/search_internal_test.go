@@ -297,11 +297,11 @@ func allPages(t *testing.T, db *DB, q pressfeed.Query) []pressfeed.Page {
 	}
 }
 
-// withoutSearchText copies the store to a new file and empties every value
-// of its time index, as a store of schema 2 has them, with the schema given.
-func withoutSearchText(t *testing.T, db *DB, schema string) string {
+// rewrittenCopy backs db up to a new file called name, changes the copy in
+// one bbolt transaction with rewrite and returns its path.
+func rewrittenCopy(t *testing.T, db *DB, name string, rewrite func(tx *bolt.Tx) error) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "slow.db")
+	path := filepath.Join(t.TempDir(), name)
 	if _, err := db.BackupToFile(context.Background(), path); err != nil {
 		t.Fatal(err)
 	}
@@ -310,7 +310,17 @@ func withoutSearchText(t *testing.T, db *DB, schema string) string {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	err = b.Update(func(tx *bolt.Tx) error {
+	if err := b.Update(rewrite); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// withoutSearchText copies the store to a new file and empties every value
+// of its time index, as a store of schema 2 has them, with the schema given.
+func withoutSearchText(t *testing.T, db *DB, schema string) string {
+	t.Helper()
+	return rewrittenCopy(t, db, "slow.db", func(tx *bolt.Tx) error {
 		byTime := tx.Bucket(bucketByTime)
 		var keys [][]byte
 		byTime.ForEach(func(k, _ []byte) error {
@@ -324,10 +334,6 @@ func withoutSearchText(t *testing.T, db *DB, schema string) string {
 		}
 		return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte(schema))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // TestSearchPagesMatchTheSlowPath runs many queries, grouped and not, with
@@ -509,17 +515,8 @@ func TestVerifyFindsStaleSearchText(t *testing.T) {
 // search text in letters (searchTextV1), no vocabulary.
 func withV1Texts(t *testing.T, db *DB) string {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "v1.db")
-	if _, err := db.BackupToFile(context.Background(), path); err != nil {
-		t.Fatal(err)
-	}
-	b, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
 	vocab := db.vocab.snapshot()
-	err = b.Update(func(tx *bolt.Tx) error {
+	return rewrittenCopy(t, db, "v1.db", func(tx *bolt.Tx) error {
 		byTime := tx.Bucket(bucketByTime)
 		texts := map[string][]byte{}
 		byTime.ForEach(func(k, v []byte) error {
@@ -539,10 +536,6 @@ func withV1Texts(t *testing.T, db *DB) string {
 		}
 		return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte("7"))
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return path
 }
 
 // TestSchema7TextsAreNumbered: a schema-7 store's search texts, in
@@ -593,6 +586,18 @@ func TestSchema7TextsAreNumbered(t *testing.T) {
 	}
 }
 
+// numberWords numbers words in one write, which then returns fail.
+func numberWords(db *DB, words []string, fail error) error {
+	return db.storyUpdate(context.Background(), func(tx *bolt.Tx, post *postingsTx) error {
+		for _, w := range words {
+			if _, err := post.vocab.id(w); err != nil {
+				return err
+			}
+		}
+		return fail
+	})
+}
+
 // TestFailedWriteGivesItsNumbersAgain: numbers given in a transaction that
 // fails are not kept, in memory or on disk, and the next transaction gives
 // them to its own words, which a reopened store reads back the same.
@@ -604,13 +609,7 @@ func TestFailedWriteGivesItsNumbersAgain(t *testing.T) {
 	}
 	before := len(db.vocab.snapshot())
 	boom := fmt.Errorf("boom")
-	err = db.storyUpdate(context.Background(), func(tx *bolt.Tx, post *postingsTx) error {
-		if _, err := post.vocab.id("lost"); err != nil {
-			return err
-		}
-		return boom
-	})
-	if err != boom {
+	if err := numberWords(db, []string{"lost"}, boom); err != boom {
 		t.Fatalf("the failing write returned %v", err)
 	}
 	if got := len(db.vocab.snapshot()); got != before {
@@ -694,15 +693,7 @@ func TestOpenRefusesADamagedVocabulary(t *testing.T) {
 	for i := range 3000 {
 		words = append(words, fmt.Sprintf("word%d", i))
 	}
-	err = db.storyUpdate(context.Background(), func(tx *bolt.Tx, post *postingsTx) error {
-		for _, w := range words {
-			if _, err := post.vocab.id(w); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
+	if err := numberWords(db, words, nil); err != nil {
 		t.Fatal(err)
 	}
 	var root, pageSize int

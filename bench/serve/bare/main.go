@@ -1,8 +1,6 @@
-// Command bare serves one file at /feed.atom with nothing but net/http: a
-// strong ETag, If-None-Match answered with 304, Cache-Control. It is the
-// floor bench/serve/run holds pressfeed's handler chain against: the same
-// bytes over the same HTTP server, without the cache lookup, security
-// headers and metrics in front.
+// Command bare serves one file at /feed.atom with nothing but net/http
+// (internal/barefeed): the floor bench/serve/run holds pressfeed's handler
+// chain against, the same bytes over the same HTTP server.
 package main
 
 import (
@@ -12,7 +10,8 @@ import (
 	"log"
 	"net/http"
 	"os"
-	"strconv"
+
+	"pressfeed/internal/barefeed"
 )
 
 func main() {
@@ -24,19 +23,6 @@ func main() {
 		log.Fatal(err)
 	}
 	sum := sha256.Sum256(data)
-	etag := `"` + hex.EncodeToString(sum[:16]) + `"`
-	length := strconv.Itoa(len(data))
-	http.HandleFunc("GET /feed.atom", func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("ETag", etag)
-		h.Set("Cache-Control", "public, max-age=60")
-		if r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		h.Set("Content-Type", "application/atom+xml; charset=utf-8")
-		h.Set("Content-Length", length)
-		w.Write(data)
-	})
+	http.Handle("GET /feed.atom", barefeed.Handler(data, `"`+hex.EncodeToString(sum[:16])+`"`))
 	log.Fatal(http.ListenAndServe(*addr, nil))
 }
