@@ -2,7 +2,6 @@ package index
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -205,7 +204,7 @@ func verifyItems(ctx context.Context, tx *bolt.Tx, withText bool) error {
 		return err
 	}
 	words := vocab.snapshot()
-	if counted, _ := binary.Uvarint(tx.Bucket(bucketMeta).Get(vocabCountKey)); counted != uint64(len(words)) {
+	if counted := vocabCount(tx); counted != uint64(len(words)) {
 		return fmt.Errorf("the vocabulary holds %d words and counts %d", len(words), counted)
 	}
 	n := 0

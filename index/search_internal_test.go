@@ -727,3 +727,29 @@ func TestOpenRefusesADamagedVocabulary(t *testing.T) {
 		t.Error("verify passed a damaged vocabulary")
 	}
 }
+
+// A vocabulary with a number no word holds (a word deleted by hand) is
+// refused at Open, naming the number, rather than read with a hole.
+func TestOpenRefusesAVocabularyWithAHole(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s.db")
+	db, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := numberWords(db, []string{"first", "second", "third"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	second := db.vocab.ids["second"]
+	err = db.bolt.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketVocab).Delete([]byte("second")) })
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := fmt.Sprintf("no vocabulary word has the number %d", second)
+	if db, err := Open(path, Options{ReadOnly: true}); err == nil {
+		db.Close()
+		t.Error("a vocabulary with a hole opened")
+	} else if !strings.Contains(err.Error(), want) {
+		t.Errorf("Open = %v, want %q", err, want)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -35,11 +37,19 @@ func (v *vocabulary) load(tx *bolt.Tx) error {
 	v.ids = make(map[string]uint32)
 	var words []string
 	if b := tx.Bucket(bucketVocab); b != nil {
-		words = make([]string, b.Stats().KeyN)
+		// Capacity from meta's count (capped: it may be damaged), not
+		// Bucket.Stats, which would walk every page once more.
+		words = make([]string, 0, min(vocabCount(tx), 1<<22))
 		err := b.ForEach(func(k, val []byte) error {
 			id, n := binary.Uvarint(val)
-			if n <= 0 || id >= uint64(len(words)) || words[id] != "" {
-				return fmt.Errorf("vocabulary word %q has a bad or repeated number %x", k, val)
+			if n <= 0 || id > math.MaxUint32 || len(k) == 0 {
+				return fmt.Errorf("vocabulary word %q has a bad number %x", k, val)
+			}
+			if id >= uint64(len(words)) {
+				words = append(words, make([]string, id+1-uint64(len(words)))...)
+			}
+			if words[id] != "" {
+				return fmt.Errorf("vocabulary words %q and %q have the same number %d", words[id], k, id)
 			}
 			words[id] = string(k)
 			v.ids[words[id]] = uint32(id)
@@ -47,6 +57,9 @@ func (v *vocabulary) load(tx *bolt.Tx) error {
 		})
 		if err != nil {
 			return err
+		}
+		if i := slices.Index(words, ""); i >= 0 {
+			return fmt.Errorf("no vocabulary word has the number %d of %d", i, len(words))
 		}
 	}
 	v.words.Store(&words)
@@ -66,13 +79,19 @@ func (v *vocabulary) snapshot() []string {
 // texts it can see may hold.
 var vocabCountKey = []byte("vocab_words")
 
+// vocabCount is the word count tx reads in meta: 0 when none is written.
+func vocabCount(tx *bolt.Tx) uint64 {
+	n, _ := binary.Uvarint(tx.Bucket(bucketMeta).Get(vocabCountKey))
+	return n
+}
+
 // in returns the vocabulary as the read transaction tx sees it: exactly
 // the words numbered by the transactions committed before it began. The
 // loaded vocabulary serves when it has them all (it may have more); a
 // writer that has committed but not yet added its words to it is read
 // from the store.
 func (v *vocabulary) in(tx *bolt.Tx) ([]string, error) {
-	n, _ := binary.Uvarint(tx.Bucket(bucketMeta).Get(vocabCountKey)) // 0 when none
+	n := vocabCount(tx)
 	words := v.snapshot()
 	if uint64(len(words)) < n {
 		var fresh vocabulary
