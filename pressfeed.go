@@ -298,8 +298,12 @@ func ItemKey(sourceID, guid string) string {
 // key of the member first seen, for ever; its primary, the member it is
 // shown as, is the one published earliest (the first seen on a tie).
 type Story struct {
-	ID      string    `json:"id"`
-	Members []Item    `json:"members"` // primary first, then by first-seen time
+	ID string `json:"id"`
+	// Members holds the primary first, whole, then the others by first-seen
+	// time. A store may give the others only as a story names them: Key,
+	// SourceID, Link, StoryID and the Published, Updated and FirstSeen
+	// times; read an item whole with an ungrouped query.
+	Members []Item    `json:"members"`
 	Updated time.Time `json:"updated"` // the latest member's update or publication
 }
 

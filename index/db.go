@@ -34,7 +34,10 @@ import (
 //     older program, which would leave them stale, refuses the store.
 //   - 8: search texts hold word numbers (searchTextV2) from the new vocab
 //     bucket (vocab.go) instead of the words themselves.
-const SchemaVersion = 8
+//   - 9: story records are binary (storycodec.go) and carry each member's
+//     first-seen and updated times, so a page names a story's members
+//     without reading them.
+const SchemaVersion = 9
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -50,7 +53,7 @@ var (
 	// Stories (stories.go) and the indexes that find a new item's story
 	// (storyindex.go). The three story_ indexes hold only items first seen
 	// within the story window.
-	bucketStories     = []byte("stories")      // story id (16) → storyRecord JSON
+	bucketStories     = []byte("stories")      // story id (16) → storyRecord, binary (storycodec.go)
 	bucketStoryLinks  = []byte("story_links")  // canonical link | 0 | item key (16) → nil
 	bucketStoryItems  = []byte("story_items")  // item key (16) → indexEntry, binary (storycodec.go)
 	bucketStoryRecent = []byte("story_recent") // first seen (8) | item key (16) → nil

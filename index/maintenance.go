@@ -282,7 +282,7 @@ func verifyStoriesAndTombstones(tx *bolt.Tx) error {
 	if b := tx.Bucket(bucketStories); b != nil {
 		err := b.ForEach(func(k, v []byte) error {
 			var rec storyRecord
-			if err := decodeJSON(v, &rec); err != nil {
+			if err := decodeRecord(v, &rec); err != nil {
 				return fmt.Errorf("story %x: %w", k, err)
 			}
 			if len(rec.Members) == 0 {

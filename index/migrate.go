@@ -2,6 +2,7 @@ package index
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -40,6 +41,47 @@ func (db *DB) migrate(tx *bolt.Tx, vt *vocabTx, from int) error {
 	if from < 8 {
 		if err := convertSearchTexts(tx, vt); err != nil {
 			return fmt.Errorf("number the search texts: %w", err)
+		}
+	}
+	if from < 9 {
+		if err := convertStoryRecords(tx); err != nil {
+			return fmt.Errorf("rewrite the story records: %w", err)
+		}
+	}
+	return nil
+}
+
+// convertStoryRecords (schema 8 to 9) rewrites every JSON story record in
+// binary, with each member as its stored item has it now (memberOf); a
+// member whose item is gone keeps what the record said.
+func convertStoryRecords(tx *bolt.Tx) error {
+	stories, items := tx.Bucket(bucketStories), tx.Bucket(bucketItems)
+	var ids []string
+	err := stories.ForEach(func(k, v []byte) error {
+		if len(v) > 0 && v[0] != recordFormat {
+			ids = append(ids, hex.EncodeToString(k))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		rec, _, err := loadStory(tx, id)
+		if err != nil {
+			return err
+		}
+		for i, m := range rec.Members {
+			it, found, err := loadItem(items, m.Key)
+			if err != nil {
+				return err
+			}
+			if found {
+				rec.Members[i] = memberOf(it)
+			}
+		}
+		if err := putStory(tx, id, rec); err != nil {
+			return err
 		}
 	}
 	return nil

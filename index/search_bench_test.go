@@ -139,3 +139,48 @@ func BenchmarkPostingsBuild(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCopiedStories times one page of a source's stories when every
+// story was published by eight of benchSearchSources sources, as a press
+// release copied by a force, its commissioner and the regional unit is: the
+// page names every member, and the members' records are read for it.
+//
+//	go test ./index -run '^$' -bench CopiedStories -benchmem
+func BenchmarkCopiedStories(b *testing.B) {
+	ctx := context.Background()
+	const stories, copies = 1000, 8
+	epoch := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := epoch
+	db, err := Open(filepath.Join(b.TempDir(), "copies.db"), Options{NoSync: true, Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	for n := 0; n < stories; n++ {
+		published := epoch.Add(time.Duration(n) * time.Hour)
+		now = published.Add(time.Minute)
+		it := benchItem(n, published)
+		for c := 0; c < copies; c++ {
+			s := (n + c) % benchSearchSources
+			cp := it
+			cp.GUID = fmt.Sprintf("%s?copy=%d", it.GUID, c)
+			cp.Link = cp.GUID
+			if _, err := db.Ingest(ctx, fmt.Sprintf("src-%02d", s), []pressfeed.Item{cp}, pressfeed.SourceState{}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	q := pressfeed.Query{Sources: []string{"src-03"}}
+	page, err := db.Stories(ctx, q)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(page.Stories) != 50 || len(page.Stories[0].Members) != copies {
+		b.Fatalf("got %d stories, the first with %d members; want 50 with %d", len(page.Stories), len(page.Stories[0].Members), copies)
+	}
+	for b.Loop() {
+		if _, err := db.Stories(ctx, q); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

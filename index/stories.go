@@ -24,14 +24,35 @@ type storyRecord struct {
 
 // storyMember is one item of a story: which source published it, where and
 // when. Published lets a page pick a story's representative without reading
-// its members; records written before it was kept have it zero, and their
-// members are read instead.
+// its members, and FirstSeen and Updated let it name the other members
+// without reading them (see storyView). Records written before each was kept
+// have it zero, and their members are read instead.
 type storyMember struct {
 	Key       string    `json:"key"`
 	SourceID  string    `json:"source_id"`
 	Link      string    `json:"link,omitempty"`
 	Published time.Time `json:"published,omitzero"`
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+	Updated   time.Time `json:"updated,omitzero"`
 }
+
+// memberOf is what a story record keeps of an item.
+func memberOf(it pressfeed.Item) storyMember {
+	return storyMember{Key: it.Key, SourceID: it.SourceID, Link: it.Link,
+		Published: it.Published, FirstSeen: it.FirstSeen, Updated: it.Updated}
+}
+
+// item returns the member as an item that carries only what a story page
+// reads of a member other than its primary: key, source, link and times.
+func (m storyMember) item(storyID string) pressfeed.Item {
+	return pressfeed.Item{Key: m.Key, SourceID: m.SourceID, Link: m.Link,
+		Published: m.Published, FirstSeen: m.FirstSeen, Updated: m.Updated, StoryID: storyID}
+}
+
+// complete reports whether the record holds all that item returns: records
+// written before the member times were kept do not, and their members are
+// read.
+func (m storyMember) complete() bool { return !m.Published.IsZero() && !m.FirstSeen.IsZero() }
 
 func (r *storyRecord) hasSource(id string) bool {
 	for _, m := range r.Members {
@@ -53,8 +74,14 @@ func loadStory(tx *bolt.Tx, id string) (*storyRecord, bool, error) {
 	if b == nil { // a schema-1 store opened read-only
 		return rec, false, nil
 	}
-	found, err := getJSON(b, key, rec)
-	return rec, found, err
+	v := b.Get(key)
+	if v == nil {
+		return rec, false, nil
+	}
+	if err := decodeRecord(v, rec); err != nil {
+		return rec, true, fmt.Errorf("decode story %s: %w", id, err)
+	}
+	return rec, true, nil
 }
 
 func putStory(tx *bolt.Tx, id string, rec *storyRecord) error {
@@ -62,7 +89,11 @@ func putStory(tx *bolt.Tx, id string, rec *storyRecord) error {
 	if err != nil {
 		return err
 	}
-	return putJSON(tx.Bucket(bucketStories), key, rec)
+	v, err := encodeRecord(rec)
+	if err != nil {
+		return fmt.Errorf("story %s: %w", id, err)
+	}
+	return tx.Bucket(bucketStories).Put(key, v)
 }
 
 // joinStory adds a newly stored item to its story (it.StoryID), creating the
@@ -72,15 +103,15 @@ func joinStory(tx *bolt.Tx, it pressfeed.Item) error {
 	if err != nil {
 		return err
 	}
-	rec.Members = append(rec.Members, storyMember{Key: it.Key, SourceID: it.SourceID, Link: it.Link, Published: it.Published})
+	rec.Members = append(rec.Members, memberOf(it))
 	if c := it.LastChange(); c.After(rec.Updated) {
 		rec.Updated = c
 	}
 	return putStory(tx, it.StoryID, rec)
 }
 
-// touchStory records a changed member: its link and publication time, and
-// the story's updated time. The member keeps its place.
+// touchStory records a changed member: its link and times, and the story's
+// updated time. The member keeps its place.
 func touchStory(tx *bolt.Tx, it pressfeed.Item) error {
 	rec, found, err := loadStory(tx, it.StoryID)
 	if err != nil || !found {
@@ -88,7 +119,7 @@ func touchStory(tx *bolt.Tx, it pressfeed.Item) error {
 	}
 	for i := range rec.Members {
 		if rec.Members[i].Key == it.Key {
-			rec.Members[i].Link, rec.Members[i].Published = it.Link, it.Published
+			rec.Members[i] = memberOf(it)
 		}
 	}
 	if c := it.LastChange(); c.After(rec.Updated) {
@@ -183,27 +214,24 @@ func storyView(tx *bolt.Tx, it pressfeed.Item, allowed map[string]bool, words []
 		}
 		return pressfeed.Story{}, false, nil // an earlier member represents it
 	}
-	members := make([]pressfeed.Item, 0, len(rec.Members))
-	for _, m := range rec.Members {
-		if m.Key == it.Key {
-			members = append(members, it)
-			continue
-		}
-		mi, found, err := loadItem(items, m.Key)
-		if err != nil {
-			return pressfeed.Story{}, false, err
-		}
-		if found { // a member deleted since is left out
-			members = append(members, mi)
-		}
-	}
-	if self < 0 { // a record that lost track of it: show it all the same
-		members = append(members, it)
+	members, partial, err := storyMembers(items, rec, it)
+	if err != nil {
+		return pressfeed.Story{}, false, err
 	}
 	primary := 0
 	for i := range members {
 		if publishedBefore(members, i, primary) {
 			primary = i
+		}
+	}
+	if p := &members[primary]; partial[primary] {
+		// The primary is shown whole: read it.
+		full, found, err := loadItem(items, p.Key)
+		if err != nil {
+			return pressfeed.Story{}, false, err
+		}
+		if found {
+			*p = full
 		}
 	}
 	st := pressfeed.Story{ID: it.StoryID, Members: make([]pressfeed.Item, 0, len(members)), Updated: rec.Updated}
@@ -214,6 +242,39 @@ func storyView(tx *bolt.Tx, it pressfeed.Item, allowed map[string]bool, words []
 		st.Updated = c
 	}
 	return st, true, nil
+}
+
+// storyMembers returns the members of the story rec that it belongs to, in
+// the record's order, it itself whole and the others as the record names
+// them (storyMember.item), read from the store only where the record is too
+// old to name them. partial[i] reports that members[i] is the record's
+// part. A member deleted since is left out.
+func storyMembers(items *bolt.Bucket, rec *storyRecord, it pressfeed.Item) (members []pressfeed.Item, partial []bool, err error) {
+	members = make([]pressfeed.Item, 0, len(rec.Members)+1)
+	partial = make([]bool, 0, cap(members))
+	self := false
+	for _, m := range rec.Members {
+		switch {
+		case m.Key == it.Key:
+			members, partial, self = append(members, it), append(partial, false), true
+		case m.complete():
+			if k, err := keyBytes(m.Key); err == nil && items.Get(k) != nil {
+				members, partial = append(members, m.item(it.StoryID)), append(partial, true)
+			}
+		default:
+			mi, found, err := loadItem(items, m.Key)
+			if err != nil {
+				return nil, nil, err
+			}
+			if found {
+				members, partial = append(members, mi), append(partial, false)
+			}
+		}
+	}
+	if !self { // a record that lost track of it: show it all the same
+		members, partial = append(members, it), append(partial, false)
+	}
+	return members, partial, nil
 }
 
 // publishedBefore reports whether members[i] comes before members[j] in a

@@ -191,8 +191,15 @@ func TestEditedTitleStaysOneStory(t *testing.T) {
 	if got := page.Stories[0].Updated; !got.Equal(c.t) {
 		t.Errorf("story updated %v, want the edit's time %v", got, c.t)
 	}
-	if got := page.Stories[0].Members[1].Title; got != edited.Title {
-		t.Errorf("member title %q, want the edited %q", got, edited.Title)
+	if got := page.Stories[0].Members[1]; !got.Updated.Equal(c.t) || got.Link != edited.Link {
+		t.Errorf("member as the story names it: updated %v, link %q; want the edit's %v, %q", got.Updated, got.Link, c.t, edited.Link)
+	}
+	flat, err := db.Stories(ctx, pressfeed.Query{Ungrouped: true, Sources: []string{"force"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(flat.Stories) != 1 || flat.Stories[0].Primary().Title != edited.Title {
+		t.Errorf("the edited item, ungrouped: %+v; want the title %q", flat.Stories, edited.Title)
 	}
 
 	// The edited item is found by its new words: a later release about

@@ -2,6 +2,7 @@ package index
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"time"
 
@@ -158,4 +159,75 @@ func (d *decoder) bytes() []byte {
 	s := d.b[:n:n]
 	d.b = d.b[n:]
 	return s
+}
+
+// Story records are read for every story a page shows, so since the member
+// times were kept they are written in binary too: recordFormat, the
+// story's updated time, then each member's key (16 bytes), source, link
+// and its publication, first-seen and updated times. A JSON record (written
+// before) starts with '{' and still reads. Times are Unix nanoseconds, and
+// 0 stands for the zero time.
+const recordFormat = 0x02
+
+var errBadRecord = errors.New("malformed story record")
+
+// encodeRecord returns rec as the stories bucket stores it.
+func encodeRecord(rec *storyRecord) ([]byte, error) {
+	b := binary.AppendVarint([]byte{recordFormat}, unixNano(rec.Updated))
+	b = binary.AppendUvarint(b, uint64(len(rec.Members)))
+	for _, m := range rec.Members {
+		key, err := keyBytes(m.Key)
+		if err != nil {
+			return nil, err
+		}
+		b = append(b, key...)
+		b = appendString(appendString(b, m.SourceID), m.Link)
+		for _, t := range []time.Time{m.Published, m.FirstSeen, m.Updated} {
+			b = binary.AppendVarint(b, unixNano(t))
+		}
+	}
+	return b, nil
+}
+
+// decodeRecord decodes a stored story record, binary or JSON. It returns
+// an error wrapping errBadRecord for a short or garbled binary record.
+func decodeRecord(v []byte, rec *storyRecord) error {
+	if len(v) == 0 || v[0] != recordFormat {
+		return decodeJSON(v, rec)
+	}
+	d := decoder{b: v[1:]}
+	rec.Updated = fromUnixNano(d.varint())
+	n := d.uvarint()
+	if n > uint64(len(d.b))/16 {
+		return errBadRecord
+	}
+	rec.Members = make([]storyMember, n)
+	for i := range rec.Members {
+		if len(d.b) < 16 {
+			return errBadRecord
+		}
+		m := &rec.Members[i]
+		m.Key = hex.EncodeToString(d.b[:16])
+		d.b = d.b[16:]
+		m.SourceID, m.Link = d.string(), d.string()
+		m.Published, m.FirstSeen, m.Updated = fromUnixNano(d.varint()), fromUnixNano(d.varint()), fromUnixNano(d.varint())
+	}
+	if d.err || len(d.b) != 0 {
+		return errBadRecord
+	}
+	return nil
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromUnixNano(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
 }

@@ -69,3 +69,38 @@ func checkPostedWords(t *testing.T, b []byte, published time.Time, posted []stri
 		t.Errorf("postedWords = %d %v (%v), want %d %v", at, words, err, published.UnixNano(), posted)
 	}
 }
+
+// TestStoryRecordRoundTrip: a record comes back as it went, zero times
+// included; a JSON record (written before schema 9) still reads; a cut or
+// padded binary record, or a member key that is not 32 hex digits, is an
+// error, never a wrong record.
+func TestStoryRecordRoundTrip(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2026, 11, 20, h, 0, 0, 0, time.UTC) }
+	rec := storyRecord{Updated: at(11), Members: []storyMember{
+		{Key: "00112233445566778899aabbccddeeff", SourceID: "force", Link: "https://force.example/a", Published: at(9), FirstSeen: at(9), Updated: at(11)},
+		{Key: "ffeeddccbbaa99887766554433221100", SourceID: "rocu", Published: at(8), FirstSeen: at(10)},
+	}}
+	b, err := encodeRecord(&rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got storyRecord
+	if err := decodeRecord(b, &got); err != nil || !reflect.DeepEqual(got, rec) {
+		t.Fatalf("round trip: %+v %v\nwant %+v", got, err, rec)
+	}
+	var fromJSON storyRecord
+	if err := decodeRecord([]byte(`{"members":[{"key":"00112233445566778899aabbccddeeff","source_id":"force"}],"updated":"2026-11-20T11:00:00Z"}`), &fromJSON); err != nil ||
+		len(fromJSON.Members) != 1 || fromJSON.Members[0].SourceID != "force" || !fromJSON.Updated.Equal(at(11)) {
+		t.Errorf("JSON record: %+v %v", fromJSON, err)
+	}
+	for _, bad := range [][]byte{b[:len(b)-1], b[:20], append(append([]byte(nil), b...), 0), {recordFormat}} {
+		var r storyRecord
+		if err := decodeRecord(bad, &r); !errors.Is(err, errBadRecord) {
+			t.Errorf("decode of %d bytes of %d: %v, want errBadRecord", len(bad), len(b), err)
+		}
+	}
+	rec.Members[0].Key = "not-a-key"
+	if _, err := encodeRecord(&rec); err == nil {
+		t.Error("a record with a malformed member key encoded")
+	}
+}
