@@ -32,7 +32,8 @@ func TestExtractAutoOnListingFixtures(t *testing.T) {
 		want      []string // titles, in order
 		dated     int
 	}{
-		{"html/soh-listing.html", "https://www.valley.police.uk/news/valley/news/", []string{"Man charged after town centre burglaries", "Appeal after collision on the A59", "Week of action on knife crime"}, 3},
+		{"listings/soh/page.html", "https://www.valley.police.uk/news/valley/news/", []string{"Man charged after town centre burglaries", "Appeal after collision on the A59", "Week of action on knife crime",
+			"Drugs seized in warrant at Riverside flat", "Missing teenager found safe", "Remembrance Sunday road closures"}, 6},
 		{"html/cards.html", "https://pcc.example/news/", []string{"Prolific Preston shoplifter jailed and banned from city centre shops",
 			"Neighbourhood Q&amp;A session at Chorley police station", "Test Appeal - please ignore", "Three jailed for spate of Chorley burglaries"}, 4},
 		{"html/table.html", "https://pcc.example/news/", []string{"Organised crime group jailed for a total of 84 years",

@@ -3,13 +3,25 @@ package fetch_test
 import (
 	"strings"
 	"testing"
+	"text/template"
 	"time"
 
 	"pressfeed"
 	"pressfeed/fetch"
 )
 
-var followSlugs = []string{"commissioner-visits-control-room", "rural-crime-funding", "fire-safety-week", "budget-consultation"}
+// followItem is one card of testdata/html/undated.html and what its own
+// page, testdata/html/item.html filled in, adds: a published time in a
+// meta tag, a "Posted" line, both or neither.
+type followItem struct{ Slug, Title, Published, Posted string }
+
+// followItems are the listing's cards, in its order.
+var followItems = []followItem{
+	{"commissioner-visits-control-room", "Commissioner visits the force control room", "2025-09-10T08:45:00+01:00", "<p>Posted on 10 September 2025</p>"},
+	{"rural-crime-funding", "New funding for the rural crime team", "", `<p>Posted <time datetime="2025-09-12T16:05">12 September 2025</time></p>`},
+	{"fire-safety-week", "Fire safety week: check your smoke alarms", "2025-09-15T09:00:00+01:00", ""},
+	{"budget-consultation", "Budget consultation: have your say on policing", "2025-09-18T11:30:00+01:00", ""},
+}
 
 // followSite serves the undated listing with its first n cards, and every
 // item's own page.
@@ -17,8 +29,13 @@ func followSite(t *testing.T, n int) *site {
 	t.Helper()
 	s := newSite(t)
 	setListing(t, s, n)
-	for _, slug := range followSlugs {
-		s.serve(t, "/news/"+slug+"/", "item-"+slug+".html")
+	page := template.Must(template.New("item").Parse(string(fixture(t, "html/item.html"))))
+	for _, it := range followItems {
+		var b strings.Builder
+		if err := page.Execute(&b, it); err != nil {
+			t.Fatal(err)
+		}
+		s.put("/news/"+it.Slug+"/", "text/html; charset=utf-8", b.String())
 	}
 	return s
 }
@@ -27,8 +44,8 @@ func followSite(t *testing.T, n int) *site {
 func setListing(t *testing.T, s *site, n int) {
 	t.Helper()
 	body := string(fixture(t, "html/undated.html"))
-	for _, slug := range followSlugs[n:] {
-		start := strings.Index(body, `  <div class="card"><h3><a href="/news/`+slug)
+	for _, it := range followItems[n:] {
+		start := strings.Index(body, `  <div class="card"><h3><a href="/news/`+it.Slug)
 		end := start + strings.Index(body[start:], "</div>\n") + len("</div>\n")
 		body = body[:start] + body[end:]
 	}
@@ -43,10 +60,7 @@ func TestFollowFillsDatesAndSummariesOfNewItemsOnly(t *testing.T) {
 	p := newHTMLPoller(db)
 	src := htmlSource("pfcc", s.URL+"/news/", pressfeed.HTMLSpec{Item: ".card", Title: "h3", Follow: 2})
 
-	res := p.Poll(t.Context(), src)
-	if res.Outcome != fetch.OutcomeOK || res.New != 3 {
-		t.Fatalf("first poll: %+v", res)
-	}
+	firstPoll(t, p, src, 3)
 	if got := itemPageRequests(s); got != 2 {
 		t.Errorf("first poll fetched %d item pages, want 2 (html.follow = 2)", got)
 	}
@@ -73,7 +87,7 @@ func TestFollowFillsDatesAndSummariesOfNewItemsOnly(t *testing.T) {
 	// A new card appears: only it is followed, not the known one that still
 	// lacks a date.
 	setListing(t, s, 4)
-	res = p.Poll(t.Context(), src)
+	res := p.Poll(t.Context(), src)
 	if res.Outcome != fetch.OutcomeOK || res.New != 1 {
 		t.Fatalf("second poll: %+v", res)
 	}

@@ -3,12 +3,8 @@ package fetch_test
 import (
 	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"sync/atomic"
@@ -17,89 +13,7 @@ import (
 
 	"pressfeed"
 	"pressfeed/fetch"
-	"pressfeed/index"
 )
-
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-func openDB(t *testing.T) *index.DB {
-	t.Helper()
-	db, err := index.Open(filepath.Join(t.TempDir(), "s.db"), index.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
-}
-
-func fixture(t *testing.T, name string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-// feedServer serves files from testdata with an ETag, answering 304 to a
-// matching If-None-Match, and counts requests and conditional requests.
-type feedServer struct {
-	*httptest.Server
-	requests, conditional atomic.Int32
-	body                  atomic.Value // map path → []byte, swappable
-}
-
-func newFeedServer(t *testing.T, files map[string]string) *feedServer {
-	t.Helper()
-	fs := &feedServer{}
-	bodies := map[string][]byte{}
-	for path, name := range files {
-		bodies[path] = fixture(t, name)
-	}
-	fs.body.Store(bodies)
-	fs.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fs.requests.Add(1)
-		b, ok := fs.body.Load().(map[string][]byte)[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		etag := `"` + pressfeed.ItemKey("etag", string(b)) + `"`
-		if r.Header.Get("If-None-Match") != "" {
-			fs.conditional.Add(1)
-		}
-		if r.Header.Get("If-None-Match") == etag {
-			w.WriteHeader(http.StatusNotModified)
-			return
-		}
-		w.Header().Set("ETag", etag)
-		switch {
-		case strings.HasSuffix(r.URL.Path, ".html"):
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		case strings.HasSuffix(r.URL.Path, ".json"):
-			w.Header().Set("Content-Type", "application/feed+json")
-		default:
-			w.Header().Set("Content-Type", "application/xml")
-		}
-		w.Write(b)
-	}))
-	t.Cleanup(fs.Close)
-	return fs
-}
-
-func source(id, url string) pressfeed.Source {
-	return pressfeed.Source{ID: id, Name: id, Kind: pressfeed.KindForce, URL: url, Type: pressfeed.TypeFeed, Enabled: true}
-}
-
-func newPoller(db *index.DB) *fetch.Poller {
-	return fetch.NewPoller(db, testOptions())
-}
-
-// testOptions are the options the tests start from: loopback allowed, a
-// short host spacing (every test server is one host).
-func testOptions() fetch.Options {
-	return fetch.Options{UserAgent: "pressfeed-test", AllowPrivateNetworks: true, Logger: quiet, HostSpacing: time.Millisecond}
-}
 
 func TestPollEachFormat(t *testing.T) {
 	srv := newFeedServer(t, map[string]string{"/rss": "rss.xml", "/atom": "atom.xml", "/json": "feed.json", "/noguid": "noguid.rss"})
@@ -176,23 +90,13 @@ func TestPollEachFormat(t *testing.T) {
 	})
 }
 
-func keys(m map[string]pressfeed.Item) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	return out
-}
-
 func TestSecondPollIsConditionalAndStoresNothing(t *testing.T) {
 	srv := newFeedServer(t, map[string]string{"/rss": "rss.xml"})
 	db := openDB(t)
 	p := newPoller(db)
 	ctx := context.Background()
 	src := source("rss", srv.URL+"/rss")
-	if res := p.Poll(ctx, src); res.Outcome != fetch.OutcomeOK || res.New != 2 {
-		t.Fatalf("first poll: %+v", res)
-	}
+	firstPoll(t, p, src, 2)
 	gen := db.Generation()
 	res := p.Poll(ctx, src)
 	if res.Outcome != fetch.OutcomeNotModified {

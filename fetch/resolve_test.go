@@ -41,6 +41,18 @@ func pollOK(t *testing.T, p *fetch.Poller, src pressfeed.Source) fetch.Result {
 	return res
 }
 
+// listingAndFeed serves the Single Online Home listing at /news/ and a feed
+// of one item at /feed.xml, and returns an auto source id declaring that
+// feed and a poller, into a fresh store, on the returned clock.
+func listingAndFeed(t *testing.T, id, item string) (*site, *clock, *fetch.Poller, pressfeed.Source) {
+	t.Helper()
+	s := newSite(t)
+	s.put("/news/", htmlType, string(fixture(t, "listings/soh/page.html")))
+	s.put("/feed.xml", rssType, string(rssWith(item)))
+	c := newClock()
+	return s, c, resolvePoller(openDB(t), c), autoSource(id, s.URL+"/news/", s.URL+"/feed.xml")
+}
+
 const plainPage = `<!DOCTYPE html><html><head><title>News</title>%s</head><body><h1>News</h1><p>Nothing here reads as a list.</p></body></html>`
 
 func TestResolveFeedLinkedFromThePage(t *testing.T) {
@@ -86,7 +98,7 @@ func TestResolveWordPressWithNoFeedLinked(t *testing.T) {
 
 func TestResolveFallsBackToTheListingAndRecovers(t *testing.T) {
 	s := newSite(t)
-	listing := string(fixture(t, "html/soh-listing.html"))
+	listing := string(fixture(t, "listings/soh/page.html"))
 	s.put("/news/valley/news/", htmlType, listing)
 	s.put("/news/valley/news/GetNewsRss/", rssType, string(rssWith("From the feed")))
 	c := newClock()
@@ -104,7 +116,7 @@ func TestResolveFallsBackToTheListingAndRecovers(t *testing.T) {
 	c.Advance(time.Hour)
 	res = pollOK(t, p, src)
 	r := res.State.Resolution
-	if r.Strategy != "template:single-online-home" || res.New != 3 {
+	if r.Strategy != "template:single-online-home" || res.New != 6 {
 		t.Fatalf("after the feed died: %+v, %d new", r, res.New)
 	}
 	stored := storedByTitle(t, db)
@@ -130,13 +142,7 @@ func TestResolveFallsBackToTheListingAndRecovers(t *testing.T) {
 }
 
 func TestResolvePinnedNeverWanders(t *testing.T) {
-	s := newSite(t)
-	s.put("/news/", htmlType, string(fixture(t, "html/soh-listing.html")))
-	s.put("/feed.xml", rssType, string(rssWith("Only this")))
-	c := newClock()
-	db := openDB(t)
-	p := resolvePoller(db, c)
-	src := autoSource("pinned", s.URL+"/news/", s.URL+"/feed.xml")
+	s, c, p, src := listingAndFeed(t, "pinned", "Only this")
 	src.Pin = pressfeed.StrategyFeed
 	pollOK(t, p, src)
 
@@ -156,7 +162,7 @@ func TestResolvePinnedNeverWanders(t *testing.T) {
 func TestResolveBlockedIsNotBroken(t *testing.T) {
 	s := newSite(t)
 	challenge := string(fixture(t, "challenge.html"))
-	s.put("/news/", htmlType, string(fixture(t, "html/soh-listing.html")))
+	s.put("/news/", htmlType, string(fixture(t, "listings/soh/page.html")))
 	c := newClock()
 	db := openDB(t)
 	p := resolvePoller(db, c)
@@ -200,13 +206,7 @@ func TestResolveBlockedIsNotBroken(t *testing.T) {
 }
 
 func TestResolveWandersAfterRepeatedFailures(t *testing.T) {
-	s := newSite(t)
-	s.put("/news/", htmlType, string(fixture(t, "html/soh-listing.html")))
-	s.put("/feed.xml", rssType, string(rssWith("Feed item")))
-	c := newClock()
-	db := openDB(t)
-	p := resolvePoller(db, c)
-	src := autoSource("flaky", s.URL+"/news/", s.URL+"/feed.xml")
+	s, c, p, src := listingAndFeed(t, "flaky", "Feed item")
 	pollOK(t, p, src)
 
 	s.fail("/feed.xml", http.StatusInternalServerError)
@@ -268,7 +268,7 @@ func TestResolveNothingWorks(t *testing.T) {
 
 func TestCheckTriesEveryStrategy(t *testing.T) {
 	s := newSite(t)
-	s.put("/news/valley/news/", htmlType, string(fixture(t, "html/soh-listing.html")))
+	s.put("/news/valley/news/", htmlType, string(fixture(t, "listings/soh/page.html")))
 	s.put("/news/valley/news/GetNewsRss/", rssType, string(rssWith("From the feed")))
 	p := fetch.NewPoller(nil, testOptions())
 	rep, err := p.Check(t.Context(), autoSource("check", s.URL+"/news/valley/news/", s.URL+"/news/valley/news/GetNewsRss/"))
@@ -282,8 +282,8 @@ func TestCheckTriesEveryStrategy(t *testing.T) {
 	for _, a := range rep.Attempts {
 		found[a.Strategy] = a.Items
 	}
-	if found["template:single-online-home"] != 3 {
-		t.Errorf("the check did not report the template's 3 items as well: %+v", rep.Attempts)
+	if found["template:single-online-home"] != 6 {
+		t.Errorf("the check did not report the template's 6 items as well: %+v", rep.Attempts)
 	}
 	if _, ok := found["platform:single-online-home"]; ok {
 		t.Errorf("the platform feed, the same URL as the declared one, was tried twice: %+v", rep.Attempts)
@@ -323,10 +323,11 @@ func TestValidatePin(t *testing.T) {
 // ids readers hold stay, both ways.
 func TestStrategySwitchKeepsItemIdentity(t *testing.T) {
 	s := newSite(t)
-	s.put("/news/valley/news/", htmlType, string(fixture(t, "html/soh-listing.html")))
+	s.put("/news/valley/news/", htmlType, string(fixture(t, "listings/soh/page.html")))
 	var feed strings.Builder
 	feed.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Valley</title><link>` + s.URL + `/</link><description>d</description>`)
-	for i, slug := range []string{"man-charged-after-town-centre-burglaries", "appeal-after-collision-on-the-a59", "week-of-action-on-knife-crime"} {
+	for i, slug := range []string{"man-charged-after-town-centre-burglaries", "appeal-after-collision-on-the-a59", "week-of-action-on-knife-crime",
+		"drugs-seized-in-warrant-at-riverside-flat", "missing-teenager-found-safe", "remembrance-sunday-road-closures"} {
 		feed.WriteString(`<item><title>Story ` + slug + `</title><guid isPermaLink="false">soh-` + string(rune('1'+i)) + `</guid><link>` +
 			s.URL + `/news/valley/news/2025/november/` + slug + `/?utm_source=rss</link><pubDate>Thu, 20 Nov 2025 09:45:00 GMT</pubDate></item>`)
 	}
@@ -337,7 +338,7 @@ func TestStrategySwitchKeepsItemIdentity(t *testing.T) {
 	p := resolvePoller(db, c)
 	src := autoSource("valley", s.URL+"/news/valley/news/", s.URL+"/news/valley/news/GetNewsRss/")
 
-	if res := pollOK(t, p, src); res.New != 3 {
+	if res := pollOK(t, p, src); res.New != 6 {
 		t.Fatalf("from the feed: %d new", res.New)
 	}
 	keys := func() map[string]bool {
@@ -353,7 +354,7 @@ func TestStrategySwitchKeepsItemIdentity(t *testing.T) {
 	c.Advance(time.Hour)
 	res := pollOK(t, p, src)
 	if res.State.Resolution.Strategy != "template:single-online-home" || res.New != 0 {
-		t.Fatalf("the listing after the feed died: %s, %d new; want the same 3 items, none new", res.State.Resolution.Strategy, res.New)
+		t.Fatalf("the listing after the feed died: %s, %d new; want the same 6 items, none new", res.State.Resolution.Strategy, res.New)
 	}
 	c.Advance(time.Hour)
 	if res := pollOK(t, p, src); res.New != 0 {
@@ -365,7 +366,7 @@ func TestStrategySwitchKeepsItemIdentity(t *testing.T) {
 	if res := pollOK(t, p, src); res.State.Resolution.Strategy != pressfeed.StrategyFeed || res.New != 0 {
 		t.Errorf("the feed back: %s, %d new", res.State.Resolution.Strategy, res.New)
 	}
-	if after := keys(); len(after) != 3 || !reflect.DeepEqual(after, before) {
+	if after := keys(); len(after) != 6 || !reflect.DeepEqual(after, before) {
 		t.Errorf("item keys changed across the switches: %v, then %v", before, after)
 	}
 }

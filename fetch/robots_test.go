@@ -35,13 +35,11 @@ func TestRobotsTxtIsHonouredForHTMLSources(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSite(t)
-			s.serve(t, "/news/", "cards.html")
+			s, db, p := newsSite(t, "cards.html")
 			tt.robots(s)
 			src := htmlSource("robots", s.URL+"/news/", spec)
 			src.IgnoreRobots = tt.ignoreRobots
-			db := openDB(t)
-			res := newHTMLPoller(db).Poll(t.Context(), src)
+			res := p.Poll(t.Context(), src)
 			if res.Outcome != tt.wantOutcome {
 				t.Fatalf("outcome %s (%v), want %s", res.Outcome, res.Err, tt.wantOutcome)
 			}

@@ -32,6 +32,16 @@ type wantItem struct {
 	image       string
 }
 
+// The titles of the cards in testdata/html/cards.html, as stored.
+const (
+	cardShoplifter = "Prolific Preston shoplifter jailed and banned from city centre shops"
+	cardKetamine   = "Fifteen arrested in week of action to tackle illegal ketamine use in Burnley & Padiham"
+	cardCollision  = "Appeal following “fatal” collision in Blackburn – can you help?"
+	cardQA         = "Neighbourhood Q&amp;A session at Chorley police station"
+	cardTestAppeal = "Test Appeal - please ignore"
+	cardBurglaries = "Three jailed for spate of Chorley burglaries"
+)
+
 func TestHTMLListingsAreStored(t *testing.T) {
 	s := newSite(t)
 	s.serve(t, "/news/?page=1", "cards.html")
@@ -51,16 +61,16 @@ func TestHTMLListingsAreStored(t *testing.T) {
 			spec: pressfeed.HTMLSpec{Item: ".news-card", Title: ".news-card__title", Link: "a.news-card__link",
 				Date: ".news-card__date", DateLayout: "Monday, January 2, 2006", Summary: ".news-card__teaser", Image: "img"},
 			want: []wantItem{
-				{"Prolific Preston shoplifter jailed and banned from city centre shops", "/news/2025/may/prolific-preston-shoplifter-jailed/",
+				{cardShoplifter, "/news/2025/may/prolific-preston-shoplifter-jailed/",
 					london(t, "2025-05-08 00:00"), "Criminal Behaviour Order (CBO).", "/media/news/shoplifter-thumb.jpg"},
-				{"Fifteen arrested in week of action to tackle illegal ketamine use in Burnley & Padiham", "/news/2025/may/fifteen-arrested-ketamine/",
+				{cardKetamine, "/news/2025/may/fifteen-arrested-ketamine/",
 					london(t, "2025-05-07 00:00"), `<a href="SITE/news/operation-shore/" rel="nofollow noreferrer">Read about the operation</a>`, "/media/news/ketamine-thumb.jpg"},
-				{"Appeal following “fatal” collision in Blackburn – can you help?", "https://www.county.police.example/news/2025/may/fatal-collision-appeal/?utm_source=homepage&utm_medium=card",
+				{cardCollision, "https://www.county.police.example/news/2025/may/fatal-collision-appeal/?utm_source=homepage&utm_medium=card",
 					london(t, "2025-05-07 00:00"), "33-year-old man from Blackburn", "/media/news/collision-thumb.jpg"},
-				{"Neighbourhood Q&amp;A session at Chorley police station", "/news/2025/may/q-and-a-session/",
+				{cardQA, "/news/2025/may/q-and-a-session/",
 					london(t, "2025-05-06 00:00"), "neighbourhood policing team", "/media/news/qa-thumb.jpg"},
-				{"Test Appeal - please ignore", "/news/2025/may/test-appeal-please-ignore/", london(t, "2025-05-05 00:00"), "test of the website", "/media/news/placeholder.jpg"},
-				{"Three jailed for spate of Chorley burglaries", "/news/2025/april/three-jailed-chorley-burglaries/", london(t, "2025-04-03 00:00"), "10 years", "/media/news/burglary-thumb.jpg"},
+				{cardTestAppeal, "/news/2025/may/test-appeal-please-ignore/", london(t, "2025-05-05 00:00"), "test of the website", "/media/news/placeholder.jpg"},
+				{cardBurglaries, "/news/2025/april/three-jailed-chorley-burglaries/", london(t, "2025-04-03 00:00"), "10 years", "/media/news/burglary-thumb.jpg"},
 			},
 		},
 		{
@@ -140,11 +150,9 @@ func TestHTMLListingsAreStored(t *testing.T) {
 }
 
 func TestScrapedHTMLIsSanitized(t *testing.T) {
-	s := newSite(t)
-	s.serve(t, "/news/", "cards.html")
-	db := openDB(t)
+	s, db, p := newsSite(t, "cards.html")
 	src := htmlSource("cards", s.URL+"/news/", pressfeed.HTMLSpec{Item: ".news-card", Title: "h3", Summary: ".news-card__teaser"})
-	if res := newHTMLPoller(db).Poll(t.Context(), src); res.Outcome != fetch.OutcomeOK {
+	if res := p.Poll(t.Context(), src); res.Outcome != fetch.OutcomeOK {
 		t.Fatalf("poll: %+v", res)
 	}
 	for _, it := range storedByTitle(t, db) {
@@ -157,14 +165,9 @@ func TestScrapedHTMLIsSanitized(t *testing.T) {
 }
 
 func TestHTMLSourceSecondPollIsConditional(t *testing.T) {
-	s := newSite(t)
-	s.serve(t, "/news/", "bst-gmt.html")
-	db := openDB(t)
-	p := newHTMLPoller(db)
+	s, _, p := newsSite(t, "bst-gmt.html")
 	src := htmlSource("latest", s.URL+"/news/", pressfeed.HTMLSpec{Item: "article.story", Date: ".posted"})
-	if res := p.Poll(t.Context(), src); res.Outcome != fetch.OutcomeOK || res.New != 4 {
-		t.Fatalf("first poll: %+v", res)
-	}
+	firstPoll(t, p, src, 4)
 	if res := p.Poll(t.Context(), src); res.Outcome != fetch.OutcomeNotModified {
 		t.Fatalf("second poll: %+v, want not_modified", res)
 	}
@@ -175,10 +178,7 @@ func TestHTMLSourceSecondPollIsConditional(t *testing.T) {
 }
 
 func TestItemSelectorMatchingNothingIsASourceError(t *testing.T) {
-	s := newSite(t)
-	s.serve(t, "/news/", "cards.html")
-	db := openDB(t)
-	p := newHTMLPoller(db)
+	s, db, p := newsSite(t, "cards.html")
 	good := htmlSource("cards", s.URL+"/news/", pressfeed.HTMLSpec{Item: ".news-card", Title: "h3"})
 	if res := p.Poll(t.Context(), good); res.New != 6 {
 		t.Fatalf("first poll: %+v", res)
@@ -235,10 +235,9 @@ func TestFeedURLGivenAsHTMLSourceSaysSo(t *testing.T) {
 }
 
 func TestInvalidStoredSpecIsASettingsError(t *testing.T) {
-	s := newSite(t)
-	s.serve(t, "/news/", "cards.html")
+	s, _, p := newsSite(t, "cards.html")
 	// A definition that bypassed validation (an old store, a hand edit).
-	res := newHTMLPoller(openDB(t)).Poll(t.Context(), htmlSource("bad", s.URL+"/news/", pressfeed.HTMLSpec{Item: "div[", Title: "h3"}))
+	res := p.Poll(t.Context(), htmlSource("bad", s.URL+"/news/", pressfeed.HTMLSpec{Item: "div[", Title: "h3"}))
 	var fe *fetch.Error
 	if !errors.As(res.Err, &fe) || fe.Category != pressfeed.CatSettings || !strings.Contains(res.Err.Error(), "html.item") {
 		t.Errorf("poll: %+v, want a settings error naming html.item", res)

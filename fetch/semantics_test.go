@@ -164,9 +164,7 @@ func TestUnchangedBodySkipsParsing(t *testing.T) {
 	ctx := context.Background()
 	src := source("plain", srv.URL+"/feed")
 
-	if res := p.Poll(ctx, src); res.Outcome != fetch.OutcomeOK || res.New != 1 {
-		t.Fatalf("first poll: %+v", res)
-	}
+	firstPoll(t, p, src, 1)
 	st1, _ := db.State(ctx, "plain")
 	if !strings.HasPrefix(st1.BodyHash, "sha256:") {
 		t.Fatalf("no body hash stored: %+v", st1)

@@ -73,40 +73,24 @@ func New(stats StatsFunc, logger *slog.Logger) *Metrics {
 	m := &Metrics{
 		reg:    prometheus.NewRegistry(),
 		logger: logger,
-		polls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pressfeed_polls_total",
-			Help: "Polls finished, by source and outcome (ok, not_modified, error, skipped).",
-		}, []string{"source", "outcome"}),
-		pollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "pressfeed_poll_duration_seconds",
-			Help:    "Time from the start of a poll to its stored outcome, by outcome.",
-			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
-		}, []string{"outcome"}),
-		itemsNew: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pressfeed_items_new_total",
-			Help: "Items stored for the first time, by source.",
-		}, []string{"source"}),
-		itemsUpdated: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pressfeed_items_updated_total",
-			Help: "Stored items whose content changed, by source.",
-		}, []string{"source"}),
-		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pressfeed_fetched_bytes_total",
-			Help: "Response body bytes fetched, after decompression, by source.",
-		}, []string{"source"}),
-		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pressfeed_http_requests_total",
-			Help: "HTTP requests served, by route and status code.",
-		}, []string{"route", "code"}),
-		reqDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "pressfeed_http_request_duration_seconds",
-			Help:    "Time to serve an HTTP request, by route.",
-			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-		}, []string{"route"}),
-		retention: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "pressfeed_retention_pruned_total",
-			Help: "Items removed by retention (their identities are kept as tombstones).",
-		}, nil),
+		polls: counter("pressfeed_polls_total",
+			"Polls finished, by source and outcome (ok, not_modified, error, skipped).", "source", "outcome"),
+		pollDuration: histogram("pressfeed_poll_duration_seconds",
+			"Time from the start of a poll to its stored outcome, by outcome.",
+			[]float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60}, "outcome"),
+		itemsNew: counter("pressfeed_items_new_total",
+			"Items stored for the first time, by source.", "source"),
+		itemsUpdated: counter("pressfeed_items_updated_total",
+			"Stored items whose content changed, by source.", "source"),
+		bytes: counter("pressfeed_fetched_bytes_total",
+			"Response body bytes fetched, after decompression, by source.", "source"),
+		requests: counter("pressfeed_http_requests_total",
+			"HTTP requests served, by route and status code.", "route", "code"),
+		reqDuration: histogram("pressfeed_http_request_duration_seconds",
+			"Time to serve an HTTP request, by route.",
+			[]float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}, "route"),
+		retention: counter("pressfeed_retention_pruned_total",
+			"Items removed by retention (their identities are kept as tombstones)."),
 	}
 	m.reg.MustRegister(
 		m.polls, m.pollDuration, m.itemsNew, m.itemsUpdated, m.bytes,
@@ -118,6 +102,17 @@ func New(stats StatsFunc, logger *slog.Logger) *Metrics {
 		m.reg.MustRegister(newStoreCollector(stats))
 	}
 	return m
+}
+
+// counter is a counter vector named name, with help, by labels.
+func counter(name, help string, labels ...string) *prometheus.CounterVec {
+	return prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
+}
+
+// histogram is a histogram vector named name, with help and buckets, by
+// labels.
+func histogram(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
+	return prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
 }
 
 // ObservePoll records one finished poll.
