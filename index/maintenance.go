@@ -289,7 +289,7 @@ func verifyStoriesAndTombstones(tx *bolt.Tx) error {
 				return fmt.Errorf("story %x has no members", k)
 			}
 			for _, m := range rec.Members {
-				key, err := itemKeyBytes(m.Key)
+				key, err := keyBytes(m.Key)
 				if err != nil {
 					return fmt.Errorf("story %x: %w", k, err)
 				}

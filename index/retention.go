@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"fmt"
 	"time"
 
@@ -103,7 +102,7 @@ func (db *DB) pruneBatch(cutoff time.Time, resume []byte) (int, []byte, error) {
 			if err := leaveStory(tx, stories, it); err != nil {
 				return err
 			}
-			key, err := itemKeyBytes(it.Key)
+			key, err := keyBytes(it.Key)
 			if err != nil {
 				return err
 			}
@@ -122,7 +121,7 @@ func (db *DB) pruneBatch(cutoff time.Time, resume []byte) (int, []byte, error) {
 
 // deleteItem removes an item and its index entries.
 func deleteItem(tx *bolt.Tx, it pressfeed.Item) error {
-	key, err := itemKeyBytes(it.Key)
+	key, err := keyBytes(it.Key)
 	if err != nil {
 		return err
 	}
@@ -142,7 +141,7 @@ func deleteItem(tx *bolt.Tx, it pressfeed.Item) error {
 // deleted. The pruned member's key cannot come back as a new item (it is a
 // tombstone), so no later story can take the same id.
 func leaveStory(tx *bolt.Tx, stories *storyIndex, it pressfeed.Item) error {
-	key, err := itemKeyBytes(it.Key)
+	key, err := keyBytes(it.Key)
 	if err != nil {
 		return err
 	}
@@ -165,7 +164,7 @@ func leaveStory(tx *bolt.Tx, stories *storyIndex, it pressfeed.Item) error {
 		}
 	}
 	if len(kept) == 0 {
-		id, err := itemKeyBytes(it.StoryID)
+		id, err := keyBytes(it.StoryID)
 		if err != nil {
 			return err
 		}
@@ -181,10 +180,3 @@ func tombstoned(tx *bolt.Tx, key []byte) bool {
 	return b != nil && b.Get(key) != nil
 }
 
-func itemKeyBytes(hexKey string) ([]byte, error) {
-	key, err := hex.DecodeString(hexKey)
-	if err != nil || len(key) != 16 {
-		return nil, fmt.Errorf("item key %q is malformed", hexKey)
-	}
-	return key, nil
-}

@@ -434,7 +434,7 @@ func pageIDs(pages []pressfeed.Page) string {
 func newestFirst(items []pressfeed.Item) []pressfeed.Item {
 	out := append([]pressfeed.Item(nil), items...)
 	key := func(it pressfeed.Item) string {
-		k, _ := itemKeyBytes(it.Key)
+		k, _ := keyBytes(it.Key)
 		return string(timeKey(it.Published, k))
 	}
 	for i := 1; i < len(out); i++ {
