@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -111,6 +112,27 @@ func (s *Server) adminPage(sess auth.Session, title string, data any) page {
 func (s *Server) done(w http.ResponseWriter, r *http.Request, sess auth.Session, to, msg string) {
 	s.desk.sessions.SetFlash(sess.ID, msg)
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// succeeded reports whether err, from finding or acting on what a request
+// names, is nil. Otherwise it calls notFound to answer ErrNotFound, or
+// answers the failure, and reports false.
+func (s *Server) succeeded(w http.ResponseWriter, r *http.Request, err error, notFound func()) bool {
+	if errors.Is(err, pressfeed.ErrNotFound) {
+		notFound()
+		return false
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	return true
+}
+
+// adminOK is succeeded for an admin form: ErrNotFound goes back to page
+// saying missing.
+func (s *Server) adminOK(w http.ResponseWriter, r *http.Request, sess auth.Session, err error, page, missing string) bool {
+	return s.succeeded(w, r, err, func() { s.done(w, r, sess, page, missing) })
 }
 
 // actor is who a web change is recorded as.
@@ -268,28 +290,27 @@ type adminData struct {
 }
 
 func (s *Server) handleAdminHome(w http.ResponseWriter, r *http.Request, sess auth.Session) {
-	list, sum, err := s.health(r.Context())
+	list, sum, err := s.healthByName(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	sortByName(list)
 	s.render(w, r, http.StatusOK, "admin", s.adminPage(sess, "Sources", adminData{Summary: sum, Sources: list}))
 }
 
-func sortByName(list []sourceHealth) {
+// healthByName is health with the sources in order of name.
+func (s *Server) healthByName(ctx context.Context) ([]sourceHealth, healthSummary, error) {
+	list, sum, err := s.health(ctx)
 	sort.SliceStable(list, func(i, j int) bool { return list[i].Source.Name < list[j].Source.Name })
+	return list, sum, err
 }
 
 // sourceFromStore loads the source named in the path, answering 404 itself.
 func (s *Server) sourceFromStore(w http.ResponseWriter, r *http.Request) (pressfeed.Source, bool) {
 	src, err := s.desk.admin.Source(r.Context(), r.PathValue("id"))
-	if errors.Is(err, pressfeed.ErrNotFound) {
+	if !s.succeeded(w, r, err, func() {
 		s.renderError(w, r, http.StatusNotFound, "admin", "No such source", fmt.Sprintf("There is no source %q. It may have been deleted.", r.PathValue("id")))
-		return pressfeed.Source{}, false
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	}) {
 		return pressfeed.Source{}, false
 	}
 	return src, true

@@ -32,10 +32,10 @@ type sourceFormData struct {
 	Errors    map[string]string // field → reason
 	Problems  []pressfeed.FieldError
 	Preview   *previewView
-	Previewed string // the token of the definition the preview shows
-	Changed   bool   // save was asked for, but the fields differ from the preview
-	Kinds     []pressfeed.Kind
-	Types     []pressfeed.SourceType
+	Previewed string             // the token of the definition the preview shows
+	Changed   bool               // save was asked for, but the fields differ from the preview
+	Kinds     []choice           // every kind, the source's selected
+	Types     []choice           // every type, the source's selected
 	Pins      []string           // the strategies a pin may name
 	HTML      pressfeed.HTMLSpec // the selectors shown, empty when the source has none
 	FeedLines string             // the declared feeds, one a line
@@ -60,8 +60,10 @@ type previewItem struct {
 }
 
 func (s *Server) newSourceForm(src pressfeed.Source, isNew bool) sourceFormData {
-	d := sourceFormData{New: isNew, Source: src, Kinds: pressfeed.Kinds, Types: pressfeed.SourceTypes, Pins: s.opts.Pins,
-		FeedLines: strings.Join(src.Feeds, "\n")}
+	d := sourceFormData{New: isNew, Source: src, Pins: s.opts.Pins, FeedLines: strings.Join(src.Feeds, "\n"),
+		Kinds: choicesOf(pressfeed.Kinds, []pressfeed.Kind{src.Kind}, func(k pressfeed.Kind) string { return namesOf(k).heading }),
+		Types: choicesOf(pressfeed.SourceTypes, []pressfeed.SourceType{src.Type}, func(t pressfeed.SourceType) string { return string(t) }),
+	}
 	if src.HTML != nil {
 		d.HTML = *src.HTML
 	}

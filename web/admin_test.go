@@ -187,7 +187,7 @@ func TestSignInIsRateLimited(t *testing.T) {
 		t.Errorf("right password while limited: %d, want 429", resp.StatusCode)
 	}
 	// ...and gets in once the server's clock has moved on.
-	d.advance(signinWait)
+	d.clock.Advance(signinWait)
 	b.signIn()
 }
 

@@ -61,12 +61,7 @@ func tokenError(name, msg string) tokensData { return tokensData{Name: name, Err
 func (s *Server) handleRevokeToken(w http.ResponseWriter, r *http.Request, sess auth.Session) {
 	name := r.PathValue("name")
 	err := s.desk.admin.RevokeToken(r.Context(), name, webActor(sess))
-	if errors.Is(err, pressfeed.ErrNotFound) {
-		s.done(w, r, sess, "/admin/tokens", fmt.Sprintf("There is no token %q.", name))
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.adminOK(w, r, sess, err, "/admin/tokens", fmt.Sprintf("There is no token %q.", name)) {
 		return
 	}
 	s.logger.Info("api token revoked", "token_name", name, "account", sess.Name)

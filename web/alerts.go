@@ -133,12 +133,7 @@ func (s *Server) handleDeleteAlert(w http.ResponseWriter, r *http.Request, sess 
 	}
 	name := r.PathValue("name")
 	err := s.desk.admin.DeleteSubscription(r.Context(), webActor(sess), name)
-	if errors.Is(err, pressfeed.ErrNotFound) {
-		s.done(w, r, sess, "/admin/alerts", fmt.Sprintf("There is no subscription %q.", name))
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.adminOK(w, r, sess, err, "/admin/alerts", fmt.Sprintf("There is no subscription %q.", name)) {
 		return
 	}
 	s.logger.Info("alert subscription deleted", "subscription", name, "account", sess.Name)

@@ -15,8 +15,8 @@ import (
 // storeItem files one item from source id, as a poll would.
 func storeItem(t *testing.T, d *desk, id, title string) {
 	t.Helper()
-	it := pressfeed.Item{GUID: title, Title: title, Link: "https://a.example/news/" + url.PathEscape(title), Published: d.clock()}
-	if _, err := d.DB.Ingest(context.Background(), id, []pressfeed.Item{it}, pressfeed.SourceState{LastSuccess: d.clock(), LastNewItem: d.clock()}); err != nil {
+	it := pressfeed.Item{GUID: title, Title: title, Link: "https://a.example/news/" + url.PathEscape(title), Published: d.clock.Now()}
+	if _, err := d.DB.Ingest(context.Background(), id, []pressfeed.Item{it}, pressfeed.SourceState{LastSuccess: d.clock.Now(), LastNewItem: d.clock.Now()}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -104,7 +104,7 @@ var unsubscribeForm = regexp.MustCompile(`action="(/alerts/unsubscribe\?[^"]+)"`
 func TestUnsubscribeLink(t *testing.T) {
 	d := newDesk(t, deskOptions{})
 	ctx := context.Background()
-	sub := pressfeed.Subscription{Name: "southport", To: "mailto:desk@newsroom.example", Cadence: pressfeed.CadenceImmediate, Secret: "k1", Created: d.clock()}
+	sub := pressfeed.Subscription{Name: "southport", To: "mailto:desk@newsroom.example", Cadence: pressfeed.CadenceImmediate, Secret: "k1", Created: d.clock.Now()}
 	if err := d.DB.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, sub); err != nil {
 		t.Fatal(err)
 	}
@@ -181,14 +181,7 @@ func TestSubscriptionsAPI(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			resp := c.call(tt.method, tt.path, tt.body)
-			if resp.StatusCode != tt.status {
-				t.Fatalf("%s %s: %d, want %d\n%s", tt.method, tt.path, resp.StatusCode, tt.status, resp.Body)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(resp.Body, w) {
-					t.Errorf("body lacks %q:\n%s", w, resp.Body)
-				}
-			}
+			resp.expect(t, tt.method+" "+tt.path, tt.status, tt.want)
 			if tt.method == "GET" && strings.Contains(resp.Body, `"secret"`) {
 				t.Errorf("a read shows the secret:\n%s", resp.Body)
 			}

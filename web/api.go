@@ -80,12 +80,11 @@ func (s *Server) requireToken(h apiHandler) http.HandlerFunc {
 }
 
 func (s *Server) apiList(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
-	list, sum, err := s.health(r.Context())
+	list, sum, err := s.healthByName(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	sortByName(list)
 	apiJSON(w, http.StatusOK, map[string]any{"summary": sum.Line, "sources": list})
 }
 
@@ -193,12 +192,7 @@ func (s *Server) apiCreate(w http.ResponseWriter, r *http.Request, by pressfeed.
 func (s *Server) apiUpdate(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
 	id := r.PathValue("id")
 	old, err := s.desk.admin.Source(r.Context(), id)
-	if errors.Is(err, pressfeed.ErrNotFound) {
-		apiError(w, http.StatusNotFound, fmt.Sprintf("there is no source %q; POST /api/v1/sources creates one", id))
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.apiOK(w, r, err, fmt.Sprintf("there is no source %q; POST /api/v1/sources creates one", id)) {
 		return
 	}
 	ifVersion, ok := ifMatch(w, r)
@@ -220,16 +214,8 @@ func (s *Server) apiUpdate(w http.ResponseWriter, r *http.Request, by pressfeed.
 	if !ok {
 		return
 	}
-	_, err = s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionUpdate, Source: src, IfVersion: ifVersion}})
-	if errors.Is(err, pressfeed.ErrNotFound) {
-		apiError(w, http.StatusNotFound, fmt.Sprintf("source %q was deleted meanwhile", id))
-		return
-	}
-	if conflictAnswered(w, err, implicit) {
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	change := pressfeed.SourceChange{Action: pressfeed.ActionUpdate, Source: src, IfVersion: ifVersion}
+	if !s.apiApply(w, r, by, change, fmt.Sprintf("source %q was deleted meanwhile", id), implicit) {
 		return
 	}
 	s.logger.Info("source saved", "source", src.ID, "action", pressfeed.ActionUpdate, "token_name", by.Name)
@@ -275,22 +261,31 @@ func conflictAnswered(w http.ResponseWriter, err error, implicit bool) bool {
 	return true
 }
 
+// apiApply applies one change to a source that exists. It answers 404
+// with notFound when the source does not, a refused version as
+// conflictAnswered does (implicit as there) and any other failure, and then
+// reports false.
+func (s *Server) apiApply(w http.ResponseWriter, r *http.Request, by pressfeed.Actor, change pressfeed.SourceChange, notFound string, implicit bool) bool {
+	_, err := s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{change})
+	if conflictAnswered(w, err, implicit) {
+		return false
+	}
+	return s.apiOK(w, r, err, notFound)
+}
+
+// apiOK is succeeded for the API: ErrNotFound is a 404 saying missing.
+func (s *Server) apiOK(w http.ResponseWriter, r *http.Request, err error, missing string) bool {
+	return s.succeeded(w, r, err, func() { apiError(w, http.StatusNotFound, missing) })
+}
+
 func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
 	id := r.PathValue("id")
 	ifVersion, ok := ifMatch(w, r)
 	if !ok {
 		return
 	}
-	_, err := s.desk.admin.ApplySourceChanges(r.Context(), by, []pressfeed.SourceChange{{Action: pressfeed.ActionDelete, Source: pressfeed.Source{ID: id}, IfVersion: ifVersion}})
-	if errors.Is(err, pressfeed.ErrNotFound) {
-		apiError(w, http.StatusNotFound, fmt.Sprintf("there is no source %q", id))
-		return
-	}
-	if conflictAnswered(w, err, false) {
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	change := pressfeed.SourceChange{Action: pressfeed.ActionDelete, Source: pressfeed.Source{ID: id}, IfVersion: ifVersion}
+	if !s.apiApply(w, r, by, change, fmt.Sprintf("there is no source %q", id), false) {
 		return
 	}
 	s.unschedule(id)
@@ -300,12 +295,7 @@ func (s *Server) apiDelete(w http.ResponseWriter, r *http.Request, by pressfeed.
 
 func (s *Server) apiPoll(w http.ResponseWriter, r *http.Request, by pressfeed.Actor) {
 	src, err := s.desk.admin.Source(r.Context(), r.PathValue("id"))
-	if errors.Is(err, pressfeed.ErrNotFound) {
-		apiError(w, http.StatusNotFound, fmt.Sprintf("there is no source %q", r.PathValue("id")))
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.apiOK(w, r, err, fmt.Sprintf("there is no source %q", r.PathValue("id"))) {
 		return
 	}
 	msg, ok := s.pollNow(r.Context(), src, by)

@@ -129,12 +129,7 @@ func (s *Server) apiDeleteSubscription(w http.ResponseWriter, r *http.Request, b
 	}
 	name := r.PathValue("name")
 	err := s.desk.admin.DeleteSubscription(r.Context(), by, name)
-	if errors.Is(err, pressfeed.ErrNotFound) {
-		apiError(w, http.StatusNotFound, fmt.Sprintf("there is no subscription %q", name))
-		return
-	}
-	if err != nil {
-		s.fail(w, r, err)
+	if !s.apiOK(w, r, err, fmt.Sprintf("there is no subscription %q", name)) {
 		return
 	}
 	s.logger.Info("alert subscription deleted", "subscription", name, "token_name", by.Name)

@@ -34,21 +34,27 @@ func (a *api) call(method, path, body string) response {
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
+	return a.do(req)
+}
+
+// do sends req with the default client and reads the whole answer.
+func (a *api) do(req *http.Request) response {
+	a.t.Helper()
+	return (&browser{t: a.t, c: http.DefaultClient}).do(req)
+}
+
+// expect fails t unless resp, the answer to what, has status and a body
+// holding each of want.
+func (resp response) expect(t *testing.T, what string, status int, want []string) {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("%s: %d, want %d\n%s", what, resp.StatusCode, status, resp.Body)
 	}
-	defer resp.Body.Close()
-	var b strings.Builder
-	buf := make([]byte, 4096)
-	for {
-		n, err := resp.Body.Read(buf)
-		b.Write(buf[:n])
-		if err != nil {
-			break
+	for _, w := range want {
+		if !strings.Contains(resp.Body, w) {
+			t.Errorf("body lacks %q:\n%s", w, resp.Body)
 		}
 	}
-	return response{resp, b.String()}
 }
 
 // newToken stores a token the way the CLI and the tokens page do.
@@ -112,14 +118,7 @@ func TestAPI(t *testing.T) {
 				cc.token = ""
 			}
 			resp := cc.call(tt.method, tt.path, tt.body)
-			if resp.StatusCode != tt.status {
-				t.Fatalf("%s %s: %d, want %d\n%s", tt.method, tt.path, resp.StatusCode, tt.status, resp.Body)
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(resp.Body, w) {
-					t.Errorf("body lacks %q:\n%s", w, resp.Body)
-				}
-			}
+			resp.expect(t, tt.method+" "+tt.path, tt.status, tt.want)
 			if resp.StatusCode == 401 && resp.Header.Get("WWW-Authenticate") == "" {
 				t.Error("401 without WWW-Authenticate")
 			}

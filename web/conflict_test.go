@@ -3,7 +3,6 @@ package web_test
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -24,13 +23,8 @@ func (a *api) callWith(method, path, body string, header map[string]string) (int
 	for k, v := range header {
 		req.Header.Set(k, v)
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("ETag"), string(b)
+	resp := a.do(req)
+	return resp.StatusCode, resp.Header.Get("ETag"), resp.Body
 }
 
 // TestAPIEditsAreConditional sends two edits of one source made against the

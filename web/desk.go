@@ -4,6 +4,7 @@ import (
 	"errors"
 	"html"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -131,42 +132,30 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, section strin
 	}
 }
 
-// kindChoices label the kind checkboxes.
-var kindChoices = map[pressfeed.Kind]string{
-	pressfeed.KindForce: "Police forces",
-	pressfeed.KindPCC:   "Commissioners",
-	pressfeed.KindROCU:  "Organised crime unit",
-	pressfeed.KindOther: "Other",
+// choicesOf lists values as options, each labelled by label and selected
+// when it is one of chosen.
+func choicesOf[T ~string](values, chosen []T, label func(T) string) []choice {
+	out := make([]choice, len(values))
+	for i, v := range values {
+		out[i] = choice{Value: string(v), Label: label(v), Selected: slices.Contains(chosen, v)}
+	}
+	return out
 }
 
 // filterChoices lists the form's options with the query's selections
 // marked. Areas come from the sources, so the list follows the source list.
 func filterChoices(q pressfeed.Query, sources []pressfeed.Source) (kinds, areas, srcs []choice) {
-	in := func(list []string, v string) bool {
-		for _, x := range list {
-			if x == v {
-				return true
-			}
-		}
-		return false
-	}
-	var qk []string
-	for _, k := range q.Kinds {
-		qk = append(qk, string(k))
-	}
-	for _, k := range pressfeed.Kinds {
-		kinds = append(kinds, choice{Value: string(k), Label: kindChoices[k], Selected: in(qk, string(k))})
-	}
+	kinds = choicesOf(pressfeed.Kinds, q.Kinds, func(k pressfeed.Kind) string { return namesOf(k).choice })
 	seenArea := make(map[string]bool)
 	for _, src := range sources {
 		if src.Area != "" && !seenArea[src.Area] {
 			seenArea[src.Area] = true
-			areas = append(areas, choice{Value: src.Area, Label: src.Area, Selected: in(q.Areas, src.Area)})
+			areas = append(areas, choice{Value: src.Area, Label: src.Area, Selected: slices.Contains(q.Areas, src.Area)})
 		}
 	}
 	sort.Slice(areas, func(i, j int) bool { return areas[i].Label < areas[j].Label })
 	for _, src := range sources {
-		srcs = append(srcs, choice{Value: src.ID, Label: src.Name, Selected: in(q.Sources, src.ID)})
+		srcs = append(srcs, choice{Value: src.ID, Label: src.Name, Selected: slices.Contains(q.Sources, src.ID)})
 	}
 	sort.SliceStable(srcs, func(i, j int) bool { return srcs[i].Label < srcs[j].Label })
 	return kinds, areas, srcs

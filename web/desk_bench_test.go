@@ -1,13 +1,9 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -20,20 +16,14 @@ import (
 // spread over 365 days, served with the admin store so /sources counts.
 func benchSite(b *testing.B) http.Handler {
 	b.Helper()
-	db, err := index.Open(filepath.Join(b.TempDir(), "bench.db"), index.Options{Now: func() time.Time { return t0 }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	ctx := context.Background()
+	db := openStore(b, index.Options{Now: atT0})
 	kinds := []pressfeed.Kind{"force", "force", "force", "force", "force", "force", "pcc", "pcc", "pcc", "pcc", "pcc", "pcc", "rocu"}
 	var sources []pressfeed.Source
 	for i, k := range kinds {
 		sources = append(sources, pressfeed.Source{ID: fmt.Sprintf("src-%02d", i), Name: fmt.Sprintf("Source %d", i), Kind: k, Area: fmt.Sprintf("Area %d", i%6), URL: "https://x.example/", Type: "feed", Enabled: true})
 	}
-	db.SeedSources(ctx, sources)
 	const total = 20000
-	for s, src := range sources {
+	seedStore(b, db, sources, pressfeed.SourceState{LastSuccess: t0, LastNewItem: t0}, func(s int, _ pressfeed.Source) []pressfeed.Item {
 		var items []pressfeed.Item
 		for i := s; i < total; i += len(sources) {
 			items = append(items, pressfeed.Item{
@@ -42,11 +32,9 @@ func benchSite(b *testing.B) http.Handler {
 				Published: t0.Add(-time.Duration(i) * 365 * 24 * time.Hour / total),
 			})
 		}
-		if _, err := db.Ingest(ctx, src.ID, items, pressfeed.SourceState{LastSuccess: t0, LastNewItem: t0}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	return web.NewServer(db, web.Options{Admin: db, Now: func() time.Time { return t0 }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		return items
+	})
+	return web.NewServer(db, web.Options{Admin: db, Now: atT0, Logger: quietLogger()})
 }
 
 func benchGet(b *testing.B, h http.Handler, path string) {

@@ -10,10 +10,8 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -60,8 +58,7 @@ type desk struct {
 	Srv   *httptest.Server
 	Feeds *httptest.Server
 	Logs  *syncBuffer
-	now   time.Time
-	mu    sync.Mutex
+	clock *testClock
 }
 
 // syncBuffer is safe for a writer goroutine or process and a reading test.
@@ -77,7 +74,7 @@ type deskOptions struct {
 
 func newDesk(t *testing.T, o deskOptions) *desk {
 	t.Helper()
-	d := &desk{t: t, now: t0, Logs: &syncBuffer{}}
+	d := &desk{t: t, clock: &testClock{t: t0}, Logs: &syncBuffer{}}
 	feeds := http.NewServeMux()
 	feeds.HandleFunc("GET /press.rss", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml")
@@ -90,11 +87,7 @@ func newDesk(t *testing.T, o deskOptions) *desk {
 	d.Feeds = httptest.NewServer(feeds)
 	t.Cleanup(d.Feeds.Close)
 
-	db, err := index.Open(filepath.Join(t.TempDir(), "desk.db"), index.Options{Now: d.clock, ValidateSource: config.CheckSource})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openStore(t, index.Options{Now: d.clock.Now, ValidateSource: config.CheckSource})
 	d.DB = db
 	logger := slog.New(slog.NewTextHandler(d.Logs, nil))
 	poller := fetch.NewPoller(db, fetch.Options{AllowPrivateNetworks: true, Logger: logger})
@@ -111,7 +104,7 @@ func newDesk(t *testing.T, o deskOptions) *desk {
 		BaseURL:        o.baseURL,
 		TrustedProxies: o.proxies,
 		Logger:         logger,
-		Now:            d.clock,
+		Now:            d.clock.Now,
 		Admin:          db,
 		Scheduler:      d.Sched,
 		Previewer: web.PreviewFunc(func(ctx context.Context, src pressfeed.Source) (web.Preview, error) {
@@ -124,25 +117,13 @@ func newDesk(t *testing.T, o deskOptions) *desk {
 	}
 	// The real alert runner, without a mail server (an email's send fails,
 	// saying so) and with the fetcher's private-address check on webhooks.
-	opts.Alerts = alert.New(db, alert.Options{BaseURL: "https://news.example", Now: d.clock, Logger: logger, CheckTarget: fetch.CheckPublic})
+	opts.Alerts = alert.New(db, alert.Options{BaseURL: "https://news.example", Now: d.clock.Now, Logger: logger, CheckTarget: fetch.CheckPublic})
 	if !o.noAccounts {
 		opts.Accounts = []auth.Account{{Name: adminName, PasswordHash: adminHash}}
 	}
 	d.Srv = httptest.NewServer(web.NewServer(db, opts))
 	t.Cleanup(d.Srv.Close)
 	return d
-}
-
-func (d *desk) clock() time.Time {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.now
-}
-
-func (d *desk) advance(by time.Duration) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.now = d.now.Add(by)
 }
 
 // browser is an HTTP client with a cookie jar that does not follow

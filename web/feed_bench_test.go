@@ -1,11 +1,9 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -19,18 +17,12 @@ import (
 // benchStore opens a real store with 600 items over 8 sources.
 func benchStore(b *testing.B) *index.DB {
 	b.Helper()
-	db, err := index.Open(filepath.Join(b.TempDir(), "bench.db"), index.Options{Now: func() time.Time { return t0 }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
-	ctx := context.Background()
+	db := openStore(b, index.Options{Now: atT0})
 	var sources []pressfeed.Source
 	for i := 0; i < 8; i++ {
 		sources = append(sources, pressfeed.Source{ID: fmt.Sprintf("s-%d", i), Name: fmt.Sprintf("Source %d", i), Kind: pressfeed.KindForce, Area: "North", URL: "https://s.example/feed", Type: pressfeed.TypeFeed})
 	}
-	db.SeedSources(ctx, sources)
-	for s, src := range sources {
+	seedStore(b, db, sources, pressfeed.SourceState{}, func(s int, _ pressfeed.Source) []pressfeed.Item {
 		var items []pressfeed.Item
 		for i := s; i < 600; i += 8 {
 			items = append(items, pressfeed.Item{
@@ -39,10 +31,8 @@ func benchStore(b *testing.B) *index.DB {
 				Summary: "<p>Officers are appealing for information. Call 101.</p>", Published: t0.Add(-time.Duration(i) * time.Minute),
 			})
 		}
-		if _, err := db.Ingest(ctx, src.ID, items, pressfeed.SourceState{}); err != nil {
-			b.Fatal(err)
-		}
-	}
+		return items
+	})
 	return db
 }
 

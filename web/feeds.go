@@ -214,7 +214,7 @@ func describe(q pressfeed.Query, sources map[string]pressfeed.Source) string {
 		parts = append(parts, sourceOrUnknown(sources, id).Name)
 	}
 	for _, k := range q.Kinds {
-		parts = append(parts, kindLabel(k))
+		parts = append(parts, namesOf(k).plural)
 	}
 	parts = append(parts, q.Areas...)
 	if q.Text != "" {
@@ -230,18 +230,6 @@ func describe(q pressfeed.Query, sources map[string]pressfeed.Source) string {
 		return ""
 	}
 	return " — " + strings.Join(parts, ", ")
-}
-
-func kindLabel(k pressfeed.Kind) string {
-	switch k {
-	case pressfeed.KindForce:
-		return "police forces"
-	case pressfeed.KindPCC:
-		return "commissioners"
-	case pressfeed.KindROCU:
-		return "organised crime unit"
-	}
-	return "other sources"
 }
 
 // encodeQuery writes q back as URL parameters in a fixed order, so the same

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -48,28 +49,12 @@ func resolveQuery(q pressfeed.Query, sources []pressfeed.Source) (pressfeed.Quer
 
 // covers reports whether src's items can appear in q's view.
 func covers(q pressfeed.Query, src pressfeed.Source) bool {
-	return within(q.Sources, src.ID) && within(q.Areas, src.Area) &&
-		(len(q.Kinds) == 0 || within(kindStrings(q.Kinds), string(src.Kind)))
+	return within(q.Sources, src.ID) && within(q.Areas, src.Area) && within(q.Kinds, src.Kind)
 }
 
-func within(list []string, v string) bool {
-	if len(list) == 0 {
-		return true
-	}
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
-func kindStrings(kinds []pressfeed.Kind) []string {
-	out := make([]string, len(kinds))
-	for i, k := range kinds {
-		out[i] = string(k)
-	}
-	return out
+// within reports whether v is in list, an empty list holding everything.
+func within[T comparable](list []T, v T) bool {
+	return len(list) == 0 || slices.Contains(list, v)
 }
 
 // originOf names a source for the JSON Feed extension.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -40,35 +39,21 @@ type opsSite struct {
 
 func newOpsSite(t *testing.T) *opsSite {
 	t.Helper()
-	db, err := index.Open(filepath.Join(t.TempDir(), "s.db"), index.Options{Now: func() time.Time { return t0 }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openStore(t, index.Options{Now: atT0})
 	s := &opsSite{db: db}
-	ops := web.Ops{
-		Observe: func(route string, status int, d time.Duration) {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			s.seen = append(s.seen, request{route, status})
-		},
-		Ready: func(ctx context.Context) error {
-			s.mu.Lock()
-			defer s.mu.Unlock()
-			return s.notReady
-		},
-		Metrics: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "metrics here\n") }),
-		Backup: func(ctx context.Context) (web.BackupFile, error) {
-			f, n, err := db.BackupToTemp(ctx, "")
-			if err != nil {
-				return web.BackupFile{}, err
-			}
-			return web.BackupFile{Reader: f, Size: n, Taken: t0, Close: f.Close}, nil
-		},
-		LocalToken: testToken,
+	ops := backupOps(db)
+	ops.Observe = func(route string, status int, d time.Duration) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.seen = append(s.seen, request{route, status})
 	}
-	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s.Server = httptest.NewServer(web.NewServer(db, web.Options{Logger: quiet, Ops: ops}))
+	ops.Ready = func(ctx context.Context) error {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.notReady
+	}
+	ops.Metrics = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "metrics here\n") })
+	s.Server = httptest.NewServer(web.NewServer(db, web.Options{Logger: quietLogger(), Ops: ops}))
 	t.Cleanup(s.Close)
 	return s
 }
@@ -177,8 +162,17 @@ func TestBackupDownloadIsASoundStore(t *testing.T) {
 	if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "pressfeed-20261120T090000Z.db") {
 		t.Errorf("Content-Disposition %q", cd)
 	}
+	if n := backupItems(t, resp.Body, resp.ContentLength); n != 100 {
+		t.Errorf("backup holds %d items, want 100", n)
+	}
+}
+
+// backupItems saves the size-byte backup download r as a store and
+// returns how many items that store holds.
+func backupItems(t *testing.T, r io.Reader, size int64) int {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "b.db")
-	if _, err := index.SaveBackup(context.Background(), resp.Body, resp.ContentLength, out); err != nil {
+	if _, err := index.SaveBackup(context.Background(), r, size, out); err != nil {
 		t.Fatal(err)
 	}
 	b, err := index.Open(out, index.Options{ReadOnly: true})
@@ -186,9 +180,11 @@ func TestBackupDownloadIsASoundStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	if n, _ := b.ItemCount(context.Background()); n != 100 {
-		t.Errorf("backup holds %d items, want 100", n)
+	n, err := b.ItemCount(context.Background())
+	if err != nil {
+		t.Fatal(err)
 	}
+	return n
 }
 
 // ingestBig stores n items of 10 KB each.
@@ -238,17 +234,8 @@ func TestSlowBackupDownloadDoesNotStallWriters(t *testing.T) {
 		t.Errorf("file did not grow (%d → %d), so the test proved nothing", fi.Size(), fi2.Size())
 	}
 	// The download, resumed, is still the whole consistent copy.
-	out := filepath.Join(t.TempDir(), "b.db")
 	rest := io.MultiReader(strings.NewReader(string(buf)), resp.Body)
-	if _, err := index.SaveBackup(context.Background(), rest, resp.ContentLength, out); err != nil {
-		t.Fatal(err)
-	}
-	b, err := index.Open(out, index.Options{ReadOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if n, _ := b.ItemCount(context.Background()); n != 2000 {
+	if n := backupItems(t, rest, resp.ContentLength); n != 2000 {
 		t.Errorf("backup holds %d items, want the 2000 there when it was taken", n)
 	}
 }

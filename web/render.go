@@ -32,11 +32,12 @@ func newPages(s *Server) *pages {
 		"when":          s.when,
 		"day":           s.day,
 		"iso":           func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"kindLabel":     func(k pressfeed.Kind) string { return kindName(k) },
+		"kindLabel":     func(k pressfeed.Kind) string { return namesOf(k).heading },
 		"exact":         s.auditTime,
 		"strategyLabel": pressfeed.StrategyLabel,
 		"list":          func(v ...string) []string { return v },
 		"htmlField":     htmlField,
+		"args":          fragmentArgs,
 	}
 	layout := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(assets, "templates/layout.html"))
 	names, err := fs.Glob(assets, "templates/*.html")
@@ -148,17 +149,41 @@ func isYesterday(t, now time.Time) bool {
 	return a == d && b == e && c == f
 }
 
-// kindName is a kind as a heading word.
-func kindName(k pressfeed.Kind) string {
-	switch k {
-	case pressfeed.KindForce:
-		return "Police force"
-	case pressfeed.KindPCC:
-		return "Commissioner"
-	case pressfeed.KindROCU:
-		return "Organised crime unit"
+// kindNames is what a kind of source is called: as a heading word, as the
+// news filter's choice, and in the plural as a feed's title lists it.
+type kindNames struct{ heading, choice, plural string }
+
+var namesOfKind = map[pressfeed.Kind]kindNames{
+	pressfeed.KindForce: {"Police force", "Police forces", "police forces"},
+	pressfeed.KindPCC:   {"Commissioner", "Commissioners", "commissioners"},
+	pressfeed.KindROCU:  {"Organised crime unit", "Organised crime unit", "organised crime unit"},
+	pressfeed.KindOther: {"Other", "Other", "other sources"},
+}
+
+// namesOf is what k is called; a kind with no names of its own is called
+// as KindOther is.
+func namesOf(k pressfeed.Kind) kindNames {
+	if n, ok := namesOfKind[k]; ok {
+		return n
 	}
-	return "Other"
+	return namesOfKind[pressfeed.KindOther]
+}
+
+// fragmentArgs makes the argument of a shared fragment ({{template "x"
+// (args "Name" value ...)}}) from name and value pairs.
+func fragmentArgs(pairs ...any) (map[string]any, error) {
+	if len(pairs)%2 != 0 {
+		return nil, fmt.Errorf("args: %d values, want name and value pairs", len(pairs))
+	}
+	m := make(map[string]any, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		name, ok := pairs[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("args: name %v is not a string", pairs[i])
+		}
+		m[name] = pairs[i+1]
+	}
+	return m, nil
 }
 
 // htmlField is the value of one selector field of the source form.

@@ -1,15 +1,11 @@
 package web_test
 
 import (
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,8 +16,6 @@ import (
 	"pressfeed/index"
 	"pressfeed/web"
 )
-
-var t0 = time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 
 // newSite starts the web server on a real store holding two sources with
 // five items each.
@@ -38,40 +32,17 @@ type site struct {
 	clock *testClock
 }
 
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // newSiteWith is newSite with server options, returning the web server,
 // the store and the store's clock too.
 func newSiteWith(t *testing.T, opts web.Options) site {
 	t.Helper()
 	clock := &testClock{t: t0}
-	db, err := index.Open(filepath.Join(t.TempDir(), "s.db"), index.Options{Now: clock.Now, ValidateSource: config.CheckSource})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctx := context.Background()
+	db := openStore(t, index.Options{Now: clock.Now, ValidateSource: config.CheckSource})
 	sources := []pressfeed.Source{
 		{ID: "force-a", Name: "Force A <Police>", Kind: pressfeed.KindForce, Area: "North", URL: "https://a.example/feed", Type: pressfeed.TypeFeed, Enabled: true},
 		{ID: "pcc-a", Name: "PCC A", Kind: pressfeed.KindPCC, Area: "North", URL: "https://p.example/feed", Type: pressfeed.TypeFeed, Enabled: true},
 	}
-	db.SeedSources(ctx, sources)
-	for _, src := range sources {
+	seedStore(t, db, sources, pressfeed.SourceState{}, func(_ int, src pressfeed.Source) []pressfeed.Item {
 		var items []pressfeed.Item
 		for i := 0; i < 5; i++ {
 			items = append(items, pressfeed.Item{
@@ -82,12 +53,10 @@ func newSiteWith(t *testing.T, opts web.Options) site {
 				Published: t0.Add(-time.Duration(i) * time.Hour),
 			})
 		}
-		if _, err := db.Ingest(ctx, src.ID, items, pressfeed.SourceState{}); err != nil {
-			t.Fatal(err)
-		}
-	}
+		return items
+	})
 	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		opts.Logger = quietLogger()
 	}
 	ws := web.NewServer(db, opts)
 	srv := httptest.NewServer(ws)

@@ -1,12 +1,8 @@
 package web_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -24,19 +20,11 @@ import (
 // the force also published something else.
 func newStorySite(t *testing.T) string {
 	t.Helper()
-	db, err := index.Open(filepath.Join(t.TempDir(), "s.db"), index.Options{Now: func() time.Time { return t0 }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ctx := context.Background()
+	db := openStore(t, index.Options{Now: atT0})
 	sources := []pressfeed.Source{
 		{ID: "rocu", Name: "Regional Unit", Kind: pressfeed.KindROCU, Area: "North West", URL: "https://rocu.example/feed", Type: pressfeed.TypeFeed, Enabled: true},
 		{ID: "force-a", Name: "Force A <Police>", Kind: pressfeed.KindForce, Area: "North", URL: "https://a.example/feed", Type: pressfeed.TypeFeed, Enabled: true},
 		{ID: "pcc-a", Name: "PCC A", Kind: pressfeed.KindPCC, Area: "North", URL: "https://p.example/feed", Type: pressfeed.TypeFeed, Enabled: true},
-	}
-	if _, err := db.SeedSources(ctx, sources); err != nil {
-		t.Fatal(err)
 	}
 	text := "The regional organised crime unit has been graded outstanding by the inspectorate, the highest grading available."
 	items := map[string][]pressfeed.Item{
@@ -47,12 +35,8 @@ func newStorySite(t *testing.T) string {
 		},
 		"pcc-a": {{GUID: "p1", Title: "Commissioner welcomes outstanding grading for regional organised crime unit", Link: "javascript:alert(1)", Summary: "<p>" + text + "</p>", Published: t0.Add(-time.Hour)}},
 	}
-	for _, id := range []string{"rocu", "force-a", "pcc-a"} {
-		if _, err := db.Ingest(ctx, id, items[id], pressfeed.SourceState{}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	srv := httptest.NewServer(web.NewServer(db, web.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	seedStore(t, db, sources, pressfeed.SourceState{}, func(_ int, src pressfeed.Source) []pressfeed.Item { return items[src.ID] })
+	srv := httptest.NewServer(web.NewServer(db, web.Options{Logger: quietLogger()}))
 	t.Cleanup(srv.Close)
 	return srv.URL
 }
