@@ -179,4 +179,3 @@ func tombstoned(tx *bolt.Tx, key []byte) bool {
 	b := tx.Bucket(bucketTombstones)
 	return b != nil && b.Get(key) != nil
 }
-
