@@ -248,38 +248,34 @@ func interleaved(b *testing.B, small *corpus, smallProbes []probe, large *corpus
 // each cross-post ends in its release's story, and nothing else is grouped.
 // A benchmark of lookups that find nothing would measure nothing.
 func TestSyntheticCorpusGroups(t *testing.T) {
-	ctx := context.Background()
 	c := newCorpus(t)
 	c.grow(t, 600)
 	release := func(guid string) string { // "rel-12-cheshire-pcc" → "rel-12"
 		parts := strings.SplitN(guid, "-", 3)
 		return parts[0] + "-" + parts[1]
 	}
+	// A story names its members other than the primary by key: their
+	// items, whole, come from an ungrouped walk.
+	stored := map[string]pressfeed.Item{}
+	eachStory(t, c.db, pressfeed.Query{Ungrouped: true}, func(st pressfeed.Story) { stored[st.ID] = st.Primary() })
 	members := map[string]int{} // release → items stored
 	grouped, wrong := 0, 0
-	q := pressfeed.Query{Limit: pressfeed.MaxLimit}
-	for {
-		page, err := c.db.Stories(ctx, q)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, st := range page.Stories {
-			for _, m := range st.Members {
-				members[release(m.GUID)]++
-				if release(m.GUID) != release(st.Primary().GUID) {
-					wrong++
-					t.Errorf("story %q holds %q", st.Primary().Title, m.Title)
-				}
+	eachStory(t, c.db, pressfeed.Query{}, func(st pressfeed.Story) {
+		for _, m := range st.Members {
+			it, ok := stored[m.Key]
+			if !ok {
+				t.Fatalf("story %q names item %s, which an ungrouped walk did not reach", st.Primary().Title, m.Key)
 			}
-			if len(st.Members) > 1 {
-				grouped++
+			members[release(it.GUID)]++
+			if release(it.GUID) != release(st.Primary().GUID) {
+				wrong++
+				t.Errorf("story %q holds %q", st.Primary().Title, it.Title)
 			}
 		}
-		if page.Next == "" {
-			break
+		if len(st.Members) > 1 {
+			grouped++
 		}
-		q.Cursor = page.Next
-	}
+	})
 	crossPosts := 0
 	for _, n := range members {
 		if n > 1 {
@@ -295,5 +291,24 @@ func TestSyntheticCorpusGroups(t *testing.T) {
 	t.Logf("%d of %d probes grouped as generated", right, len(probes))
 	if right*10 < len(probes)*9 {
 		t.Errorf("%d of %d probes grouped as generated, want nine in ten", right, len(probes))
+	}
+}
+
+// eachStory calls fn with every story of q, page by page.
+func eachStory(t *testing.T, db *index.DB, q pressfeed.Query, fn func(pressfeed.Story)) {
+	t.Helper()
+	q.Limit = pressfeed.MaxLimit
+	for {
+		page, err := db.Stories(context.Background(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, st := range page.Stories {
+			fn(st)
+		}
+		if page.Next == "" {
+			return
+		}
+		q.Cursor = page.Next
 	}
 }

@@ -9,13 +9,7 @@ import (
 
 func TestAlertsSettings(t *testing.T) {
 	t.Setenv("PRESSFEED_SMTP_PASSWORD", "from-env")
-	cfg, err := config.Parse("a.toml", []byte("base_url = \"https://news.example\"\n[alerts]\nsmtp_host = \"mail.example\"\nsmtp_port = 465\nsmtp_tls = \"tls\"\nsmtp_username = \"desk\"\nsmtp_password = \"in-file\"\nfrom = \"North West police news <alerts@news.example>\"\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := parseValid(t, "a.toml", "base_url = \"https://news.example\"\n[alerts]\nsmtp_host = \"mail.example\"\nsmtp_port = 465\nsmtp_tls = \"tls\"\nsmtp_username = \"desk\"\nsmtp_password = \"in-file\"\nfrom = \"North West police news <alerts@news.example>\"\n")
 	a := cfg.Alerts
 	if a.SMTPHost != "mail.example" || a.SMTPPort != 465 || a.SMTPTLS != "tls" || a.Password() != "from-env" || a.FromAddress() != "alerts@news.example" {
 		t.Errorf("got %+v password %q from %q", a, a.Password(), a.FromAddress())
@@ -34,10 +28,7 @@ func TestBadAlertsSettingsNameTheKey(t *testing.T) {
 		{"[alerts]\nsmtp_host = \"mail.example\"\nfrom = \"alerts@news.example\"\n", `alerts.smtp_host: needs base_url`},
 		{base + "smtp_hots = \"typo\"\n", `smtp_hots`},
 	} {
-		cfg, err := config.Parse("a.toml", []byte(tc.file))
-		if err == nil {
-			err = cfg.Validate()
-		}
+		err := parseError("a.toml", tc.file)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: got %v, want %q", tc.file, err, tc.want)
 		}

@@ -1,7 +1,6 @@
 package config_test
 
 import (
-	"strings"
 	"testing"
 
 	"pressfeed/config"
@@ -42,9 +41,5 @@ cluster = "no"
 	if err == nil {
 		t.Fatal("cluster = \"no\" was accepted")
 	}
-	for _, want := range []string{"s.toml", `source "bad"`, "cluster"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not name %s", err, want)
-		}
-	}
+	wantInError(t, err.Error(), []string{"s.toml", `source "bad"`, "cluster"})
 }

@@ -124,18 +124,11 @@ func TestBadSettingsNameFileSourceAndKey(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "bad.toml")
-			os.WriteFile(path, []byte(tt.toml), 0o644)
-			_, err := config.Load(path)
+			msg, err := loadFile(t, tt.toml)
 			if err == nil {
 				t.Fatal("no error")
 			}
-			msg := strings.ReplaceAll(err.Error(), path, "bad.toml")
-			for _, w := range tt.want {
-				if !strings.Contains(msg, w) {
-					t.Errorf("error %q does not contain %q", msg, w)
-				}
-			}
+			wantInError(t, msg, tt.want)
 		})
 	}
 }

@@ -46,10 +46,7 @@ func TestFetchTable(t *testing.T) {
 		{"no items", "[fetch]\nmax_items = 0\n", "fetch.max_items: 0 is not between 1 and 10000"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := config.Parse("s.toml", []byte(tc.toml))
-			if err == nil {
-				err = cfg.Validate()
-			}
+			err := parseError("s.toml", tc.toml)
 			var cerr *config.Error
 			if !errors.As(err, &cerr) {
 				t.Fatalf("got %v, want a *config.Error", err)

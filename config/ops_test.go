@@ -15,13 +15,7 @@ import (
 )
 
 func TestOpsSettings(t *testing.T) {
-	cfg, err := config.Parse("ops.toml", []byte("log_format = \"json\"\nlog_level = \"debug\"\nretention = 30\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := parseValid(t, "ops.toml", "log_format = \"json\"\nlog_level = \"debug\"\nretention = 30\n")
 	if !cfg.JSONLogs() || cfg.Level() != slog.LevelDebug || cfg.RetentionPeriod() != 30*24*time.Hour {
 		t.Errorf("got json=%v level=%v retention=%v", cfg.JSONLogs(), cfg.Level(), cfg.RetentionPeriod())
 	}
@@ -44,10 +38,7 @@ func TestBadOpsSettingsNameTheKey(t *testing.T) {
 		{`shutdown_grace = "-1s"`, `ops.toml: shutdown_grace: -1s is not a duration between`},
 		{`retention = "2y"`, `ops.toml: `},
 	} {
-		cfg, err := config.Parse("ops.toml", []byte(tc.file+"\n"))
-		if err == nil {
-			err = cfg.Validate()
-		}
+		err := parseError("ops.toml", tc.file+"\n")
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, want %q", tc.file, err, tc.want)
 		}
@@ -73,13 +64,7 @@ func TestExampleSettingsFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse("pressfeed.example.toml", data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := parseValid(t, "pressfeed.example.toml", string(data))
 	want := config.Default()
 	want.DB, want.Path = cfg.DB, cfg.Path
 	// Compared as text: an empty list in the file and a nil default are both

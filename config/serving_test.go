@@ -10,20 +10,11 @@ import (
 )
 
 func TestServingSettings(t *testing.T) {
-	cfg, err := config.Parse("s.toml", []byte("base_url = \"https://news.example\"\ncache_max_age = \"5m\"\nhubs = [\"https://hub.example/\", \"https://hub2.example/p\"]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cfg.Validate(); err != nil {
-		t.Fatal(err)
-	}
+	cfg := parseValid(t, "s.toml", "base_url = \"https://news.example\"\ncache_max_age = \"5m\"\nhubs = [\"https://hub.example/\", \"https://hub2.example/p\"]\n")
 	if cfg.CacheMaxAge != 5*time.Minute || len(cfg.Hubs) != 2 {
 		t.Errorf("cache_max_age %v, hubs %v", cfg.CacheMaxAge, cfg.Hubs)
 	}
-	cfg, err = config.Parse("s.toml", []byte(`trusted_proxies = ["127.0.0.1", "::ffff:10.1.2.3", "10.9.0.0/16", "fd00::1/8"]`))
-	if err != nil || cfg.Validate() != nil {
-		t.Fatal(err, cfg.Validate())
-	}
+	cfg = parseValid(t, "s.toml", `trusted_proxies = ["127.0.0.1", "::ffff:10.1.2.3", "10.9.0.0/16", "fd00::1/8"]`)
 	if got := fmt.Sprint(cfg.Proxies()); got != "[127.0.0.1/32 10.1.2.3/32 10.9.0.0/16 fd00::/8]" {
 		t.Errorf("trusted_proxies as prefixes: %s", got)
 	}
@@ -47,10 +38,7 @@ func TestServingSettingsErrors(t *testing.T) {
 		{`trusted_proxies = "10.0.0.1"`, `trusted_proxies`},
 	}
 	for _, tt := range tests {
-		cfg, err := config.Parse("s.toml", []byte(tt.settings))
-		if err == nil {
-			err = cfg.Validate()
-		}
+		err := parseError("s.toml", tt.settings)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%s: error %v, want one containing %q", tt.settings, err, tt.want)
 		}

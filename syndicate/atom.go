@@ -94,20 +94,27 @@ func WriteAtom(w io.Writer, f Feed) error {
 	if f.HomeURL != "" {
 		doc.Links = append(doc.Links, atomLink{Rel: "alternate", Type: "text/html", Href: f.HomeURL})
 	}
-	doc.Links = append(doc.Links, atomLink{Rel: "self", Type: "application/atom+xml", Href: f.SelfURL})
-	if f.FirstURL != "" {
-		doc.Links = append(doc.Links, atomLink{Rel: "first", Type: "application/atom+xml", Href: f.FirstURL})
-	}
-	if f.NextURL != "" {
-		doc.Links = append(doc.Links, atomLink{Rel: "next", Type: "application/atom+xml", Href: f.NextURL})
-	}
-	for _, h := range f.Hubs {
-		doc.Links = append(doc.Links, atomLink{Rel: "hub", Href: h})
-	}
+	doc.Links = append(doc.Links, feedLinks(f, "application/atom+xml")...)
 	for _, e := range f.Entries {
 		doc.Entries = append(doc.Entries, atomEntryOf(e))
 	}
 	return writeXML(w, doc)
+}
+
+// feedLinks returns f's self link, its RFC 5005 first and next links when
+// it has them, all typed as mediaType, and a WebSub hub link for each hub.
+func feedLinks(f Feed, mediaType string) []atomLink {
+	links := []atomLink{{Rel: "self", Type: mediaType, Href: f.SelfURL}}
+	if f.FirstURL != "" {
+		links = append(links, atomLink{Rel: "first", Type: mediaType, Href: f.FirstURL})
+	}
+	if f.NextURL != "" {
+		links = append(links, atomLink{Rel: "next", Type: mediaType, Href: f.NextURL})
+	}
+	for _, h := range f.Hubs {
+		links = append(links, atomLink{Rel: "hub", Href: h})
+	}
+	return links
 }
 
 // writeXML writes the XML declaration and doc, indented one space, and a

@@ -78,7 +78,7 @@ func WriteRSS(w io.Writer, f Feed) error {
 		LastBuild:   rfc1123(f.Updated),
 		Generator:   "pressfeed " + f.Version + " (" + generatorURI + ")",
 		Docs:        "https://www.rssboard.org/rss-specification",
-		AtomLinks:   []atomLink{{Rel: "self", Type: "application/rss+xml", Href: f.SelfURL}},
+		AtomLinks:   feedLinks(f, "application/rss+xml"),
 	}
 	if f.Version == "" {
 		ch.Generator = "pressfeed (" + generatorURI + ")"
@@ -88,15 +88,6 @@ func WriteRSS(w io.Writer, f Feed) error {
 	}
 	if ch.Link == "" {
 		ch.Link = f.SelfURL
-	}
-	if f.FirstURL != "" {
-		ch.AtomLinks = append(ch.AtomLinks, atomLink{Rel: "first", Type: "application/rss+xml", Href: f.FirstURL})
-	}
-	if f.NextURL != "" {
-		ch.AtomLinks = append(ch.AtomLinks, atomLink{Rel: "next", Type: "application/rss+xml", Href: f.NextURL})
-	}
-	for _, h := range f.Hubs {
-		ch.AtomLinks = append(ch.AtomLinks, atomLink{Rel: "hub", Href: h})
 	}
 	for _, e := range f.Entries {
 		ch.Items = append(ch.Items, rssItemOf(e))

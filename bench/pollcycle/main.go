@@ -74,16 +74,11 @@ var hostileKinds = []string{"hang", "drip", "huge", "gzip-bomb", "redirect-loop"
 var oneHostKinds = append(slices.Clone(hostileKinds), "headers-then-silence", "silence-mid-body", "redirect-to-hang")
 
 func run(n, concurrency int, timeout time.Duration) error {
-	dir, err := os.MkdirTemp("", "pollcycle-")
+	db, closeDB, err := openTempDB()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	db, err := index.Open(filepath.Join(dir, "bench.db"), index.Options{})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer closeDB()
 
 	feed := goodFeed(30)
 	var servers []*http.Server
@@ -113,25 +108,13 @@ func run(n, concurrency int, timeout time.Duration) error {
 		sources = append(sources, pressfeed.Source{ID: id, Name: id, Kind: pressfeed.KindOther, URL: base + "/feed", Type: pressfeed.TypeFeed, Enabled: true})
 	}
 
-	p := fetch.NewPoller(db, fetch.Options{
-		UserAgent:            "pressfeed-bench",
-		AllowPrivateNetworks: true, // everything here is on loopback
-		Timeout:              timeout,
-		Logger:               slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	p := newPoller(db, timeout)
 	fmt.Printf("pollcycle: %d sources (%d good, %d hostile: %s), concurrency %d, timeout %s, %s, GOMAXPROCS %d\n\n",
 		n, len(good), n-len(good), strings.Join(hostileKinds, ", "), concurrency, timeout, runtime.Version(), runtime.GOMAXPROCS(0))
-	fmt.Println("| cycle | wall time | peak heap | peak RSS (process) | outcomes |")
-	fmt.Println("|---|---|---|---|---|")
-	for _, cycle := range []string{"cold", "warm"} {
-		results, wall, heap := pollAll(p, sources, concurrency)
-		if err := checkResults(results, good); err != nil {
-			return fmt.Errorf("%s cycle: %w", cycle, err)
-		}
-		fmt.Printf("| %s | %s | %.1f MiB | %.1f MiB | %s |\n", cycle, wall.Round(10*time.Millisecond),
-			float64(heap)/(1<<20), float64(peakRSS())/(1<<20), summarize(results))
-	}
-	return nil
+	return pollCycles(p, sources, concurrency, good, []string{"peak heap", "peak RSS (process)", "outcomes"},
+		func(_ string, results []fetch.Result, heap uint64) []string {
+			return []string{fmt.Sprintf("%.1f MiB", float64(heap)/(1<<20)), fmt.Sprintf("%.1f MiB", float64(peakRSS())/(1<<20)), summarize(results)}
+		})
 }
 
 // runOneHost polls fifteen hostile sources and one good one, all on one
@@ -139,16 +122,11 @@ func run(n, concurrency int, timeout time.Duration) error {
 // then warm), and reports each cycle's wall time. The good source must be
 // ingested.
 func runOneHost(concurrency int) error {
-	dir, err := os.MkdirTemp("", "pollcycle-")
+	db, closeDB, err := openTempDB()
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	db, err := index.Open(filepath.Join(dir, "bench.db"), index.Options{})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
+	defer closeDB()
 
 	mux := http.NewServeMux()
 	mux.Handle("/good/", http.StripPrefix("/good", goodHandler(goodFeed(30))))
@@ -166,32 +144,68 @@ func runOneHost(concurrency int) error {
 	for _, id := range append(slices.Clone(oneHostKinds), "good") {
 		sources = append(sources, pressfeed.Source{ID: id, Name: id, Kind: pressfeed.KindOther, URL: base + "/" + id + "/feed", Type: pressfeed.TypeFeed, Enabled: true})
 	}
-	p := fetch.NewPoller(db, fetch.Options{
-		UserAgent:            "pressfeed-bench",
-		AllowPrivateNetworks: true,
-		Logger:               slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	p := newPoller(db, 0) // the daemon's [fetch] defaults
 	fmt.Printf("pollcycle -one-host: %d hostile sources (%s) and 1 good, one host, concurrency %d, the daemon's [fetch] defaults, %s\n\n",
 		len(oneHostKinds), strings.Join(oneHostKinds, ", "), concurrency, runtime.Version())
-	fmt.Println("| cycle | wall time | good source | outcomes |")
-	fmt.Println("|---|---|---|---|")
+	return pollCycles(p, sources, concurrency, good, []string{"good source", "outcomes"},
+		func(cycle string, results []fetch.Result, _ uint64) []string {
+			goodOutcome := ""
+			for _, r := range results {
+				if os.Getenv("POLLCYCLE_VERBOSE") != "" {
+					fmt.Fprintf(os.Stderr, "%s %s %s %v\n", cycle, r.SourceID, r.Duration.Round(time.Second), r.Err)
+				}
+				if r.SourceID == "good" {
+					goodOutcome = r.Outcome
+				}
+			}
+			return []string{goodOutcome, summarize(results)}
+		})
+}
+
+// pollCycles polls sources twice, cold then warm, checks that each cycle
+// ingested the good ones, and prints a Markdown table of the cycles: their
+// wall time and then the columns that cells gives for each.
+func pollCycles(p *fetch.Poller, sources []pressfeed.Source, concurrency int, good map[string]bool, columns []string,
+	cells func(cycle string, results []fetch.Result, heap uint64) []string) error {
+	fmt.Println("| cycle | wall time | " + strings.Join(columns, " | ") + " |")
+	fmt.Println("|---|---|" + strings.Repeat("---|", len(columns)))
 	for _, cycle := range []string{"cold", "warm"} {
-		results, wall, _ := pollAll(p, sources, concurrency)
+		results, wall, heap := pollAll(p, sources, concurrency)
 		if err := checkResults(results, good); err != nil {
 			return fmt.Errorf("%s cycle: %w", cycle, err)
 		}
-		goodOutcome := ""
-		for _, r := range results {
-			if os.Getenv("POLLCYCLE_VERBOSE") != "" {
-				fmt.Fprintf(os.Stderr, "%s %s %s %v\n", cycle, r.SourceID, r.Duration.Round(time.Second), r.Err)
-			}
-			if r.SourceID == "good" {
-				goodOutcome = r.Outcome
-			}
-		}
-		fmt.Printf("| %s | %s | %s | %s |\n", cycle, wall.Round(10*time.Millisecond), goodOutcome, summarize(results))
+		fmt.Printf("| %s | %s | %s |\n", cycle, wall.Round(10*time.Millisecond), strings.Join(cells(cycle, results, heap), " | "))
 	}
 	return nil
+}
+
+// openTempDB opens a fresh store in a temporary folder; closeDB closes it
+// and removes the folder.
+func openTempDB() (db *index.DB, closeDB func(), err error) {
+	dir, err := os.MkdirTemp("", "pollcycle-")
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err = index.Open(filepath.Join(dir, "bench.db"), index.Options{})
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return db, func() {
+		db.Close()
+		os.RemoveAll(dir)
+	}, nil
+}
+
+// newPoller returns a quiet poller over db that may fetch from loopback,
+// where every server here listens; a zero timeout keeps the default.
+func newPoller(db *index.DB, timeout time.Duration) *fetch.Poller {
+	return fetch.NewPoller(db, fetch.Options{
+		UserAgent:            "pressfeed-bench",
+		AllowPrivateNetworks: true,
+		Timeout:              timeout,
+		Logger:               slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
 }
 
 // pollAll polls every source once, as `pressfeed poll` does, and returns

@@ -17,6 +17,7 @@ import (
 	"pressfeed"
 	"pressfeed/auth"
 	"pressfeed/config"
+	"pressfeed/index"
 )
 
 const adminUsage = `usage: pressfeed admin VERB [flags]
@@ -132,47 +133,64 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	defer db.Close()
 	switch verb {
 	case "create":
-		token, hash := auth.NewToken()
-		err := db.CreateToken(ctx, pressfeed.APIToken{Name: name, Hash: hash, CreatedBy: cliActor()})
-		if errors.Is(err, pressfeed.ErrExists) {
-			fmt.Fprintf(stderr, "pressfeed admin token create: a token called %q exists; revoke it first or choose another name\n", name)
-			return exitUsage
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "pressfeed: %v\n", err)
-			return exitFailure
-		}
-		fmt.Fprintln(stdout, token)
-		fmt.Fprintf(stderr, "API token %q made; it is shown once. Send it as: Authorization: Bearer TOKEN\n", name)
+		err = createToken(ctx, db, name, stdout, stderr)
 	case "list":
-		list, err := db.Tokens(ctx)
-		if err != nil {
-			fmt.Fprintf(stderr, "pressfeed: %v\n", err)
-			return exitFailure
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "NAME\tCREATED\tBY\tLAST USED (TO THE HOUR)")
-		for _, t := range list {
-			used := "never"
-			if !t.LastUsed.IsZero() {
-				used = t.LastUsed.Format("2006-01-02 15:04 MST")
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Created.Format("2006-01-02 15:04 MST"), t.CreatedBy, used)
-		}
-		tw.Flush()
+		err = listTokens(ctx, db, stdout)
 	case "revoke":
-		err := db.RevokeToken(ctx, name, cliActor())
-		if errors.Is(err, pressfeed.ErrNotFound) {
-			fmt.Fprintf(stderr, "pressfeed admin token revoke: there is no token %q\n", name)
-			return exitUsage
+		err = db.RevokeToken(ctx, name, cliActor())
+		if err == nil {
+			fmt.Fprintf(stdout, "revoked %s\n", name)
 		}
-		if err != nil {
-			fmt.Fprintf(stderr, "pressfeed: %v\n", err)
-			return exitFailure
-		}
-		fmt.Fprintf(stdout, "revoked %s\n", name)
 	}
-	return exitOK
+	return tokenExit(stderr, verb, name, err)
+}
+
+// createToken makes an API token called name, printing it to stdout (and
+// how to use it to stderr): it is shown this once.
+func createToken(ctx context.Context, db *index.DB, name string, stdout, stderr io.Writer) error {
+	token, hash := auth.NewToken()
+	if err := db.CreateToken(ctx, pressfeed.APIToken{Name: name, Hash: hash, CreatedBy: cliActor()}); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	fmt.Fprintf(stderr, "API token %q made; it is shown once. Send it as: Authorization: Bearer TOKEN\n", name)
+	return nil
+}
+
+// listTokens prints a table of the API tokens to stdout.
+func listTokens(ctx context.Context, db *index.DB, stdout io.Writer) error {
+	list, err := db.Tokens(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tCREATED\tBY\tLAST USED (TO THE HOUR)")
+	for _, t := range list {
+		used := "never"
+		if !t.LastUsed.IsZero() {
+			used = t.LastUsed.Format("2006-01-02 15:04 MST")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Name, t.Created.Format("2006-01-02 15:04 MST"), t.CreatedBy, used)
+	}
+	return tw.Flush()
+}
+
+// tokenExit reports the error of `admin token VERB NAME`, if any, and
+// returns the exit code: a name taken (create) or unknown (revoke) is a
+// usage error.
+func tokenExit(stderr io.Writer, verb, name string, err error) int {
+	switch {
+	case err == nil:
+		return exitOK
+	case verb == "create" && errors.Is(err, pressfeed.ErrExists):
+		fmt.Fprintf(stderr, "pressfeed admin token create: a token called %q exists; revoke it first or choose another name\n", name)
+		return exitUsage
+	case verb == "revoke" && errors.Is(err, pressfeed.ErrNotFound):
+		fmt.Fprintf(stderr, "pressfeed admin token revoke: there is no token %q\n", name)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "pressfeed: %v\n", err)
+	return exitFailure
 }
 
 // parseFlagsWithArg parses flags around one positional argument (before or

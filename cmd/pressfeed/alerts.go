@@ -69,10 +69,12 @@ func alertsInstead(cfg config.Config) string {
 	return "use the daemon's API: " + daemonURL(cfg) + "/api/v1/subscriptions, or its page " + daemonURL(cfg) + "/admin/alerts"
 }
 
-// alertsStore parses a verb's flags (and its one argument, with withArg),
-// loads the settings and opens the store; a code of 0 or more means stop
-// with it, and otherwise the caller closes db.
-func alertsStore(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []string, withArg bool, stderr io.Writer) (string, config.Config, *index.DB, int) {
+// alertsStore adds the -config flag to a verb's flags, parses them (and
+// its one argument, with withArg), loads the settings and opens the store;
+// a code of 0 or more means stop with it, and otherwise the caller closes
+// db.
+func alertsStore(ctx context.Context, fs *flag.FlagSet, args []string, withArg bool, stderr io.Writer) (string, config.Config, *index.DB, int) {
+	cfgPath := fs.String("config", "", "settings file (TOML); the defaults when empty")
 	var (
 		arg  string
 		cfg  config.Config
@@ -80,11 +82,8 @@ func alertsStore(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []
 	)
 	if withArg {
 		arg, cfg, code = argAndConfig(fs, cfgPath, args, stderr)
-	} else if code = parseFlags(fs, args); code < 0 {
-		var ok bool
-		if cfg, ok = loadConfig(*cfgPath, stderr); !ok {
-			code = exitUsage
-		}
+	} else {
+		cfg, code = flagsAndConfig(fs, cfgPath, args, stderr)
 	}
 	if code >= 0 {
 		return "", cfg, nil, code
@@ -95,8 +94,7 @@ func alertsStore(ctx context.Context, fs *flag.FlagSet, cfgPath *string, args []
 
 func runAlertsList(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("alerts list", "alerts [list] [-config FILE]", stderr)
-	cfgPath := fs.String("config", "", "settings file (TOML); the defaults when empty")
-	_, cfg, db, code := alertsStore(ctx, fs, cfgPath, args, false, stderr)
+	_, cfg, db, code := alertsStore(ctx, fs, args, false, stderr)
 	if db == nil {
 		return code
 	}
@@ -128,7 +126,6 @@ func orAll(filter string) string {
 
 func runAlertsAdd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("alerts add", "alerts add -name NAME -to mailto:ADDRESS|URL [-filter QUERY] [-cadence immediate|digest] [-at HH:MM] [-days daily|weekdays] [-window DURATION] [-config FILE]", stderr)
-	cfgPath := fs.String("config", "", "settings file (TOML); the defaults when empty")
 	var sub pressfeed.Subscription
 	fs.StringVar(&sub.Name, "name", "", "the subscription's name: lower-case letters, digits and hyphens")
 	fs.StringVar(&sub.To, "to", "", "mailto:ADDRESS for email, or an http(s) URL for a webhook")
@@ -137,7 +134,7 @@ func runAlertsAdd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.StringVar(&sub.At, "at", "", "the digest's time in London, HH:MM (07:30 when -cadence digest and empty)")
 	fs.StringVar(&sub.Days, "days", "", "daily or weekdays (daily when -cadence digest and empty)")
 	fs.StringVar(&sub.Window, "window", "", "only stories published within this long before each delivery, e.g. 48h (any age when empty)")
-	_, cfg, db, code := alertsStore(ctx, fs, cfgPath, args, false, stderr)
+	_, cfg, db, code := alertsStore(ctx, fs, args, false, stderr)
 	if db == nil {
 		return code
 	}
@@ -163,48 +160,44 @@ func runAlertsAdd(ctx context.Context, args []string, stdout, stderr io.Writer) 
 }
 
 func runAlertsRemove(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("alerts rm", "alerts rm [-config FILE] NAME", stderr)
-	cfgPath := fs.String("config", "", "settings file (TOML); the defaults when empty")
-	name, cfg, db, code := alertsStore(ctx, fs, cfgPath, args, true, stderr)
-	if db == nil {
-		return code
-	}
-	defer db.Close()
-	if err := db.DeleteSubscription(ctx, cliActor(), name); err != nil {
-		if missing(stderr, "rm", name, err) {
-			return exitUsage
+	return onSubscription(ctx, "rm", args, stderr, func(_ config.Config, db *index.DB, name string) error {
+		if err := db.DeleteSubscription(ctx, cliActor(), name); err != nil {
+			return err
 		}
-		return storeError(stderr, cfg.DB, err)
-	}
-	fmt.Fprintf(stdout, "deleted subscription %s\n", name)
-	return exitOK
+		fmt.Fprintf(stdout, "deleted subscription %s\n", name)
+		return nil
+	})
 }
 
 func runAlertsTest(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("alerts test", "alerts test [-config FILE] NAME", stderr)
-	cfgPath := fs.String("config", "", "settings file (TOML); the defaults when empty")
-	name, cfg, db, code := alertsStore(ctx, fs, cfgPath, args, true, stderr)
+	return onSubscription(ctx, "test", args, stderr, func(cfg config.Config, db *index.DB, name string) error {
+		n, err := newAlerts(cfg, db, newLogger(stderr)).Test(ctx, name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "sent %s a test digest of %d stories\n", name, n)
+		return nil
+	})
+}
+
+// onSubscription parses the flags of `alerts VERB NAME`, opens the store
+// and runs do on the subscription NAME. It explains a name no subscription
+// has, a usage error, and do's other errors, failures.
+func onSubscription(ctx context.Context, verb string, args []string, stderr io.Writer, do func(cfg config.Config, db *index.DB, name string) error) int {
+	fs := newFlags("alerts "+verb, "alerts "+verb+" [-config FILE] NAME", stderr)
+	name, cfg, db, code := alertsStore(ctx, fs, args, true, stderr)
 	if db == nil {
 		return code
 	}
 	defer db.Close()
-	n, err := newAlerts(cfg, db, newLogger(stderr)).Test(ctx, name)
-	if err != nil {
-		if missing(stderr, "test", name, err) {
-			return exitUsage
-		}
-		fmt.Fprintf(stderr, "pressfeed alerts test: %v\n", err)
-		return exitFailure
+	err := do(cfg, db, name)
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, pressfeed.ErrNotFound):
+		fmt.Fprintf(stderr, "pressfeed alerts %s: no subscription is called %q\n", verb, name)
+		return exitUsage
 	}
-	fmt.Fprintf(stdout, "sent %s a test digest of %d stories\n", name, n)
-	return exitOK
-}
-
-// missing says so when err is that no subscription is called name.
-func missing(stderr io.Writer, verb, name string, err error) bool {
-	if !errors.Is(err, pressfeed.ErrNotFound) {
-		return false
-	}
-	fmt.Fprintf(stderr, "pressfeed alerts %s: no subscription is called %q\n", verb, name)
-	return true
+	fmt.Fprintf(stderr, "pressfeed alerts %s: %v\n", verb, err)
+	return exitFailure
 }

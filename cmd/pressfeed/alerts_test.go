@@ -149,9 +149,7 @@ func TestBinaryAlertsExactlyOnceAcrossKills(t *testing.T) {
 	dbPath := filepath.Join(dir, "alerts.db")
 	var b strings.Builder
 	fmt.Fprintf(&b, "db = %q\nallow_private_networks = true\nlog_format = \"json\"\nbase_url = \"https://news.example\"\n[fetch]\nhost_spacing = \"1ms\"\n", dbPath)
-	for i := 0; i < sources; i++ {
-		fmt.Fprintf(&b, "[[source]]\nid = \"src-%02d\"\nname = \"Source %d\"\nkind = \"force\"\nurl = \"%s/src-%02d\"\nschedule = \"@every 1h\"\n", i, i, feeds.URL, i)
-	}
+	writeSources(&b, sources, feeds.URL)
 	settings := filepath.Join(dir, "alerts.toml")
 	if err := os.WriteFile(settings, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -169,34 +167,13 @@ func TestBinaryAlertsExactlyOnceAcrossKills(t *testing.T) {
 	hook.mu.Unlock()
 
 	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 9))
-	serve := func() (*exec.Cmd, *syncBuffer) {
-		cmd := exec.Command(binary, "serve", "-config", settings, "-addr", "127.0.0.1:0")
-		var log syncBuffer
-		cmd.Stderr = &log
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		return cmd, &log
-	}
 	for run := 1; run <= kills; run++ {
-		cmd, log := serve()
-		killAfter := rng.IntN(sources + 1)
-		deadline := time.Now().Add(60 * time.Second)
-		for strings.Count(log.String(), `"msg":"poll"`) < killAfter {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("run %d: %d polls in a minute:\n%s", run, strings.Count(log.String(), `"msg":"poll"`), log.String())
-			}
-			time.Sleep(time.Millisecond)
-		}
-		time.Sleep(time.Duration(rng.IntN(60)) * time.Millisecond)
-		cmd.Process.Kill()
-		cmd.Wait()
+		cmd, log := spawnServe(t, settings)
+		killAfterPolls(t, run, cmd, log, rng.IntN(sources+1), time.Duration(rng.IntN(60))*time.Millisecond)
 	}
 
 	// A last run, ended politely once the hook has been quiet a while.
-	cmd, log := serve()
+	cmd, log := spawnServe(t, settings)
 	deadline := time.Now().Add(60 * time.Second)
 	for strings.Count(log.String(), `"msg":"poll"`) < sources && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)

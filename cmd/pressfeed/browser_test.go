@@ -133,6 +133,46 @@ func location(t *testing.T, ctx context.Context) string {
 	return value[string](t, ctx, `document.location.pathname + document.location.search`)
 }
 
+// signIn runs before (a navigation to the sign-in page, say), fills in
+// and submits the sign-in form as the editor, and fails unless that lands
+// on want.
+func signIn(t *testing.T, ctx context.Context, want string, before ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	step(t, ctx, "sign in", append(before,
+		chromedp.SendKeys(chromedp.ID("name"), "editor"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+	)...)
+	if status := submit(t, ctx, `form button[type=submit]`); status != 200 || location(t, ctx) != want {
+		t.Fatalf("sign-in: %d at %s", status, location(t, ctx))
+	}
+}
+
+// checkFormErrors checks that a form sent back with errors lists each of
+// wants and that the field with the given id kept the value typed in it.
+func checkFormErrors(t *testing.T, ctx context.Context, wants []string, id, typed string) {
+	t.Helper()
+	errs := value[string](t, ctx, `document.querySelector("#form-errors").textContent`)
+	for _, want := range wants {
+		if !strings.Contains(errs, want) {
+			t.Errorf("errors %q lack %q", errs, want)
+		}
+	}
+	if got := value[string](t, ctx, `document.getElementById("`+id+`").value`); got != typed {
+		t.Errorf("the value typed in #%s came back as %q", id, got)
+	}
+}
+
+// browserTest starts t's own browser, daemon (with the daemon's sample
+// feeds) and screenshots, and runs t in parallel with the other browser
+// tests: browser and daemon mostly wait.
+func browserTest(t *testing.T) (context.Context, *Daemon, *sampleServer, screenshots) {
+	t.Helper()
+	t.Parallel()
+	ctx := newBrowser(t)
+	d, samples := browserDaemon(t)
+	return ctx, d, samples, newScreenshots(t)
+}
+
 // screenshots saves full-page PNGs to $PRESSFEED_SCREENSHOTS, or to the
 // test's temporary directory, and logs where.
 type screenshots struct {
@@ -173,10 +213,7 @@ var (
 )
 
 func TestBrowserNewsAndSources(t *testing.T) {
-	t.Parallel() // each test has its own browser and daemon; both mostly wait
-	ctx := newBrowser(t)
-	d, _ := browserDaemon(t)
-	shots := newScreenshots(t)
+	ctx, d, _, shots := browserTest(t)
 	stories := `document.querySelectorAll("article.story").length`
 	titles := `Array.from(document.querySelectorAll("article.story h3")).map(e => e.textContent.trim())`
 
@@ -278,10 +315,7 @@ func TestBrowserNewsAndSources(t *testing.T) {
 }
 
 func TestBrowserAdminAddsAndDeletesASource(t *testing.T) {
-	t.Parallel()
-	ctx := newBrowser(t)
-	d, samples := browserDaemon(t)
-	shots := newScreenshots(t)
+	ctx, d, samples, shots := browserTest(t)
 
 	t.Run("admin without a session leads to sign-in", func(t *testing.T) {
 		step(t, ctx, "open /admin", chromedp.Navigate(d.URL()+"/admin"))
@@ -289,13 +323,7 @@ func TestBrowserAdminAddsAndDeletesASource(t *testing.T) {
 			t.Errorf("at %s, want the sign-in page", loc)
 		}
 	})
-	step(t, ctx, "fill in the sign-in form",
-		chromedp.SendKeys(chromedp.ID("name"), "editor"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-	)
-	if status := submit(t, ctx, `form button[type=submit]`); status != 200 || location(t, ctx) != "/admin" {
-		t.Fatalf("sign-in: %d at %s", status, location(t, ctx))
-	}
+	signIn(t, ctx, "/admin")
 	shots.take(ctx, "admin-sources")
 
 	t.Run("invalid fields come back named", func(t *testing.T) {
@@ -304,15 +332,8 @@ func TestBrowserAdminAddsAndDeletesASource(t *testing.T) {
 		if status := submit(t, ctx, `button[value=preview]`); status != 422 {
 			t.Errorf("empty form: %d, want 422", status)
 		}
-		errs := value[string](t, ctx, `document.querySelector("#form-errors").textContent`)
-		for _, want := range []string{"id: is required", "name: is required", "url: \"ftp://extra.example/\" must start with http:// or https://"} {
-			if !strings.Contains(errs, want) {
-				t.Errorf("errors %q lack %q", errs, want)
-			}
-		}
-		if got := value[string](t, ctx, `document.getElementById("f-url").value`); got != "ftp://extra.example/" {
-			t.Errorf("the typed URL came back as %q", got)
-		}
+		checkFormErrors(t, ctx, []string{"id: is required", "name: is required", "url: \"ftp://extra.example/\" must start with http:// or https://"},
+			"f-url", "ftp://extra.example/")
 		shots.take(ctx, "admin-form-errors")
 	})
 	step(t, ctx, "fill in a new source",
@@ -383,10 +404,7 @@ func TestBrowserAdminAddsAndDeletesASource(t *testing.T) {
 // subscription comes back with each field named, a good one is listed,
 // its preview is the digest, and the page fits a phone.
 func TestBrowserAlertsPage(t *testing.T) {
-	t.Parallel()
-	ctx := newBrowser(t)
-	d, samples := browserDaemon(t)
-	shots := newScreenshots(t)
+	ctx, d, samples, shots := browserTest(t)
 	// A story of today from the hostile source, for the digest to carry.
 	samples.mu.Lock()
 	samples.files["/hostile.rss"] = []byte(strings.Replace(hostileRSS, "<item>", fmt.Sprintf(
@@ -398,13 +416,7 @@ func TestBrowserAlertsPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.poll(context.Background(), src)
-	step(t, ctx, "sign in", chromedp.Navigate(d.URL()+"/admin/signin?next=%2Fadmin%2Falerts"),
-		chromedp.SendKeys(chromedp.ID("name"), "editor"),
-		chromedp.SendKeys(chromedp.ID("password"), testPassword),
-	)
-	if status := submit(t, ctx, `form button[type=submit]`); status != 200 || location(t, ctx) != "/admin/alerts" {
-		t.Fatalf("sign-in: %d at %s", status, location(t, ctx))
-	}
+	signIn(t, ctx, "/admin/alerts", chromedp.Navigate(d.URL()+"/admin/signin?next=%2Fadmin%2Falerts"))
 	step(t, ctx, "fill in a bad subscription",
 		chromedp.SendKeys(chromedp.ID("a-name"), "Morning Digest"),
 		chromedp.SendKeys(chromedp.ID("a-to"), "office at pcc"),
@@ -413,15 +425,7 @@ func TestBrowserAlertsPage(t *testing.T) {
 	if status := submit(t, ctx, `form.form button[type=submit]`); status != 422 {
 		t.Fatalf("bad subscription: %d, want 422", status)
 	}
-	errs := value[string](t, ctx, `document.querySelector("#form-errors").textContent`)
-	for _, want := range []string{"name:", "filter:", "to:"} {
-		if !strings.Contains(errs, want) {
-			t.Errorf("errors %q lack %q", errs, want)
-		}
-	}
-	if got := value[string](t, ctx, `document.getElementById("a-filter").value`); got != "kind=army" {
-		t.Errorf("the typed filter came back as %q", got)
-	}
+	checkFormErrors(t, ctx, []string{"name:", "filter:", "to:"}, "a-filter", "kind=army")
 	value[bool](t, ctx, `["a-name", "a-to", "a-filter"].forEach(id => document.getElementById(id).value = ""), true`)
 	step(t, ctx, "fill in a digest",
 		chromedp.SendKeys(chromedp.ID("a-name"), "morning"),

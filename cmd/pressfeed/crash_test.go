@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -114,9 +113,7 @@ func TestCrashSafety(t *testing.T) {
 	// Every feed is on one loopback host: without this the fetcher's
 	// politeness would space the polls a second apart.
 	fmt.Fprintf(&b, "[fetch]\nhost_spacing = \"1ms\"\n")
-	for i := 0; i < crashSources; i++ {
-		fmt.Fprintf(&b, "[[source]]\nid = \"src-%02d\"\nname = \"Source %d\"\nkind = \"force\"\nurl = \"%s/src-%02d\"\nschedule = \"@every 1h\"\n", i, i, feeds.URL, i)
-	}
+	writeSources(&b, crashSources, feeds.URL)
 	settings := filepath.Join(dir, "crash.toml")
 	if err := os.WriteFile(settings, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
@@ -129,26 +126,8 @@ func TestCrashSafety(t *testing.T) {
 		// Kill once a random number of polls has completed, so most kills
 		// land with other polls mid-transaction; a few land at start-up.
 		killAfter := rng.IntN(crashSources)
-		cmd := exec.Command(binary, "serve", "-config", settings, "-addr", "127.0.0.1:0")
-		var stderr syncBuffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		deadline := time.Now().Add(60 * time.Second)
-		for strings.Count(stderr.String(), `"msg":"poll"`) < killAfter {
-			if time.Now().After(deadline) {
-				cmd.Process.Kill()
-				cmd.Wait()
-				t.Fatalf("run %d: only %d polls logged in a minute:\n%s", run, strings.Count(stderr.String(), `"msg":"poll"`), stderr.String())
-			}
-			time.Sleep(time.Millisecond)
-		}
-		time.Sleep(time.Duration(rng.IntN(3000)) * time.Microsecond)
-		if err := cmd.Process.Kill(); err != nil {
-			t.Fatal(err)
-		}
-		cmd.Wait()
+		cmd, stderr := spawnServe(t, settings)
+		killAfterPolls(t, run, cmd, stderr, killAfter, time.Duration(rng.IntN(3000))*time.Microsecond)
 		log := stderr.String()
 
 		done := completedPolls(t, log)

@@ -214,14 +214,9 @@ func TestServeWithoutAdminIsLocked(t *testing.T) {
 	samples := newSampleServer(t)
 	d := startDaemon(t, samples.config(t, filepath.Join(t.TempDir(), "locked.db")))
 	defer d.Close(context.Background())
-	resp, err := http.Get(d.URL() + "/admin")
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != 403 || !strings.Contains(string(b), "pressfeed admin hash-password") {
-		t.Errorf("/admin with no [[admin]]: %d", resp.StatusCode)
+	status, body := httpGet(t, d.URL()+"/admin")
+	if status != 403 || !strings.Contains(body, "pressfeed admin hash-password") {
+		t.Errorf("/admin with no [[admin]]: %d", status)
 	}
 }
 

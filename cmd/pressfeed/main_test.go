@@ -435,6 +435,48 @@ func TestBinaryServeEnvOverrides(t *testing.T) {
 // syncBuffer is safe for a writer goroutine or process and a reading test.
 type syncBuffer = syncbuf.Buffer
 
+// writeSources appends n hourly [[source]] tables, src-00 onwards, each
+// polling base/src-NN, to b.
+func writeSources(b *strings.Builder, n int, base string) {
+	for i := 0; i < n; i++ {
+		fmt.Fprintf(b, "[[source]]\nid = \"src-%02d\"\nname = \"Source %d\"\nkind = \"force\"\nurl = \"%s/src-%02d\"\nschedule = \"@every 1h\"\n", i, i, base, i)
+	}
+}
+
+// spawnServe starts the binary's serve with the settings file on a free
+// loopback port and returns it with the buffer its log goes to.
+func spawnServe(t *testing.T, settings string) (*exec.Cmd, *syncBuffer) {
+	t.Helper()
+	cmd := exec.Command(binary, "serve", "-config", settings, "-addr", "127.0.0.1:0")
+	var log syncBuffer
+	cmd.Stderr = &log
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &log
+}
+
+// killAfterPolls waits until the daemon cmd has logged n polls to log,
+// then for pause, and kills it with SIGKILL. It kills it and fails run
+// when a minute passes first.
+func killAfterPolls(t *testing.T, run int, cmd *exec.Cmd, log *syncBuffer, n int, pause time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for strings.Count(log.String(), `"msg":"poll"`) < n {
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("run %d: only %d polls logged in a minute:\n%s", run, strings.Count(log.String(), `"msg":"poll"`), log.String())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(pause)
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+}
+
 // TestBinaryPollForce: a failing source backs off, so the next poll skips
 // it without a request; poll -force fetches it anyway.
 func TestBinaryPollForce(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"pressfeed"
+	"pressfeed/config"
 	"pressfeed/index"
 )
 
@@ -30,17 +31,28 @@ func parseArgs(fs *flag.FlagSet, args []string, want int, what string) int {
 	return -1
 }
 
-func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("backup", "backup [-config FILE] OUT", stderr)
-	cfgPath := fs.String("config", "", "settings file (TOML); names the store to back up")
-	if code := parseArgs(fs, args, 1, "one argument, the file to write"); code >= 0 {
-		return code
+// storeAndFile adds a -config flag, naming the store the verb will act
+// on, to fs, parses args wanting one argument, the file described by what,
+// and loads the settings. It returns them and the file, or an exit code of
+// 0 or more to stop with.
+func storeAndFile(fs *flag.FlagSet, act, what string, args []string, stderr io.Writer) (config.Config, string, int) {
+	cfgPath := fs.String("config", "", "settings file (TOML); names the store to "+act)
+	if code := parseArgs(fs, args, 1, "one argument, "+what); code >= 0 {
+		return config.Config{}, "", code
 	}
 	cfg, ok := loadConfig(*cfgPath, stderr)
 	if !ok {
-		return exitUsage
+		return config.Config{}, "", exitUsage
 	}
-	out := fs.Arg(0)
+	return cfg, fs.Arg(0), -1
+}
+
+func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("backup", "backup [-config FILE] OUT", stderr)
+	cfg, out, code := storeAndFile(fs, "back up", "the file to write", args, stderr)
+	if code >= 0 {
+		return code
+	}
 	start := time.Now()
 	n, how, err := backupStore(ctx, cfg.DB, out)
 	if err != nil {
@@ -96,30 +108,23 @@ func downloadBackup(ctx context.Context, c control, out string) (int64, error) {
 
 func runRestore(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("restore", "restore [-config FILE] BACKUP", stderr)
-	cfgPath := fs.String("config", "", "settings file (TOML); names the store to replace")
-	if code := parseArgs(fs, args, 1, "one argument, the backup file"); code >= 0 {
+	cfg, backup, code := storeAndFile(fs, "replace", "the backup file", args, stderr)
+	if code >= 0 {
 		return code
 	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return exitUsage
-	}
-	if err := index.Restore(ctx, fs.Arg(0), cfg.DB); err != nil {
+	if err := index.Restore(ctx, backup, cfg.DB); err != nil {
 		return offlineError(stderr, "restore", cfg.DB, err)
 	}
-	fmt.Fprintf(stdout, "restored %s from %s; the replaced store is kept as %s.before-restore\n", cfg.DB, fs.Arg(0), cfg.DB)
+	fmt.Fprintf(stdout, "restored %s from %s; the replaced store is kept as %s.before-restore\n", cfg.DB, backup, cfg.DB)
 	return exitOK
 }
 
 func runCompact(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("compact", "compact [-config FILE]", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); names the store to compact")
-	if code := parseFlags(fs, args); code >= 0 {
+	cfg, code := flagsAndConfig(fs, cfgPath, args, stderr)
+	if code >= 0 {
 		return code
-	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return exitUsage
 	}
 	before, after, err := index.Compact(ctx, cfg.DB)
 	if err != nil {

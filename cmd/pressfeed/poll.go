@@ -17,12 +17,9 @@ func runPoll(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("poll", "poll [-config FILE] [-force]", stderr)
 	cfgPath := fs.String("config", "", "settings file (TOML); the defaults and the embedded source list when empty")
 	force := fs.Bool("force", false, "also poll sources that are backing off after failures")
-	if code := parseFlags(fs, args); code >= 0 {
+	cfg, code := flagsAndConfig(fs, cfgPath, args, stderr)
+	if code >= 0 {
 		return code
-	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return exitUsage
 	}
 	db, poller, err := openPolling(cfg, newLogger(io.Discard))
 	if err != nil {

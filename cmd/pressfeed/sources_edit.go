@@ -47,25 +47,19 @@ func addSourceFlags(fs *flag.FlagSet, withID bool) sourceFlags {
 
 // apply copies the flags the user gave onto src.
 func (f sourceFlags) apply(fs *flag.FlagSet, src *pressfeed.Source) {
+	// The fields a flag's text is copied into as it is.
+	text := map[string]*string{"id": &src.ID, "name": &src.Name, "area": &src.Area, "url": &src.URL, "schedule": &src.Schedule, "pin": &src.Pin}
 	fs.Visit(func(fl *flag.Flag) {
 		v := strings.TrimSpace(fl.Value.String())
+		if field, ok := text[fl.Name]; ok {
+			*field = v
+			return
+		}
 		switch fl.Name {
-		case "id":
-			src.ID = v
-		case "name":
-			src.Name = v
 		case "kind":
 			src.Kind = pressfeed.Kind(v)
-		case "area":
-			src.Area = v
-		case "url":
-			src.URL = v
 		case "type":
 			src.Type = pressfeed.SourceType(v)
-		case "schedule":
-			src.Schedule = v
-		case "pin":
-			src.Pin = v
 		case "feeds":
 			src.Feeds = nil
 			for _, u := range strings.Split(v, ",") {
@@ -95,6 +89,19 @@ func openSourceStore(ctx context.Context, cfg config.Config, stderr io.Writer, i
 		return nil, exitFailure
 	}
 	return db, -1
+}
+
+// flagsAndConfig parses a verb's flags, which take no argument, and loads
+// the settings; a code of 0 or more means stop with it.
+func flagsAndConfig(fs *flag.FlagSet, cfgPath *string, args []string, stderr io.Writer) (config.Config, int) {
+	if code := parseFlags(fs, args); code >= 0 {
+		return config.Config{}, code
+	}
+	cfg, ok := loadConfig(*cfgPath, stderr)
+	if !ok {
+		return config.Config{}, exitUsage
+	}
+	return cfg, -1
 }
 
 // argAndConfig parses the flags around a verb's one argument and loads
@@ -183,12 +190,9 @@ func runSourcesAdd(ctx context.Context, args []string, stdout, stderr io.Writer)
 	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
 	flags := addSourceFlags(fs, true)
 	disabled := fs.Bool("disabled", false, "add it disabled: stored but not polled")
-	if code := parseFlags(fs, args); code >= 0 {
+	cfg, code := flagsAndConfig(fs, cfgPath, args, stderr)
+	if code >= 0 {
 		return code
-	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return exitUsage
 	}
 	src := pressfeed.Source{Type: pressfeed.TypeAuto, Enabled: !*disabled}
 	flags.apply(fs, &src)
@@ -206,44 +210,23 @@ func runSourcesAdd(ctx context.Context, args []string, stdout, stderr io.Writer)
 
 func runSourcesEdit(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("sources edit", "sources edit ID [-name NAME] [-kind KIND] [-area AREA] [-url URL] [-type TYPE] [-feeds URL,…] [-pin STRATEGY] [-item SELECTOR …] [-schedule SPEC] [-enabled=BOOL] [-config FILE]", stderr)
-	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
 	flags := addSourceFlags(fs, false)
 	enabled := fs.Bool("enabled", true, "whether the source is polled")
-	id, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
-	if code >= 0 {
-		return code
-	}
-	db, code := openSourceStore(ctx, cfg, stderr, apiHint(cfg, "PATCH", "/api/v1/sources/"+id, `{"name":"..."}`))
-	if db == nil {
-		return code
-	}
-	defer db.Close()
-	src, code := loadSource(ctx, db, id, stderr)
-	if code >= 0 {
-		return code
-	}
-	flags.apply(fs, &src)
-	fs.Visit(func(fl *flag.Flag) {
-		if fl.Name == "enabled" {
-			src.Enabled = *enabled
-		}
+	return updateSource(ctx, fs, args, `{"name":"..."}`, stdout, stderr, func(src *pressfeed.Source) {
+		flags.apply(fs, src)
+		fs.Visit(func(fl *flag.Flag) {
+			if fl.Name == "enabled" {
+				src.Enabled = *enabled
+			}
+		})
 	})
-	return applyChange(ctx, db, pressfeed.SourceChange{Action: pressfeed.ActionUpdate, Source: src}, stdout, stderr)
 }
 
 func runSourcesRemove(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("sources rm", "sources rm ID [-config FILE]", stderr)
-	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
-	id, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
-	if code >= 0 {
-		return code
-	}
-	db, code := openSourceStore(ctx, cfg, stderr, apiHint(cfg, "DELETE", "/api/v1/sources/"+id, ""))
-	if db == nil {
-		return code
-	}
-	defer db.Close()
-	return applyChange(ctx, db, pressfeed.SourceChange{Action: pressfeed.ActionDelete, Source: pressfeed.Source{ID: id}}, stdout, stderr)
+	return onSource(ctx, fs, args, "DELETE", "", stderr, func(db *index.DB, id string) int {
+		return applyChange(ctx, db, pressfeed.SourceChange{Action: pressfeed.ActionDelete, Source: pressfeed.Source{ID: id}}, stdout, stderr)
+	})
 }
 
 func runSourcesEnabled(enabled bool) func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -253,23 +236,41 @@ func runSourcesEnabled(enabled bool) func(ctx context.Context, args []string, st
 	}
 	return func(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs := newFlags("sources "+verb, "sources "+verb+" ID [-config FILE]", stderr)
-		cfgPath := fs.String("config", "", "settings file (TOML); names the store")
-		id, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
-		if code >= 0 {
-			return code
-		}
-		db, code := openSourceStore(ctx, cfg, stderr, apiHint(cfg, "PATCH", "/api/v1/sources/"+id, fmt.Sprintf(`{"enabled":%t}`, enabled)))
-		if db == nil {
-			return code
-		}
-		defer db.Close()
+		return updateSource(ctx, fs, args, fmt.Sprintf(`{"enabled":%t}`, enabled), stdout, stderr, func(src *pressfeed.Source) {
+			src.Enabled = enabled
+		})
+	}
+}
+
+// onSource adds the -config flag to fs, parses the flags around a verb's
+// one argument, a source id, and opens the store, explaining while a daemon
+// holds it how to make the change through its API instead (method, with
+// body); do makes the change and returns the exit code.
+func onSource(ctx context.Context, fs *flag.FlagSet, args []string, method, body string, stderr io.Writer, do func(db *index.DB, id string) int) int {
+	cfgPath := fs.String("config", "", "settings file (TOML); names the store")
+	id, cfg, code := argAndConfig(fs, cfgPath, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	db, code := openSourceStore(ctx, cfg, stderr, apiHint(cfg, method, "/api/v1/sources/"+id, body))
+	if db == nil {
+		return code
+	}
+	defer db.Close()
+	return do(db, id)
+}
+
+// updateSource is onSource for a PATCH: it loads the source, lets change
+// alter it, and stores it.
+func updateSource(ctx context.Context, fs *flag.FlagSet, args []string, body string, stdout, stderr io.Writer, change func(*pressfeed.Source)) int {
+	return onSource(ctx, fs, args, "PATCH", body, stderr, func(db *index.DB, id string) int {
 		src, code := loadSource(ctx, db, id, stderr)
 		if code >= 0 {
 			return code
 		}
-		src.Enabled = enabled
+		change(&src)
 		return applyChange(ctx, db, pressfeed.SourceChange{Action: pressfeed.ActionUpdate, Source: src}, stdout, stderr)
-	}
+	})
 }
 
 func runSourcesImport(ctx context.Context, args []string, stdout, stderr io.Writer) int {

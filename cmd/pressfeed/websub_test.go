@@ -61,13 +61,8 @@ func TestDaemonPingsHubWhenFeedChanges(t *testing.T) {
 	d := startDaemon(t, cfg)
 	defer d.Close(t.Context())
 
-	resp, err := http.Get(d.URL() + "/feed.atom")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if !strings.Contains(string(body), `<link rel="hub" href="`+hub.URL+`/publish">`) {
+	_, body := httpGet(t, d.URL()+"/feed.atom")
+	if !strings.Contains(body, `<link rel="hub" href="`+hub.URL+`/publish">`) {
 		t.Errorf("the merged feed does not link the hub:\n%s", body)
 	}
 	waitPolled(t, d, len(demoSources))
