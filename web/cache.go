@@ -223,7 +223,7 @@ func bodyTag(body []byte) string {
 func gzipBytes(body []byte) []byte {
 	var b bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&b, gzip.DefaultCompression) // the level is valid
-	zw.Write(body)                                         // a bytes.Buffer does not fail
+	zw.Write(body)                                            // a bytes.Buffer does not fail
 	zw.Close()
 	return b.Bytes()
 }
