@@ -22,17 +22,9 @@ import (
 	"pressfeed/alert"
 	"pressfeed/index"
 	"pressfeed/internal/smtptest"
+	"pressfeed/internal/testclock"
 )
 
-// clock is a settable time for the store and the runner.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) Set(t time.Time)     { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-func (c *clock) Add(d time.Duration) { c.Set(c.Now().Add(d)) }
 func london(s string) time.Time {
 	t, _ := time.ParseInLocation("2006-01-02 15:04", s, pressfeed.London())
 	return t
@@ -50,7 +42,7 @@ var sources = []pressfeed.Source{
 	{ID: "cumbria", Name: "Cumbria Police", Kind: "force", URL: "https://c.example/feed", Type: "feed", Enabled: true},
 }
 
-func openStore(t *testing.T, c *clock) *index.DB {
+func openStore(t *testing.T, c *testclock.Clock) *index.DB {
 	t.Helper()
 	db, err := index.Open(filepath.Join(t.TempDir(), "s.db"), index.Options{Now: c.Now})
 	noErr(t, err)
@@ -61,7 +53,7 @@ func openStore(t *testing.T, c *clock) *index.DB {
 }
 
 // ingest stores one item per source given, all telling the same story.
-func ingest(t *testing.T, db *index.DB, c *clock, title string, sourceIDs ...string) {
+func ingest(t *testing.T, db *index.DB, c *testclock.Clock, title string, sourceIDs ...string) {
 	t.Helper()
 	for i, id := range sourceIDs {
 		it := pressfeed.Item{GUID: title + id, Title: title, Link: fmt.Sprintf("https://%s.example/news/%d", id, len(title)),
@@ -106,20 +98,20 @@ func parts(t *testing.T, m *mail.Message) (text, html string) {
 
 func TestEmailAlertsThroughARealSMTPServer(t *testing.T) {
 	port, inbox := smtpServer(t)
-	c := &clock{t: london("2026-06-10 09:00")}
+	c := testclock.New(london("2026-06-10 09:00"))
 	db := openStore(t, c)
 	ctx := context.Background()
 	sub := pressfeed.Subscription{Name: "southport", Filter: "q=southport", To: "mailto:desk@newsroom.example", Cadence: pressfeed.CadenceImmediate, Secret: "unsubscribe-key", Created: c.Now()}
 	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, sub))
 	ingest(t, db, c, "Kirkby", "merseyside") // before, and not matching: never sent
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	ingest(t, db, c, "Southport <b>stabbing</b>", "merseyside", "merseyside-pcc")
 	ingest(t, db, c, "Carlisle", "cumbria")
 	r := alert.New(db, alert.Options{
 		Mailer: alert.SMTP{Host: "127.0.0.1", Port: port, TLS: alert.TLSNone, From: "alerts@pressfeed.example"},
 		From:   "pressfeed <alerts@pressfeed.example>", BaseURL: "https://news.example", Now: c.Now,
 	})
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	noErr(t, r.Run(ctx))
 	noErr(t, r.Run(ctx)) // nothing new: nothing sent again
 	msgs := inbox()
@@ -162,9 +154,9 @@ func TestEmailAlertsThroughARealSMTPServer(t *testing.T) {
 		t.Errorf("html part:\n%s", html)
 	}
 	// A later story arrives once, in a second message.
-	c.Add(time.Hour)
+	c.Advance(time.Hour)
 	ingest(t, db, c, "Southport appeal", "merseyside")
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	noErr(t, r.Run(ctx))
 	if n := len(inbox()); n != 2 {
 		t.Errorf("%d messages after a second story, want 2", n)
@@ -172,7 +164,7 @@ func TestEmailAlertsThroughARealSMTPServer(t *testing.T) {
 }
 
 func TestFailingMailServerIsRetriedThenFailedWhileOthersCarryOn(t *testing.T) {
-	c := &clock{t: london("2026-06-10 09:00")}
+	c := testclock.New(london("2026-06-10 09:00"))
 	db := openStore(t, c)
 	ctx := context.Background()
 	var got []string
@@ -195,12 +187,12 @@ func TestFailingMailServerIsRetriedThenFailedWhileOthersCarryOn(t *testing.T) {
 	ln.Close() // nothing listens: every send is refused
 	r := alert.New(db, alert.Options{Mailer: alert.SMTP{Host: "127.0.0.1", Port: deadPort, TLS: alert.TLSNone, From: "a@pressfeed.example"},
 		Now: c.Now, MaxAttempts: 3, RetryAfter: time.Minute})
-	c.Add(time.Second)
+	c.Advance(time.Second)
 	ingest(t, db, c, "Southport", "merseyside", "merseyside-pcc")
-	c.Add(time.Second)
+	c.Advance(time.Second)
 	for range 6 {
 		r.Run(ctx) // errors are the mail server's; the hook still goes
-		c.Add(5 * time.Minute)
+		c.Advance(5 * time.Minute)
 	}
 	list, err := db.Deliveries(ctx)
 	noErr(t, err)
@@ -233,7 +225,7 @@ func TestFailingMailServerIsRetriedThenFailedWhileOthersCarryOn(t *testing.T) {
 }
 
 func TestWebhookRetriesWithBackoffAndASendCutOffIsNeverResent(t *testing.T) {
-	c := &clock{t: london("2026-06-10 09:00")}
+	c := testclock.New(london("2026-06-10 09:00"))
 	db := openStore(t, c)
 	ctx := context.Background()
 	var calls int
@@ -249,7 +241,7 @@ func TestWebhookRetriesWithBackoffAndASendCutOffIsNeverResent(t *testing.T) {
 	defer hook.Close()
 	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "hook", To: hook.URL, Cadence: pressfeed.CadenceImmediate, Secret: "k", Created: c.Now()}))
 	r := alert.New(db, alert.Options{Now: c.Now, RetryAfter: 10 * time.Minute})
-	c.Add(time.Second)
+	c.Advance(time.Second)
 	ingest(t, db, c, "Southport", "merseyside")
 	r.Run(ctx) // 503: kept for a retry
 	r.Run(ctx) // not due yet
@@ -257,7 +249,7 @@ func TestWebhookRetriesWithBackoffAndASendCutOffIsNeverResent(t *testing.T) {
 	if len(list) != 1 || list[0].State != pressfeed.DeliveryPending || !strings.Contains(list[0].LastError, "503") || !list[0].NextAttempt.Equal(c.Now().Add(10*time.Minute)) || calls != 1 {
 		t.Fatalf("after a 503: %d calls, %+v", calls, list)
 	}
-	c.Add(11 * time.Minute)
+	c.Advance(11 * time.Minute)
 	noErr(t, r.Run(ctx))
 	if list, _ = db.Deliveries(ctx); list[0].State != pressfeed.DeliverySent || calls != 2 {
 		t.Fatalf("after the retry: %d calls, %+v", calls, list)
@@ -265,9 +257,9 @@ func TestWebhookRetriesWithBackoffAndASendCutOffIsNeverResent(t *testing.T) {
 
 	// A process killed mid-send leaves its delivery "sending". The next
 	// start fails it, naming why, and never sends it again.
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	ingest(t, db, c, "Bootle", "merseyside")
-	c.Add(time.Second)
+	c.Advance(time.Second)
 	subs, _ := db.Subscriptions(ctx)
 	page, _ := db.Stories(ctx, pressfeed.Query{Text: "bootle"}.Normalize())
 	d, made, err := db.Enqueue(ctx, subs[0].Name, page.Stories, false, c.Now())
@@ -299,11 +291,11 @@ func TestASendCutOffByAStopIsNotRetried(t *testing.T) {
 		<-r.Context().Done() // a hook that never answers
 	}))
 	defer hook.Close()
-	c := &clock{t: london("2026-06-10 09:00")}
+	c := testclock.New(london("2026-06-10 09:00"))
 	db := openStore(t, c)
 	ctx := context.Background()
 	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "hook", To: hook.URL, Cadence: pressfeed.CadenceImmediate, Secret: "k", Created: c.Now()}))
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	ingest(t, db, c, "Wirral", "merseyside")
 	r := alert.New(db, alert.Options{Now: c.Now})
 	runCtx, cancel := context.WithCancel(ctx)
@@ -320,7 +312,7 @@ func TestASendCutOffByAStopIsNotRetried(t *testing.T) {
 	if len(list) != 1 || list[0].State != pressfeed.DeliveryFailed || !strings.Contains(list[0].LastError, "cut off by a stop while sending") {
 		t.Fatalf("outbox after a cut-off send: %+v", list)
 	}
-	c.Add(time.Hour)
+	c.Advance(time.Hour)
 	noErr(t, r.Run(ctx))
 	if n := posts.Load(); n != 1 {
 		t.Errorf("%d posts, want the one cut off and no retry", n)
@@ -339,11 +331,11 @@ func TestWindowLeavesOutOldReleases(t *testing.T) {
 		}
 	}))
 	defer hook.Close()
-	c := &clock{t: london("2026-06-10 09:00")}
+	c := testclock.New(london("2026-06-10 09:00"))
 	db := openStore(t, c)
 	ctx := context.Background()
 	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "recent", To: hook.URL, Cadence: pressfeed.CadenceImmediate, Window: "48h", Secret: "k", Created: c.Now()}))
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	for _, it := range []pressfeed.Item{
 		{GUID: "new", Title: "Arrest after Aintree burglary", Link: "https://m.example/1", Published: c.Now().Add(-time.Hour)},
 		{GUID: "old", Title: "Appeal over Crosby fire", Link: "https://m.example/2", Published: c.Now().Add(-72 * time.Hour)},
@@ -351,7 +343,7 @@ func TestWindowLeavesOutOldReleases(t *testing.T) {
 		_, err := db.Ingest(ctx, "merseyside", []pressfeed.Item{it}, pressfeed.SourceState{LastSuccess: c.Now()})
 		noErr(t, err)
 	}
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	r := alert.New(db, alert.Options{Now: c.Now})
 	noErr(t, r.Run(ctx))
 	if fmt.Sprint(got) != "[Arrest after Aintree burglary]" {
@@ -366,7 +358,7 @@ func TestFirstRunLooksAndLaterRunsLookOnlyAfterWrites(t *testing.T) {
 	var posts atomic.Int32
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { posts.Add(1) }))
 	defer hook.Close()
-	c := &clock{t: london("2026-06-10 09:00")}
+	c := testclock.New(london("2026-06-10 09:00"))
 	path := filepath.Join(t.TempDir(), "s.db")
 	db, err := index.Open(path, index.Options{Now: c.Now})
 	noErr(t, err)
@@ -374,22 +366,22 @@ func TestFirstRunLooksAndLaterRunsLookOnlyAfterWrites(t *testing.T) {
 	_, err = db.SeedSources(ctx, sources)
 	noErr(t, err)
 	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "hook", To: hook.URL, Cadence: pressfeed.CadenceImmediate, Secret: "k", Created: c.Now()}))
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	ingest(t, db, c, "Wallasey", "merseyside")
 	noErr(t, db.Close())
 	db, err = index.Open(path, index.Options{Now: c.Now})
 	noErr(t, err)
 	defer db.Close()
 	r := alert.New(db, alert.Options{Now: c.Now})
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	noErr(t, r.Run(ctx))
 	if n := posts.Load(); n != 1 {
 		t.Fatalf("%d posts after the first run, want 1", n)
 	}
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	noErr(t, r.Run(ctx))
 	ingest(t, db, c, "Birkenhead", "merseyside")
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	noErr(t, r.Run(ctx))
 	if n := posts.Load(); n != 2 {
 		t.Errorf("%d posts, want 2: one for each story", n)
@@ -398,7 +390,7 @@ func TestFirstRunLooksAndLaterRunsLookOnlyAfterWrites(t *testing.T) {
 
 func TestDigestAt0730LondonAcrossTheClockChange(t *testing.T) {
 	port, inbox := smtpServer(t)
-	c := &clock{t: london("2026-10-23 20:00")} // Friday, BST
+	c := testclock.New(london("2026-10-23 20:00")) // Friday, BST
 	db := openStore(t, c)
 	ctx := context.Background()
 	noErr(t, db.AddSubscription(ctx, pressfeed.Actor{Name: "test", Via: "cli"}, pressfeed.Subscription{Name: "morning", To: "mailto:office@pcc.example", Cadence: pressfeed.CadenceDigest, At: "07:30", Days: pressfeed.DaysDaily, Secret: "d", Created: c.Now()}))
@@ -407,7 +399,7 @@ func TestDigestAt0730LondonAcrossTheClockChange(t *testing.T) {
 	var sentAt []time.Time
 	step := func(to time.Time) {
 		for c.Now().Before(to) {
-			c.Add(time.Minute)
+			c.Advance(time.Minute)
 			before := len(inbox())
 			noErr(t, r.Run(ctx))
 			if len(inbox()) > before {
@@ -415,7 +407,7 @@ func TestDigestAt0730LondonAcrossTheClockChange(t *testing.T) {
 			}
 		}
 	}
-	c.Add(time.Minute)
+	c.Advance(time.Minute)
 	ingest(t, db, c, "Southport", "merseyside", "merseyside-pcc")
 	step(london("2026-10-24 12:00")) // Saturday, still BST
 	ingest(t, db, c, "Kendal", "cumbria")

@@ -19,27 +19,14 @@ import (
 	"pressfeed"
 	"pressfeed/fetch"
 	"pressfeed/index"
+	"pressfeed/internal/testclock"
 )
 
 // clock is a settable clock for the Poller's Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
+// clock is the settable test clock the pollers and stores read.
+type clock = testclock.Clock
 
-func newClock() *clock { return &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+func newClock() *clock { return testclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)) }
 
 // serve starts a test server for one handler; each is its own host, as
 // each real source is.

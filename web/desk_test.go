@@ -22,6 +22,7 @@ import (
 	"pressfeed/fetch"
 	"pressfeed/index"
 	"pressfeed/internal/syncbuf"
+	"pressfeed/internal/testclock"
 	"pressfeed/schedule"
 	"pressfeed/web"
 )
@@ -58,7 +59,7 @@ type desk struct {
 	Srv   *httptest.Server
 	Feeds *httptest.Server
 	Logs  *syncBuffer
-	clock *testClock
+	clock *testclock.Clock
 }
 
 // syncBuffer is safe for a writer goroutine or process and a reading test.
@@ -74,7 +75,7 @@ type deskOptions struct {
 
 func newDesk(t *testing.T, o deskOptions) *desk {
 	t.Helper()
-	d := &desk{t: t, clock: &testClock{t: t0}, Logs: &syncBuffer{}}
+	d := &desk{t: t, clock: testclock.New(t0), Logs: &syncBuffer{}}
 	feeds := http.NewServeMux()
 	feeds.HandleFunc("GET /press.rss", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/rss+xml")

@@ -5,7 +5,6 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,26 +20,6 @@ func atT0() time.Time { return t0 }
 
 // quietLogger is a logger for servers whose log a test does not read.
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
-
-// testClock is a clock a test can set or move on while servers read it.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
-func (c *testClock) Advance(by time.Duration) { c.Set(c.Now().Add(by)) }
 
 // openStore opens a real store in a temp dir, closed when tb ends.
 func openStore(tb testing.TB, opts index.Options) *index.DB {

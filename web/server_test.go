@@ -14,6 +14,7 @@ import (
 	"pressfeed"
 	"pressfeed/config"
 	"pressfeed/index"
+	"pressfeed/internal/testclock"
 	"pressfeed/web"
 )
 
@@ -29,14 +30,14 @@ type site struct {
 	srv   *httptest.Server
 	web   *web.Server
 	db    *index.DB
-	clock *testClock
+	clock *testclock.Clock
 }
 
 // newSiteWith is newSite with server options, returning the web server,
 // the store and the store's clock too.
 func newSiteWith(t *testing.T, opts web.Options) site {
 	t.Helper()
-	clock := &testClock{t: t0}
+	clock := testclock.New(t0)
 	db := openStore(t, index.Options{Now: clock.Now, ValidateSource: config.CheckSource})
 	sources := []pressfeed.Source{
 		{ID: "force-a", Name: "Force A <Police>", Kind: pressfeed.KindForce, Area: "North", URL: "https://a.example/feed", Type: pressfeed.TypeFeed, Enabled: true},
