@@ -12,8 +12,9 @@ import (
 // indexEntry values are read by the dozen for every new item, so they are
 // stored in a compact binary form rather than JSON, which cost most of a
 // lookup: a format byte, then uvarint-length-prefixed strings and lists of
-// strings, and the two times as Unix nanoseconds. Format 2 adds the list of
-// words posted in story_words; a format 1 entry posted all its words.
+// strings, and the two times as appendTime writes them. Format 2 adds the
+// list of words posted in story_words; a format 1 entry posted all its
+// words.
 const (
 	entryFormat   = 2
 	entryFormatV1 = 1
@@ -27,8 +28,7 @@ func (e indexEntry) MarshalBinary() ([]byte, error) {
 	for _, s := range []string{e.SourceID, e.StoryID, e.Link} {
 		b = appendString(b, s)
 	}
-	b = binary.AppendVarint(b, e.Published.UnixNano())
-	b = binary.AppendVarint(b, e.FirstSeen.UnixNano())
+	b = appendTime(appendTime(b, e.Published), e.FirstSeen)
 	f := e.Features
 	for _, list := range [][]string{f.Title, f.Words, f.Names, f.Streets, f.Numbers, f.Days, e.Posted} {
 		b = binary.AppendUvarint(b, uint64(len(list)))
@@ -48,8 +48,7 @@ func (e *indexEntry) UnmarshalBinary(b []byte) error {
 	format := b[0]
 	d := decoder{b: b[1:]}
 	e.SourceID, e.StoryID, e.Link = d.string(), d.string(), d.string()
-	e.Published = time.Unix(0, d.varint()).UTC()
-	e.FirstSeen = time.Unix(0, d.varint()).UTC()
+	e.Published, e.FirstSeen = d.time(), d.time()
 	e.Features = similar.Features{}
 	lists := []*[]string{&e.Features.Title, &e.Features.Words, &e.Features.Names, &e.Features.Streets, &e.Features.Numbers, &e.Features.Days, &e.Posted}
 	if format == entryFormatV1 {
@@ -165,15 +164,15 @@ func (d *decoder) bytes() []byte {
 // times were kept they are written in binary too: recordFormat, the
 // story's updated time, then each member's key (16 bytes), source, link
 // and its publication, first-seen and updated times. A JSON record (written
-// before) starts with '{' and still reads. Times are Unix nanoseconds, and
-// 0 stands for the zero time.
+// before) starts with '{' and still reads. Times are as appendTime writes
+// them.
 const recordFormat = 0x02
 
 var errBadRecord = errors.New("malformed story record")
 
 // encodeRecord returns rec as the stories bucket stores it.
 func encodeRecord(rec *storyRecord) ([]byte, error) {
-	b := binary.AppendVarint([]byte{recordFormat}, unixNano(rec.Updated))
+	b := appendTime([]byte{recordFormat}, rec.Updated)
 	b = binary.AppendUvarint(b, uint64(len(rec.Members)))
 	for _, m := range rec.Members {
 		key, err := keyBytes(m.Key)
@@ -182,9 +181,7 @@ func encodeRecord(rec *storyRecord) ([]byte, error) {
 		}
 		b = append(b, key...)
 		b = appendString(appendString(b, m.SourceID), m.Link)
-		for _, t := range []time.Time{m.Published, m.FirstSeen, m.Updated} {
-			b = binary.AppendVarint(b, unixNano(t))
-		}
+		b = appendTime(appendTime(appendTime(b, m.Published), m.FirstSeen), m.Updated)
 	}
 	return b, nil
 }
@@ -196,7 +193,7 @@ func decodeRecord(v []byte, rec *storyRecord) error {
 		return decodeJSON(v, rec)
 	}
 	d := decoder{b: v[1:]}
-	rec.Updated = fromUnixNano(d.varint())
+	rec.Updated = d.time()
 	n := d.uvarint()
 	if n > uint64(len(d.b))/16 {
 		return errBadRecord
@@ -210,7 +207,7 @@ func decodeRecord(v []byte, rec *storyRecord) error {
 		m.Key = hex.EncodeToString(d.b[:16])
 		d.b = d.b[16:]
 		m.SourceID, m.Link = d.string(), d.string()
-		m.Published, m.FirstSeen, m.Updated = fromUnixNano(d.varint()), fromUnixNano(d.varint()), fromUnixNano(d.varint())
+		m.Published, m.FirstSeen, m.Updated = d.time(), d.time(), d.time()
 	}
 	if d.err || len(d.b) != 0 {
 		return errBadRecord
@@ -218,16 +215,19 @@ func decodeRecord(v []byte, rec *storyRecord) error {
 	return nil
 }
 
-func unixNano(t time.Time) int64 {
+// appendTime appends t as Unix nanoseconds, the zero time as 0: every
+// time in an index entry or a story record.
+func appendTime(b []byte, t time.Time) []byte {
 	if t.IsZero() {
-		return 0
+		return binary.AppendVarint(b, 0)
 	}
-	return t.UnixNano()
+	return binary.AppendVarint(b, t.UnixNano())
 }
 
-func fromUnixNano(n int64) time.Time {
-	if n == 0 {
-		return time.Time{}
+// time reads what appendTime wrote, in UTC.
+func (d *decoder) time() time.Time {
+	if n := d.varint(); n != 0 {
+		return time.Unix(0, n).UTC()
 	}
-	return time.Unix(0, n).UTC()
+	return time.Time{}
 }
