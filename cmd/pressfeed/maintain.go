@@ -37,14 +37,8 @@ func parseArgs(fs *flag.FlagSet, args []string, want int, what string) int {
 // 0 or more to stop with.
 func storeAndFile(fs *flag.FlagSet, act, what string, args []string, stderr io.Writer) (config.Config, string, int) {
 	cfgPath := fs.String("config", "", "settings file (TOML); names the store to "+act)
-	if code := parseArgs(fs, args, 1, "one argument, "+what); code >= 0 {
-		return config.Config{}, "", code
-	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return config.Config{}, "", exitUsage
-	}
-	return cfg, fs.Arg(0), -1
+	cfg, code := thenConfig(parseArgs(fs, args, 1, "one argument, "+what), cfgPath, stderr)
+	return cfg, fs.Arg(0), code
 }
 
 func runBackup(ctx context.Context, args []string, stdout, stderr io.Writer) int {

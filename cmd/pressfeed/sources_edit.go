@@ -94,7 +94,13 @@ func openSourceStore(ctx context.Context, cfg config.Config, stderr io.Writer, i
 // flagsAndConfig parses a verb's flags, which take no argument, and loads
 // the settings; a code of 0 or more means stop with it.
 func flagsAndConfig(fs *flag.FlagSet, cfgPath *string, args []string, stderr io.Writer) (config.Config, int) {
-	if code := parseFlags(fs, args); code >= 0 {
+	return thenConfig(parseFlags(fs, args), cfgPath, stderr)
+}
+
+// thenConfig loads the settings at *cfgPath once a verb's arguments parsed
+// (code is -1), or passes on the code of 0 or more to stop with.
+func thenConfig(code int, cfgPath *string, stderr io.Writer) (config.Config, int) {
+	if code >= 0 {
 		return config.Config{}, code
 	}
 	cfg, ok := loadConfig(*cfgPath, stderr)
@@ -108,14 +114,8 @@ func flagsAndConfig(fs *flag.FlagSet, cfgPath *string, args []string, stderr io.
 // the settings; a code of 0 or more means stop with it.
 func argAndConfig(fs *flag.FlagSet, cfgPath *string, args []string, stderr io.Writer) (string, config.Config, int) {
 	arg, code := parseFlagsWithArg(fs, args, true)
-	if code >= 0 {
-		return "", config.Config{}, code
-	}
-	cfg, ok := loadConfig(*cfgPath, stderr)
-	if !ok {
-		return "", config.Config{}, exitUsage
-	}
-	return arg, cfg, -1
+	cfg, code := thenConfig(code, cfgPath, stderr)
+	return arg, cfg, code
 }
 
 // loadSource reads the source id, explaining a missing one; a code of 0 or
