@@ -44,19 +44,30 @@ func benchItem(n int, published time.Time) pressfeed.Item {
 	}
 }
 
+// benchEpoch is when a benchmark store's first item is published.
+var benchEpoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// benchDB opens an empty store without fsyncs whose clock reads *now,
+// closed when b ends.
+func benchDB(b *testing.B, now *time.Time) *DB {
+	b.Helper()
+	db, err := Open(filepath.Join(b.TempDir(), "bench.db"), Options{NoSync: true, Now: func() time.Time { return *now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
+}
+
 // benchSearchStore builds a store of n items from benchSearchSources
 // publishers, one item every ten minutes, ingested in polls of 50 items per
 // source with the clock following, and returns it open.
 func benchSearchStore(b *testing.B, n int) *DB {
 	b.Helper()
 	ctx := context.Background()
-	epoch := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	epoch := benchEpoch
 	now := epoch
-	db, err := Open(filepath.Join(b.TempDir(), "search.db"), Options{NoSync: true, Now: func() time.Time { return now }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := benchDB(b, &now)
 	const perPoll = 50
 	pending := make([][]pressfeed.Item, benchSearchSources)
 	for i := 0; i < n; i++ {
@@ -149,13 +160,9 @@ func BenchmarkPostingsBuild(b *testing.B) {
 func BenchmarkCopiedStories(b *testing.B) {
 	ctx := context.Background()
 	const stories, copies = 1000, 8
-	epoch := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	epoch := benchEpoch
 	now := epoch
-	db, err := Open(filepath.Join(b.TempDir(), "copies.db"), Options{NoSync: true, Now: func() time.Time { return now }})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := benchDB(b, &now)
 	for n := 0; n < stories; n++ {
 		published := epoch.Add(time.Duration(n) * time.Hour)
 		now = published.Add(time.Minute)
