@@ -37,7 +37,9 @@ import (
 //   - 9: story records are binary (storycodec.go) and carry each member's
 //     first-seen and updated times, so a page names a story's members
 //     without reading them.
-const SchemaVersion = 9
+//   - 10: story index entries hold word numbers from the vocabulary and
+//     their story id in binary (entry format 3, storycodec.go).
+const SchemaVersion = 10
 
 // Bucket names. Keys are described where each bucket is used.
 var (

@@ -159,8 +159,8 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // this package's invariants (the schema version is readable, every item is
 // decodable and listed in the time and source indexes under its publication
 // time, with its current search text from schema 4 on, no index entry
-// points at a missing item, and from schema 3 on the story word counts
-// match the postings). It returns every problem found, joined, or nil.
+// points at a missing item, every story index entry decodes and is a
+// stored item's, and every story member is stored). It returns every problem found, joined, or nil.
 // A store of an older schema (a backup being restored, opened read-only)
 // lacks what later schemas add: the upgrade writes it when the store is
 // opened for writing.
@@ -239,7 +239,29 @@ func verifyItems(ctx context.Context, tx *bolt.Tx, withText bool) error {
 	if got := bySource.Stats().KeyN; got != n {
 		return fmt.Errorf("source index has %d entries for %d items", got, n)
 	}
+	if err := verifyEntries(tx, readWords(words)); err != nil {
+		return err
+	}
 	return verifyStoriesAndTombstones(tx)
+}
+
+// verifyEntries checks that every story index entry decodes, its words in
+// the vocabulary, and is an entry of a stored item.
+func verifyEntries(tx *bolt.Tx, words wordBook) error {
+	b := tx.Bucket(bucketStoryItems)
+	if b == nil {
+		return nil
+	}
+	items := tx.Bucket(bucketItems)
+	return b.ForEach(func(k, v []byte) error {
+		if _, err := decodeEntry(v, words); err != nil {
+			return fmt.Errorf("story index entry %x: %w", k, err)
+		}
+		if items.Get(k) == nil {
+			return fmt.Errorf("story index entry %x is of an item that is not stored", k)
+		}
+		return nil
+	})
 }
 
 // bucketSince is the schema that added each bucket younger than schema 5;

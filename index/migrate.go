@@ -17,7 +17,7 @@ import (
 // before it runs.
 func (db *DB) migrate(tx *bolt.Tx, vt *vocabTx, from int) error {
 	if from < 2 {
-		if err := db.backfillStories(tx); err != nil {
+		if err := db.backfillStories(tx, vt); err != nil {
 			return fmt.Errorf("backfill stories: %w", err)
 		}
 	}
@@ -46,6 +46,43 @@ func (db *DB) migrate(tx *bolt.Tx, vt *vocabTx, from int) error {
 	if from < 9 {
 		if err := convertStoryRecords(tx); err != nil {
 			return fmt.Errorf("rewrite the story records: %w", err)
+		}
+	}
+	if from < 10 {
+		if err := convertEntries(tx, vt); err != nil {
+			return fmt.Errorf("number the story index entries: %w", err)
+		}
+	}
+	return nil
+}
+
+// convertEntries (schema 9 to 10) rewrites every story index entry in an
+// older format as format 3, numbering its words. An entry that does not
+// decode is left for the next lookup to report, as it would have been.
+func convertEntries(tx *bolt.Tx, vt *vocabTx) error {
+	b := tx.Bucket(bucketStoryItems)
+	type entry struct{ key, v []byte }
+	var todo []entry
+	err := b.ForEach(func(k, v []byte) error {
+		if len(v) == 0 || v[0] == entryFormat {
+			return nil
+		}
+		e, err := decodeEntry(v, vt)
+		if err != nil {
+			return nil
+		}
+		if v, err = encodeEntry(e, vt); err != nil {
+			return fmt.Errorf("entry %x: %w", k, err)
+		}
+		todo = append(todo, entry{bytes.Clone(k), v}) // bbolt forbids writes during ForEach
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range todo {
+		if err := b.Put(e.key, e.v); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -127,11 +164,11 @@ func convertSearchTexts(tx *bolt.Tx, vt *vocabTx) error {
 // keys, and grouping them now would take entries away from readers who have
 // them. Items first seen within the story window are indexed, so that items
 // arriving from now on can join them.
-func (db *DB) backfillStories(tx *bolt.Tx) error {
+func (db *DB) backfillStories(tx *bolt.Tx, vt *vocabTx) error {
 	now := db.now().UTC()
 	// Its postings are thrown away: the first lookup builds them afresh
 	// from story_items.
-	stories := newStoryIndex(tx, db, now, nil, scratchPostings())
+	stories := newStoryIndex(tx, db, now, nil, scratchPostings(vt))
 	horizon := now.Add(-db.window)
 	items := tx.Bucket(bucketItems)
 	var all []pressfeed.Item

@@ -19,40 +19,12 @@ import (
 // store (with story_words and story_df on disk) loses those buckets at
 // its upgrade and still finds them.
 func TestPostingsAreRebuiltAndOldBucketsDropped(t *testing.T) {
-	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
-	clock := Options{Now: func() time.Time { return now }}
-	path := filepath.Join(t.TempDir(), "s.db")
-	db, err := Open(path, clock)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, path, clock, check := copiedReleaseStore(t)
 	ctx := context.Background()
-	release := func(i int) pressfeed.Item {
-		return pressfeed.Item{GUID: fmt.Sprint(i), Title: fmt.Sprintf("Appeal %d after burglary at %s shop in town %d", i, []string{"Aintree", "Bootle", "Crosby", "Formby"}[i%4], i%5),
-			Summary: fmt.Sprintf("Officers in town %d are appealing for witnesses after a burglary at a shop on Mill Lane number %d.", i%5, i), Published: now.Add(-time.Duration(i) * time.Hour)}
-	}
-	var items []pressfeed.Item
-	for i := 0; i < 20; i++ {
-		items = append(items, release(i))
-	}
-	if _, err := db.Ingest(ctx, "force", items, pressfeed.SourceState{}); err != nil {
-		t.Fatal(err)
-	}
-	probe := release(7)
-	probe.GUID = "pcc-copy"
-	want, err := db.FindStory(ctx, "pcc", probe)
-	if err != nil || want == "" {
-		t.Fatalf("a copy of a stored release finds no story (%v)", err)
-	}
-	check := func(when string) {
-		t.Helper()
-		if got, err := db.FindStory(ctx, "pcc", probe); err != nil || got != want {
-			t.Errorf("%s: the copy finds %q (%v), want %q", when, got, err, want)
-		}
-	}
+	var err error
 	// The postings kept up by every ingest are the ones a build makes.
 	var built postings
-	if err := built.build(db.bolt); err != nil {
+	if err := built.build(db.bolt, &db.vocab); err != nil {
 		t.Fatal(err)
 	}
 	if len(built.words) == 0 || !reflect.DeepEqual(built.words, db.post.words) {
@@ -62,7 +34,7 @@ func TestPostingsAreRebuiltAndOldBucketsDropped(t *testing.T) {
 	if db, err = Open(path, clock); err != nil {
 		t.Fatal(err)
 	}
-	check("reopened")
+	check("reopened", db)
 
 	// Make it a schema-5 store: the postings on disk, as it kept them.
 	err = db.bolt.Update(func(tx *bolt.Tx) error {
@@ -95,10 +67,119 @@ func TestPostingsAreRebuiltAndOldBucketsDropped(t *testing.T) {
 	if err != nil {
 		t.Error(err)
 	}
-	check("upgraded from schema 5")
+	check("upgraded from schema 5", db)
 	if err := db.Verify(ctx); err != nil {
 		t.Errorf("verify after the upgrade: %v", err)
 	}
+}
+
+// copiedReleaseStore is a store of 20 releases of one force, open (the
+// caller closes it), with check, which requires a copy of one of
+// them from another source to find the story it found at first.
+func copiedReleaseStore(t *testing.T) (db *DB, path string, clock Options, check func(when string, db *DB)) {
+	t.Helper()
+	now := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+	clock = Options{Now: func() time.Time { return now }}
+	path = filepath.Join(t.TempDir(), "s.db")
+	db, err := Open(path, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	release := func(i int) pressfeed.Item {
+		return pressfeed.Item{GUID: fmt.Sprint(i), Title: fmt.Sprintf("Appeal %d after burglary at %s shop in town %d", i, []string{"Aintree", "Bootle", "Crosby", "Formby"}[i%4], i%5),
+			Summary: fmt.Sprintf("Officers in town %d are appealing for witnesses after a burglary at a shop on Mill Lane number %d.", i%5, i), Published: now.Add(-time.Duration(i) * time.Hour)}
+	}
+	var items []pressfeed.Item
+	for i := 0; i < 20; i++ {
+		items = append(items, release(i))
+	}
+	if _, err := db.Ingest(ctx, "force", items, pressfeed.SourceState{}); err != nil {
+		t.Fatal(err)
+	}
+	probe := release(7)
+	probe.GUID = "pcc-copy"
+	want, err := db.FindStory(ctx, "pcc", probe)
+	if err != nil || want == "" {
+		t.Fatalf("a copy of a stored release finds no story (%v)", err)
+	}
+	check = func(when string, db *DB) {
+		t.Helper()
+		if got, err := db.FindStory(ctx, "pcc", probe); err != nil || got != want {
+			t.Errorf("%s: the copy finds %q (%v), want %q", when, got, err, want)
+		}
+	}
+	return db, path, clock, check
+}
+
+// TestUpgradeNumbersEntries: a schema-9 store's story index entries, their
+// words in letters, are rewritten with word numbers at its upgrade, read
+// back the same, and still find the same story.
+func TestUpgradeNumbersEntries(t *testing.T) {
+	db, path, clock, check := copiedReleaseStore(t)
+	var want map[string]indexEntry
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		words, err := db.vocab.in(tx)
+		if err != nil {
+			return err
+		}
+		if want, err = entriesInLetters(tx, readWords(words)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketMeta).Put([]byte("schema"), []byte("9"))
+	})
+	if err != nil || len(want) == 0 {
+		t.Fatalf("writing %d format-2 entries: %v", len(want), err)
+	}
+	db.Close()
+	if db, err = Open(path, clock); err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.bolt.View(func(tx *bolt.Tx) error {
+		words, err := db.vocab.in(tx)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bucketStoryItems).ForEach(func(k, v []byte) error {
+			if v[0] != entryFormat {
+				t.Errorf("entry %x is in format %d after the upgrade", k, v[0])
+			}
+			if got, err := decodeEntry(v, readWords(words)); err != nil || !reflect.DeepEqual(got, want[string(k)]) {
+				t.Errorf("entry %x after the upgrade (%v):\n got %+v\nwant %+v", k, err, got, want[string(k)])
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("upgraded from schema 9", db)
+	if err := db.Verify(context.Background()); err != nil {
+		t.Errorf("verify after the upgrade: %v", err)
+	}
+}
+
+// entriesInLetters rewrites every story index entry in format 2, its
+// words in letters, as schemas 4 to 9 wrote them, and returns the entries
+// by key.
+func entriesInLetters(tx *bolt.Tx, words wordBook) (map[string]indexEntry, error) {
+	b := tx.Bucket(bucketStoryItems)
+	entries := make(map[string]indexEntry)
+	err := b.ForEach(func(k, v []byte) error {
+		e, err := decodeEntry(v, words)
+		entries[string(k)] = e
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for k, e := range entries {
+		if err := b.Put([]byte(k), encodeEntryV2(e)); err != nil {
+			return nil, err
+		}
+	}
+	return entries, nil
 }
 
 // TestNewerSchemaIsRefusedReadOnlyToo: a store a newer pressfeed wrote is

@@ -88,7 +88,7 @@ func (p *postings) newest(w string, lo, hi uint64, max int, fn func(key [16]byte
 // It reads of each entry only its time and posted words (postedWords),
 // makes each distinct word's string once, and visits the entries by time,
 // so every word's list comes out sorted.
-func (p *postings) build(db *bolt.DB) error {
+func (p *postings) build(db *bolt.DB, v *vocabulary) error {
 	if p.built {
 		return nil
 	}
@@ -99,13 +99,18 @@ func (p *postings) build(db *bolt.DB) error {
 		if b == nil {
 			return nil
 		}
+		vocab, err := v.in(tx)
+		if err != nil {
+			return err
+		}
+		words := readWords(vocab)
 		type entry struct {
 			x posting
 			v []byte // valid for the transaction
 		}
 		var entries []entry
-		err := b.ForEach(func(k, v []byte) error {
-			published, err := postedWords(v, func([]byte) {})
+		err = b.ForEach(func(k, v []byte) error {
+			published, err := postedWords(v, words, func(string) {})
 			if err != nil {
 				return fmt.Errorf("story index entry %x: %w", k, err)
 			}
@@ -117,11 +122,11 @@ func (p *postings) build(db *bolt.DB) error {
 		}
 		slices.SortFunc(entries, func(a, b entry) int { return comparePostings(a.x, b.x) })
 		for _, e := range entries {
-			postedWords(e.v, func(w []byte) {
-				i, ok := index[string(w)]
+			postedWords(e.v, words, func(w string) {
+				i, ok := index[w]
 				if !ok {
 					i = len(lists)
-					index[string(w)] = i
+					index[w] = i
 					lists = append(lists, nil)
 				}
 				lists[i] = append(lists[i], e.x)
@@ -145,9 +150,19 @@ func (p *postings) build(db *bolt.DB) error {
 type postingsTx struct {
 	p    *postings
 	undo []func()
-	// vocab numbers the words of the search texts the transaction writes
-	// (vocab.go); nil in a read transaction.
+	// vocab numbers the words of the search texts and index entries the
+	// transaction writes (vocab.go); nil in a read transaction, which reads
+	// entries' words in read.
 	vocab *vocabTx
+	read  readWords
+}
+
+// words is the vocabulary the transaction reads entries' words in.
+func (t *postingsTx) words() wordBook {
+	if t.vocab != nil {
+		return t.vocab
+	}
+	return t.read
 }
 
 func (t *postingsTx) add(w string, x posting) {
@@ -173,9 +188,10 @@ func (t *postingsTx) rollback() {
 }
 
 // scratchPostings is a hold on postings of their own, for work whose
-// postings are thrown away (an upgrade at Open builds them afresh after).
-func scratchPostings() *postingsTx {
-	return &postingsTx{p: &postings{built: true, words: make(map[string][]posting)}}
+// postings are thrown away (an upgrade at Open builds them afresh after),
+// numbering words in vt.
+func scratchPostings(vt *vocabTx) *postingsTx {
+	return &postingsTx{p: &postings{built: true, words: make(map[string][]posting)}, vocab: vt}
 }
 
 // storyUpdate runs fn in a write transaction with the postings held for
@@ -183,7 +199,7 @@ func scratchPostings() *postingsTx {
 func (db *DB) storyUpdate(ctx context.Context, fn func(tx *bolt.Tx, post *postingsTx) error) error {
 	db.post.mu.Lock()
 	defer db.post.mu.Unlock()
-	if err := db.post.build(db.bolt); err != nil {
+	if err := db.post.build(db.bolt, &db.vocab); err != nil {
 		return err
 	}
 	post := &postingsTx{p: &db.post}
@@ -208,12 +224,18 @@ func (db *DB) storyUpdate(ctx context.Context, fn func(tx *bolt.Tx, post *postin
 // reading.
 func (db *DB) storyView(ctx context.Context, fn func(tx *bolt.Tx, post *postingsTx) error) error {
 	db.post.mu.Lock()
-	err := db.post.build(db.bolt)
+	err := db.post.build(db.bolt, &db.vocab)
 	db.post.mu.Unlock()
 	if err != nil {
 		return err
 	}
 	db.post.mu.RLock()
 	defer db.post.mu.RUnlock()
-	return db.view(ctx, func(tx *bolt.Tx) error { return fn(tx, &postingsTx{p: &db.post}) })
+	return db.view(ctx, func(tx *bolt.Tx) error {
+		words, err := db.vocab.in(tx)
+		if err != nil {
+			return err
+		}
+		return fn(tx, &postingsTx{p: &db.post, read: words})
+	})
 }

@@ -142,7 +142,7 @@ func BenchmarkPostingsBuild(b *testing.B) {
 	db := benchSearchStore(b, 1000)
 	for b.Loop() {
 		var p postings
-		if err := p.build(db.bolt); err != nil {
+		if err := p.build(db.bolt, &db.vocab); err != nil {
 			b.Fatal(err)
 		}
 		if len(p.words) == 0 {

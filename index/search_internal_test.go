@@ -2,6 +2,7 @@ package index
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -500,19 +501,21 @@ func TestVerifyFindsStaleSearchText(t *testing.T) {
 			t.Errorf("search text %x: Verify = %v, want a stale search text reported", bad, err)
 		}
 	}
+	miscount := uint64(len(db.vocab.snapshot()) + 7)
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketMeta).Put(vocabCountKey, []byte{0x7f})
+		return tx.Bucket(bucketMeta).Put(vocabCountKey, binary.AppendUvarint(nil, miscount))
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Verify(context.Background()); err == nil || !strings.Contains(err.Error(), "counts 127") {
+	if err := db.Verify(context.Background()); err == nil || !strings.Contains(err.Error(), fmt.Sprintf("counts %d", miscount)) {
 		t.Errorf("Verify = %v, want the vocabulary's miscount reported", err)
 	}
 }
 
 // withV1Texts copies the store to a new file as schema 7 wrote it: every
-// search text in letters (searchTextV1), no vocabulary.
+// search text in letters (searchTextV1), its story index entries too
+// (format 2), no vocabulary.
 func withV1Texts(t *testing.T, db *DB) string {
 	t.Helper()
 	vocab := db.vocab.snapshot()
@@ -527,6 +530,9 @@ func withV1Texts(t *testing.T, db *DB) string {
 			if err := byTime.Put([]byte(k), v); err != nil {
 				return err
 			}
+		}
+		if _, err := entriesInLetters(tx, readWords(vocab)); err != nil {
+			return err
 		}
 		if err := tx.DeleteBucket(bucketVocab); err != nil {
 			return err

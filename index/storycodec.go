@@ -4,112 +4,188 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"time"
-
-	"pressfeed/similar"
 )
 
 // indexEntry values are read by the dozen for every new item, so they are
 // stored in a compact binary form rather than JSON, which cost most of a
-// lookup: a format byte, then uvarint-length-prefixed strings and lists of
-// strings, and the two times as appendTime writes them. Format 2 adds the
-// list of words posted in story_words; a format 1 entry posted all its
-// words.
+// lookup: a format byte, the source as a uvarint-length-prefixed string,
+// the story id's 16 bytes, the link as a string, the two times as
+// appendTime writes them, then seven lists, each a uvarint count and that
+// many words as their numbers in the vocabulary (vocab.go), as uvarints:
+// the features' Title, Words, Names, Streets, Numbers and Days, then the
+// words the entry is posted under in the postings. Numbers take about a
+// third of the letters' bytes, and decoding them makes no strings: a word
+// is the vocabulary's own copy.
+//
+// Formats 1 and 2 (schemas 3 to 9) held the story id and the words as
+// strings; format 2 added the posted list, and a format 1 entry was posted
+// under all its Words. They still read, for a store opened read-only and
+// so not upgraded.
 const (
-	entryFormat   = 2
+	entryFormat   = 3
+	entryFormatV2 = 2
 	entryFormatV1 = 1
 )
 
 var errBadEntry = errors.New("malformed story index entry")
 
-// MarshalBinary encodes e as story_items stores it. It never fails.
-func (e indexEntry) MarshalBinary() ([]byte, error) {
-	b := []byte{entryFormat}
-	for _, s := range []string{e.SourceID, e.StoryID, e.Link} {
-		b = appendString(b, s)
+// wordBook gives back the word a vocabulary number stands for, as one
+// transaction sees the vocabulary: a vocabTx in a write transaction,
+// readWords in a read one.
+type wordBook interface {
+	word(id uint64) (string, bool)
+}
+
+// readWords is the vocabulary a read transaction sees (vocabulary.in).
+type readWords []string
+
+func (r readWords) word(id uint64) (string, bool) {
+	if id >= uint64(len(r)) {
+		return "", false
 	}
+	return r[id], true
+}
+
+// lists are an entry's word lists in the order they are encoded.
+func (e *indexEntry) lists() []*[]string {
+	f := &e.Features
+	return []*[]string{&f.Title, &f.Words, &f.Names, &f.Streets, &f.Numbers, &f.Days, &e.Posted}
+}
+
+// encodeEntry returns e as story_items stores it, numbering new words in
+// vt.
+func encodeEntry(e indexEntry, vt *vocabTx) ([]byte, error) {
+	story, err := keyBytes(e.StoryID)
+	if err != nil {
+		return nil, fmt.Errorf("story of an index entry: %w", err)
+	}
+	b := appendString([]byte{entryFormat}, e.SourceID)
+	b = appendString(append(b, story...), e.Link)
 	b = appendTime(appendTime(b, e.Published), e.FirstSeen)
-	f := e.Features
-	for _, list := range [][]string{f.Title, f.Words, f.Names, f.Streets, f.Numbers, f.Days, e.Posted} {
-		b = binary.AppendUvarint(b, uint64(len(list)))
-		for _, s := range list {
-			b = appendString(b, s)
+	for _, list := range e.lists() {
+		b = binary.AppendUvarint(b, uint64(len(*list)))
+		for _, w := range *list {
+			id, err := vt.id(w)
+			if err != nil {
+				return nil, fmt.Errorf("number %q: %w", w, err)
+			}
+			b = binary.AppendUvarint(b, uint64(id))
 		}
 	}
 	return b, nil
 }
 
-// UnmarshalBinary decodes what MarshalBinary wrote. It returns
-// errBadEntry for a value in another format, short or garbled.
-func (e *indexEntry) UnmarshalBinary(b []byte) error {
-	if len(b) == 0 || b[0] != entryFormat && b[0] != entryFormatV1 {
-		return errBadEntry
+// decodeEntry decodes what encodeEntry wrote, its words looked up in
+// words, or an entry in an older format. It returns errBadEntry for a
+// value in another format, short or garbled, or naming a number words
+// does not hold.
+func decodeEntry(b []byte, words wordBook) (indexEntry, error) {
+	var e indexEntry
+	if len(b) == 0 || b[0] < entryFormatV1 || b[0] > entryFormat {
+		return e, errBadEntry
 	}
 	format := b[0]
 	d := decoder{b: b[1:]}
-	e.SourceID, e.StoryID, e.Link = d.string(), d.string(), d.string()
+	e.SourceID = d.string()
+	if format == entryFormat {
+		if len(d.b) < 16 {
+			return e, errBadEntry
+		}
+		e.StoryID = hex.EncodeToString(d.b[:16])
+		d.b = d.b[16:]
+	} else {
+		e.StoryID = d.string()
+	}
+	e.Link = d.string()
 	e.Published, e.FirstSeen = d.time(), d.time()
-	e.Features = similar.Features{}
-	lists := []*[]string{&e.Features.Title, &e.Features.Words, &e.Features.Names, &e.Features.Streets, &e.Features.Numbers, &e.Features.Days, &e.Posted}
+	lists := e.lists()
 	if format == entryFormatV1 {
 		lists = lists[:6]
 	}
 	for _, list := range lists {
 		n := d.uvarint()
 		if n > uint64(len(d.b)) {
-			return errBadEntry
+			return e, errBadEntry
 		}
-		*list = nil
 		if n > 0 {
 			*list = make([]string, 0, n)
 		}
 		for ; n > 0; n-- {
-			*list = append(*list, d.string())
+			if format != entryFormat {
+				*list = append(*list, d.string())
+				continue
+			}
+			w, ok := words.word(d.uvarint())
+			if !ok {
+				return e, errBadEntry
+			}
+			*list = append(*list, w)
 		}
 	}
-	if d.err {
-		return errBadEntry
+	if d.err || len(d.b) != 0 {
+		return e, errBadEntry
 	}
 	if format == entryFormatV1 {
 		e.Posted = e.Features.Words
 	}
-	return nil
+	return e, nil
 }
 
 // postedWords reads from an entry's encoding only what the word postings
 // need (postings.build): its publication time in nanoseconds, and each word
-// it is posted under, passed to fn as bytes valid only during the call.
-// The other strings are stepped over, not copied: a build reads every
-// entry of the window.
-func postedWords(b []byte, fn func(w []byte)) (int64, error) {
-	if len(b) == 0 || b[0] != entryFormat && b[0] != entryFormatV1 {
+// it is posted under, passed to fn. The other lists are stepped over: a
+// build reads every entry of the window.
+func postedWords(b []byte, words wordBook, fn func(w string)) (int64, error) {
+	if len(b) == 0 || b[0] < entryFormatV1 || b[0] > entryFormat {
 		return 0, errBadEntry
 	}
 	format := b[0]
 	d := decoder{b: b[1:]}
 	d.bytes() // source
-	d.bytes() // story
+	if format == entryFormat {
+		if len(d.b) < 16 {
+			return 0, errBadEntry
+		}
+		d.b = d.b[16:]
+	} else {
+		d.bytes() // story
+	}
 	d.bytes() // link
 	published := d.varint()
 	d.varint() // first seen
 	// Title, Words, Names, Streets, Numbers, Days, then Posted; a format 1
-	// entry was posted under its Words.
-	for list := range 7 {
+	// entry was posted under its Words and has no Posted.
+	lists := 7
+	if format == entryFormatV1 {
+		lists = 6
+	}
+	for list := range lists {
 		n := d.uvarint()
 		if n > uint64(len(d.b)) {
 			return 0, errBadEntry
 		}
 		posted := list == 6 || format == entryFormatV1 && list == 1
-		for ; n > 0; n-- {
-			if w := d.bytes(); posted && !d.err {
-				fn(w)
+		for ; n > 0 && !d.err; n-- {
+			if format != entryFormat {
+				if w := d.bytes(); posted && !d.err {
+					fn(string(w))
+				}
+				continue
 			}
-		}
-		if format == entryFormatV1 && list == 5 {
-			break
+			id := d.uvarint()
+			if !posted || d.err {
+				continue
+			}
+			w, ok := words.word(id)
+			if !ok {
+				return 0, errBadEntry
+			}
+			fn(w)
 		}
 	}
-	if d.err {
+	if d.err || len(d.b) != 0 {
 		return 0, errBadEntry
 	}
 	return published, nil
@@ -119,7 +195,7 @@ func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// decoder reads what MarshalBinary wrote; a short or garbled value sets err
+// decoder reads index entries and story records; a short or garbled value sets err
 // and yields zero values.
 type decoder struct {
 	b   []byte

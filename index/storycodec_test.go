@@ -1,14 +1,48 @@
 package index
 
 import (
+	"bytes"
+	"context"
+	"encoding/binary"
 	"errors"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"pressfeed/similar"
 )
 
+// withVocab runs fn in a write transaction of a new store, with a vocabTx
+// numbering its words, and commits it.
+func withVocab(t *testing.T, fn func(vt *vocabTx)) *DB {
+	t.Helper()
+	db, err := Open(filepath.Join(t.TempDir(), "s.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	var vt *vocabTx
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		vt = db.vocab.begin(tx)
+		fn(vt)
+		return nil
+	})
+	if err != nil {
+		vt.abort()
+		t.Fatal(err)
+	}
+	vt.commit()
+	return db
+}
+
+// TestIndexEntryRoundTrip: an entry comes back as it went, read in the
+// transaction that numbered its words and in a later one; a cut, padded
+// or garbled entry, or one naming a number the vocabulary lacks, is
+// errBadEntry, never a wrong entry.
 func TestIndexEntryRoundTrip(t *testing.T) {
 	e := indexEntry{
 		SourceID: "force", StoryID: "00112233445566778899aabbccddeeff", Link: "https://force.example/news/a",
@@ -17,57 +51,85 @@ func TestIndexEntryRoundTrip(t *testing.T) {
 		Features: similar.Extract(similar.Doc{Title: "Man charged after stabbing in Bootle", Text: "A man was charged on Friday after a stabbing in Bootle."}),
 		Posted:   []string{"bootl", "charg"},
 	}
-	b, err := e.MarshalBinary()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got indexEntry
-	if err := got.UnmarshalBinary(b); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got, e) {
-		t.Errorf("round trip:\n got %+v\nwant %+v", got, e)
-	}
-	checkPostedWords(t, b, e.Published, e.Posted)
-	for _, bad := range [][]byte{nil, {9}, b[:len(b)/2], append([]byte{entryFormat}, 0xff, 0xff, 0xff)} {
-		if err := new(indexEntry).UnmarshalBinary(bad); !errors.Is(err, errBadEntry) {
-			t.Errorf("UnmarshalBinary(%x) = %v, want errBadEntry", bad, err)
+	var b []byte
+	db := withVocab(t, func(vt *vocabTx) {
+		var err error
+		if b, err = encodeEntry(e, vt); err != nil {
+			t.Fatal(err)
 		}
-		if _, err := postedWords(bad, func([]byte) {}); !errors.Is(err, errBadEntry) {
+		checkEntry(t, "in the writing transaction", b, vt, e)
+	})
+	var words readWords
+	db.bolt.View(func(tx *bolt.Tx) error {
+		var err error
+		words, err = db.vocab.in(tx)
+		return err
+	})
+	checkEntry(t, "read later", b, words, e)
+	if len(b) >= len(encodeEntryV2(e)) {
+		t.Errorf("a numbered entry takes %d bytes, one of letters %d", len(b), len(encodeEntryV2(e)))
+	}
+	for _, bad := range [][]byte{nil, {9}, b[:len(b)/2], append(b, 0), append([]byte{entryFormat}, 0xff, 0xff, 0xff), append(b[:len(b)-1], 0x7f)} {
+		if _, err := decodeEntry(bad, words); !errors.Is(err, errBadEntry) {
+			t.Errorf("decodeEntry(%x) = %v, want errBadEntry", bad, err)
+		}
+		if _, err := postedWords(bad, words, func(string) {}); !errors.Is(err, errBadEntry) {
 			t.Errorf("postedWords(%x) = %v, want errBadEntry", bad, err)
 		}
 	}
+	if _, err := encodeEntry(indexEntry{StoryID: "not-a-key"}, nil); err == nil {
+		t.Error("an entry whose story id is not a key encoded")
+	}
 }
 
-// TestIndexEntryFormat1 reads an entry written before entries listed their
-// postings: such an item was posted under every word.
-func TestIndexEntryFormat1(t *testing.T) {
+// TestIndexEntryOlderFormats reads entries of formats 2 (words as letters)
+// and 1 (before entries listed their postings: such an item was posted
+// under every word).
+func TestIndexEntryOlderFormats(t *testing.T) {
 	e := indexEntry{SourceID: "pcc", StoryID: "00112233445566778899aabbccddeeff",
 		Published: time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC), FirstSeen: time.Date(2026, 11, 20, 9, 5, 0, 0, time.UTC),
-		Features: similar.Extract(similar.Doc{Title: "Appeal after burglary in Wigan", Text: "Officers are appealing for witnesses."})}
-	b, _ := e.MarshalBinary()
-	// Format 1 is format 2 without the trailing posted list (here empty:
-	// one zero byte).
+		Features: similar.Extract(similar.Doc{Title: "Appeal after burglary in Wigan", Text: "Officers are appealing for witnesses."}),
+		Posted:   []string{"wigan"}}
+	v2 := encodeEntryV2(e)
+	checkEntry(t, "format 2", v2, readWords(nil), e)
+	// Format 1 is format 2 without the trailing posted list.
+	e.Posted = nil
+	b := encodeEntryV2(e)
 	v1 := append([]byte{entryFormatV1}, b[1:len(b)-1]...)
-	var got indexEntry
-	if err := got.UnmarshalBinary(v1); err != nil {
-		t.Fatal(err)
-	}
-	if !reflect.DeepEqual(got.Posted, e.Features.Words) || !reflect.DeepEqual(got.Features, e.Features) {
-		t.Errorf("format 1 entry: posted %v, want its words %v", got.Posted, e.Features.Words)
-	}
-	checkPostedWords(t, v1, e.Published, e.Features.Words)
+	e.Posted = e.Features.Words
+	checkEntry(t, "format 1", v1, readWords(nil), e)
 }
 
-// checkPostedWords checks that postedWords reads the time and the posted
-// words of the encoded entry b as UnmarshalBinary does.
-func checkPostedWords(t *testing.T, b []byte, published time.Time, posted []string) {
+// checkEntry checks that decodeEntry reads b as want, and postedWords its
+// time and posted words.
+func checkEntry(t *testing.T, what string, b []byte, words wordBook, want indexEntry) {
 	t.Helper()
-	var words []string
-	at, err := postedWords(b, func(w []byte) { words = append(words, string(w)) })
-	if err != nil || at != published.UnixNano() || !reflect.DeepEqual(words, posted) {
-		t.Errorf("postedWords = %d %v (%v), want %d %v", at, words, err, published.UnixNano(), posted)
+	got, err := decodeEntry(b, words)
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("%s: decodeEntry (%v):\n got %+v\nwant %+v", what, err, got, want)
 	}
+	var posted []string
+	at, err := postedWords(b, words, func(w string) { posted = append(posted, w) })
+	if err != nil || at != want.Published.UnixNano() || !reflect.DeepEqual(posted, want.Posted) {
+		t.Errorf("%s: postedWords = %d %v (%v), want %d %v", what, at, posted, err, want.Published.UnixNano(), want.Posted)
+	}
+}
+
+// encodeEntryV2 writes e in format 2, as schemas 4 to 9 did: every string
+// as its letters.
+func encodeEntryV2(e indexEntry) []byte {
+	b := []byte{entryFormatV2}
+	for _, s := range []string{e.SourceID, e.StoryID, e.Link} {
+		b = appendString(b, s)
+	}
+	b = appendTime(appendTime(b, e.Published), e.FirstSeen)
+	for _, list := range e.lists() {
+		b = binary.AppendUvarint(b, uint64(len(*list)))
+		for _, s := range *list {
+			b = appendString(b, s)
+		}
+	}
+	return b
 }
 
 // TestStoryRecordRoundTrip: a record comes back as it went, zero times
@@ -103,4 +165,62 @@ func TestStoryRecordRoundTrip(t *testing.T) {
 	if _, err := encodeRecord(&rec); err == nil {
 		t.Error("a record with a malformed member key encoded")
 	}
+}
+
+// TestVerifyFindsBadEntries: a story index entry that does not decode, or
+// that is left of an item no longer stored, is reported by Verify.
+func TestVerifyFindsBadEntries(t *testing.T) {
+	db, _, _, _ := copiedReleaseStore(t)
+	defer db.Close()
+	ctx := context.Background()
+	if err := db.Verify(ctx); err != nil {
+		t.Fatalf("the store fails Verify before any damage: %v", err)
+	}
+	for _, damage := range []struct {
+		what string
+		put  func(b *bolt.Bucket, k, v []byte) error
+		want string
+	}{
+		{"padded", func(b *bolt.Bucket, k, v []byte) error { return b.Put(k, append(bytes.Clone(v), 0)) }, "malformed story index entry"},
+		{"of no item", func(b *bolt.Bucket, _, v []byte) error { return b.Put(bytes.Repeat([]byte{0xee}, 16), v) }, "not stored"},
+	} {
+		var before map[string][]byte
+		err := db.bolt.Update(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketStoryItems)
+			before = bucketCopy(b)
+			k, v := b.Cursor().First()
+			return damage.put(b, bytes.Clone(k), bytes.Clone(v))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Verify(ctx); err == nil || !strings.Contains(err.Error(), damage.want) {
+			t.Errorf("an entry %s: Verify = %v, want %q", damage.what, err, damage.want)
+		}
+		err = db.bolt.Update(func(tx *bolt.Tx) error { // undo it
+			if err := tx.DeleteBucket(bucketStoryItems); err != nil {
+				return err
+			}
+			b, err := tx.CreateBucket(bucketStoryItems)
+			for k, v := range before {
+				if err == nil {
+					err = b.Put([]byte(k), v)
+				}
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// bucketCopy returns a copy of every key and value of b.
+func bucketCopy(b *bolt.Bucket) map[string][]byte {
+	out := make(map[string][]byte)
+	b.ForEach(func(k, v []byte) error {
+		out[string(k)] = bytes.Clone(v)
+		return nil
+	})
+	return out
 }

@@ -378,12 +378,12 @@ func (s *storyIndex) candidates(words []string, lo, hi time.Time) [][16]byte {
 
 // entry reads the index entry of the item with key.
 func (s *storyIndex) entry(key []byte) (indexEntry, bool, error) {
-	var e indexEntry
 	v := s.tx.Bucket(bucketStoryItems).Get(key)
 	if v == nil {
-		return e, false, nil
+		return indexEntry{}, false, nil
 	}
-	if err := e.UnmarshalBinary(v); err != nil {
+	e, err := decodeEntry(v, s.post.words())
+	if err != nil {
 		return e, true, fmt.Errorf("story index entry %x: %w", key, err)
 	}
 	return e, true, nil
@@ -415,7 +415,7 @@ func (s *storyIndex) index(it pressfeed.Item) error {
 	if err := s.tx.Bucket(bucketStoryRecent).Put(timeKey(it.FirstSeen, key), nil); err != nil {
 		return err
 	}
-	v, err := e.MarshalBinary()
+	v, err := encodeEntry(e, s.post.vocab)
 	if err != nil {
 		return err
 	}

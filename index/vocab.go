@@ -12,17 +12,20 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
-// The vocabulary numbers every word a search text has held (search.go),
-// so that a search text stores each word as a small number instead of its
-// letters: about a quarter of the bytes. The vocab bucket maps a word to
-// its number (a uvarint); numbers are given in order from 0 and never
-// reused or removed, so a number, once committed, means one word for the
-// life of the store.
+// The vocabulary numbers every word a search text (search.go) or a story
+// index entry (storycodec.go) has held, so that they store each word as a
+// small number instead of its letters: about a quarter of the bytes. An
+// entry's words are stemmed forms and names of several words, so the
+// vocabulary holds words no search text does; a search only tests them
+// against texts that never hold their numbers. The vocab bucket maps a
+// word to its number (a uvarint); numbers are given in order from 0 and
+// never reused or removed, so a number, once committed, means one word for
+// the life of the store.
 //
 // The whole vocabulary is loaded at Open. A writer (a transaction that
-// writes search texts) numbers new words in its own vocabTx and adds them
-// to the loaded vocabulary only once its transaction has committed; a
-// failed transaction's numbers are given again. A reader takes, without a
+// writes search texts or entries) numbers new words in its own vocabTx and
+// adds them to the loaded vocabulary only once its transaction has
+// committed; a failed transaction's numbers are given again. A reader takes, without a
 // lock, the words its own transaction can see (in): the loaded list, cut
 // to the count the transaction reads from meta.
 type vocabulary struct {
@@ -154,6 +157,19 @@ func (t *vocabTx) id(w string) (uint32, error) {
 	t.added = append(t.added, w)
 	t.next++
 	return id, nil
+}
+
+// word returns the word numbered id, as the transaction sees the
+// vocabulary: the committed words and those it numbered itself.
+func (t *vocabTx) word(id uint64) (string, bool) {
+	words := t.v.snapshot()
+	if id < uint64(len(words)) {
+		return words[id], true
+	}
+	if i := id - uint64(len(words)); i < uint64(len(t.added)) {
+		return t.added[i], true
+	}
+	return "", false
 }
 
 // commit adds the words the committed transaction numbered to the
