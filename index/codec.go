@@ -12,7 +12,8 @@ import (
 
 // Items are the bulk of a store, and their text compresses about three to
 // one: since schema 5 an item's value is its JSON compressed with zstd,
-// behind a one-byte tag. A JSON value starts with '{', never with the tag,
+// behind a one-byte tag (zstdTag; since schema 11 zstdDictTag for an item
+// compressed against the store's dictionary, dict.go). A JSON value starts with '{', never with the tag,
 // so values written before schema 5 read as they always did, and every
 // reader goes through decodeJSON. Other buckets hold small records and stay
 // plain JSON.
@@ -47,33 +48,52 @@ func mustDecoder(d *zstd.Decoder, err error) *zstd.Decoder {
 	return d
 }
 
-// encodeItem returns an item's stored value: its JSON, compressed.
-func encodeItem(it pressfeed.Item) ([]byte, error) {
+// encodeItem returns an item's stored value: its JSON, compressed against
+// d (dict.go), or alone when d is nil.
+func encodeItem(it pressfeed.Item, d *itemDict) ([]byte, error) {
 	data, err := json.Marshal(it)
 	if err != nil {
 		return nil, err
 	}
+	if d != nil {
+		return d.enc.EncodeAll(data, append([]byte{zstdDictTag}, d.name[:]...)), nil
+	}
 	return itemEncoder.EncodeAll(data, []byte{zstdTag}), nil
 }
 
-// putItem stores it under key in the items bucket b.
+// putItem stores it under key in the items bucket b, compressed alone.
 func putItem(b *bolt.Bucket, key []byte, it pressfeed.Item) error {
-	data, err := encodeItem(it)
+	data, err := encodeItem(it, nil)
 	if err != nil {
 		return err
 	}
 	return b.Put(key, data)
 }
 
+// plainItem returns a stored value's JSON: as it is, or decompressed.
+func plainItem(data []byte) ([]byte, error) {
+	if len(data) == 0 {
+		return data, nil
+	}
+	var err error
+	switch data[0] {
+	case zstdTag:
+		data, err = itemDecoder.DecodeAll(data[1:], nil)
+	case zstdDictTag:
+		data, err = decompressWithDict(data[1:])
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decompress: %w", err)
+	}
+	return data, nil
+}
+
 // decodeJSON decodes a stored value into v: plain JSON, or JSON compressed
 // by encodeItem.
 func decodeJSON(data []byte, v any) error {
-	if len(data) > 0 && data[0] == zstdTag {
-		plain, err := itemDecoder.DecodeAll(data[1:], nil)
-		if err != nil {
-			return fmt.Errorf("decompress: %w", err)
-		}
-		data = plain
+	plain, err := plainItem(data)
+	if err != nil {
+		return err
 	}
-	return json.Unmarshal(data, v)
+	return json.Unmarshal(plain, v)
 }

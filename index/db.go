@@ -39,7 +39,9 @@ import (
 //     without reading them.
 //   - 10: story index entries hold word numbers from the vocabulary and
 //     their story id in binary (entry format 3, storycodec.go).
-const SchemaVersion = 10
+//   - 11: adds dicts; items may be compressed against the store's
+//     dictionary (dict.go), which an older program could not read.
+const SchemaVersion = 11
 
 // Bucket names. Keys are described where each bucket is used.
 var (
@@ -50,7 +52,7 @@ var (
 	bucketByTime   = []byte("by_time")   // published (8) | item key (16) → search text (search.go)
 	bucketBySource = []byte("by_source") // source id | 0 | published (8) | item key (16) → nil
 	bucketMarks    = []byte("marks")     // source id → SourceState.Marks of its last stored poll
-	bucketVocab    = []byte("vocab")     // word → its number in search texts (vocab.go)
+	bucketVocab    = []byte("vocab")     // word → its number in search texts and story index entries (vocab.go)
 
 	// Stories (stories.go) and the indexes that find a new item's story
 	// (storyindex.go). The three story_ indexes hold only items first seen
@@ -64,7 +66,7 @@ var (
 	bucketStoryWords = []byte("story_words") // word | 0 | published (8) | item key (16) → nil
 	bucketStoryDF    = []byte("story_df")    // word → number of story_words postings under it
 
-	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource, bucketMarks, bucketVocab,
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource, bucketMarks, bucketVocab, bucketDicts,
 		bucketStories, bucketStoryLinks, bucketStoryItems, bucketStoryRecent,
 		bucketAudit, bucketTokens}
 )
@@ -111,6 +113,9 @@ type DB struct {
 	states     stateBuffer // statebuf.go
 	post       postings    // postings.go
 	vocab      vocabulary  // vocab.go
+	// dict is what new items are compressed against (dict.go); nil until
+	// the store has made one.
+	dict atomic.Pointer[itemDict]
 }
 
 // Open opens or creates the store at path. It returns an error wrapping
@@ -122,21 +127,29 @@ func Open(path string, opts Options) (*DB, error) {
 	}
 	if err := db.loadVocabulary(); err != nil {
 		db.bolt.Close()
-		return nil, fmt.Errorf("open store %s: load the search vocabulary: %w", path, err)
+		return nil, fmt.Errorf("open store %s: load the vocabulary and item dictionaries: %w", path, err)
 	}
 	return db, nil
 }
 
-// loadVocabulary loads the search vocabulary. bbolt panics on a page that
-// is not what its parent says; that is a damaged file, and is said so
-// rather than crashing the process that opened it.
+// loadVocabulary loads the vocabulary (vocab.go) and the item
+// dictionaries (dict.go). bbolt panics on a page that is not what its
+// parent says; that is a damaged file, and is said so rather than crashing
+// the process that opened it.
 func (db *DB) loadVocabulary() (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("the store is damaged (%v); pressfeed verify lists the damage", p)
 		}
 	}()
-	return db.bolt.View(db.vocab.load)
+	return db.bolt.View(func(tx *bolt.Tx) error {
+		if err := db.vocab.load(tx); err != nil {
+			return err
+		}
+		d, err := loadDicts(tx)
+		db.dict.Store(d)
+		return err
+	})
 }
 
 // openUnloaded is Open without the search vocabulary, for VerifyFile, which

@@ -33,13 +33,17 @@ import (
 func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Item, st pressfeed.SourceState) (pressfeed.IngestResult, error) {
 	var res pressfeed.IngestResult
 	now := db.now().UTC()
-	var flushed map[string]pendingState
-	pre, err := db.prepare(sourceID, items, now)
+	var (
+		flushed map[string]pendingState
+		made    *itemDict // the store's first dictionary, made by this ingest
+	)
+	dict := db.dict.Load()
+	pre, err := db.prepare(sourceID, items, now, dict)
 	if err != nil {
 		return pressfeed.IngestResult{}, fmt.Errorf("ingest %s: %w", sourceID, err)
 	}
 	err = db.storyUpdate(ctx, func(tx *bolt.Tx, post *postingsTx) error {
-		res = pressfeed.IngestResult{}
+		res, made = pressfeed.IngestResult{}, nil
 		var err error
 		if flushed, err = db.states.writePending(tx); err != nil { // statebuf.go
 			return err
@@ -93,7 +97,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 				if err := stories.place(&in); err != nil {
 					return err
 				}
-				if err := insertItem(tx, post.vocab, key, in, pre.items[in.Key]); err != nil {
+				if err := insertItem(tx, post.vocab, dict, key, in, pre.items[in.Key]); err != nil {
 					return err
 				}
 				if err := stories.added(in); err != nil {
@@ -107,7 +111,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 				res.Unchanged++
 				continue
 			}
-			if err := replaceItem(tx, post.vocab, key, old, next); err != nil {
+			if err := replaceItem(tx, post.vocab, dict, key, old, next); err != nil {
 				return err
 			}
 			if err := stories.changed(old, next); err != nil {
@@ -121,6 +125,11 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 		// transaction (the first poll after a long stop) took quadratic time.
 		if err := stories.prune(); err != nil {
 			return err
+		}
+		if dict == nil && res.New > 0 {
+			if made, err = dictFrom(tx); err != nil {
+				return fmt.Errorf("make the item dictionary: %w", err)
+			}
 		}
 		st.ItemCount = prev.ItemCount + res.New
 		st.LastNewItem = prev.LastNewItem
@@ -136,6 +145,9 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 		return pressfeed.IngestResult{}, fmt.Errorf("ingest %s: %w", sourceID, err)
 	}
 	db.states.committed(flushed)
+	if made != nil {
+		db.dict.CompareAndSwap(nil, made)
+	}
 	if res.New > 0 || res.Updated > 0 {
 		db.changed()
 	}
@@ -198,11 +210,11 @@ const appendFill = 0.9
 // search text. pre, when given, carries the value and search words prepare
 // worked out; the value is used only if the item started a story of its
 // own, as prepare assumed.
-func insertItem(tx *bolt.Tx, vt *vocabTx, key []byte, it pressfeed.Item, pre preparedItem) error {
+func insertItem(tx *bolt.Tx, vt *vocabTx, d *itemDict, key []byte, it pressfeed.Item, pre preparedItem) error {
 	value := pre.encoded
 	if value == nil || it.StoryID != it.Key {
 		var err error
-		if value, err = encodeItem(it); err != nil {
+		if value, err = encodeItem(it, d); err != nil {
 			return err
 		}
 	}
@@ -230,7 +242,7 @@ func insertItem(tx *bolt.Tx, vt *vocabTx, key []byte, it pressfeed.Item, pre pre
 
 // replaceItem writes next over the stored item old, moving its index
 // entries when its publication time changed.
-func replaceItem(tx *bolt.Tx, vt *vocabTx, key []byte, old, next pressfeed.Item) error {
+func replaceItem(tx *bolt.Tx, vt *vocabTx, d *itemDict, key []byte, old, next pressfeed.Item) error {
 	if !old.Published.Equal(next.Published) {
 		if err := tx.Bucket(bucketByTime).Delete(timeKey(old.Published, key)); err != nil {
 			return err
@@ -239,7 +251,7 @@ func replaceItem(tx *bolt.Tx, vt *vocabTx, key []byte, old, next pressfeed.Item)
 			return err
 		}
 	}
-	return insertItem(tx, vt, key, next, preparedItem{})
+	return insertItem(tx, vt, d, key, next, preparedItem{})
 }
 
 // timeKey orders items by publication time, then key, so a reverse cursor

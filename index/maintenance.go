@@ -203,6 +203,9 @@ func verifyItems(ctx context.Context, tx *bolt.Tx, withText bool) error {
 	if err := vocab.load(tx); err != nil {
 		return err
 	}
+	if _, err := loadDicts(tx); err != nil {
+		return err
+	}
 	words := vocab.snapshot()
 	if counted := vocabCount(tx); counted != uint64(len(words)) {
 		return fmt.Errorf("the vocabulary holds %d words and counts %d", len(words), counted)
@@ -266,7 +269,7 @@ func verifyEntries(tx *bolt.Tx, words wordBook) error {
 
 // bucketSince is the schema that added each bucket younger than schema 5;
 // an older store is read without it.
-var bucketSince = map[string]int{string(bucketMarks): 7, string(bucketVocab): 8}
+var bucketSince = map[string]int{string(bucketMarks): 7, string(bucketVocab): 8, string(bucketDicts): 11}
 
 // storedWords returns the words of a stored search text, in order, with
 // vocab the vocabulary by number; nil for a text it cannot read.

@@ -48,8 +48,8 @@ func benchItem(n int, published time.Time) pressfeed.Item {
 var benchEpoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // benchDB opens an empty store without fsyncs whose clock reads *now,
-// closed when b ends.
-func benchDB(b *testing.B, now *time.Time) *DB {
+// closed when b ends (a test or a benchmark).
+func benchDB(b testing.TB, now *time.Time) *DB {
 	b.Helper()
 	db, err := Open(filepath.Join(b.TempDir(), "bench.db"), Options{NoSync: true, Now: func() time.Time { return *now }})
 	if err != nil {
@@ -62,7 +62,7 @@ func benchDB(b *testing.B, now *time.Time) *DB {
 // benchSearchStore builds a store of n items from benchSearchSources
 // publishers, one item every ten minutes, ingested in polls of 50 items per
 // source with the clock following, and returns it open.
-func benchSearchStore(b *testing.B, n int) *DB {
+func benchSearchStore(b testing.TB, n int) *DB {
 	b.Helper()
 	ctx := context.Background()
 	epoch := benchEpoch

@@ -92,10 +92,10 @@ type preparedItem struct {
 }
 
 // prepare works out the items of sourceID the store does not hold yet, as
-// Ingest will store them at now. Ingest uses the features while the
+// Ingest will store them at now, compressed against dict. Ingest uses the features while the
 // source's name is unchanged, and the value while the item's story is its
 // own.
-func (db *DB) prepare(sourceID string, items []pressfeed.Item, now time.Time) (prepared, error) {
+func (db *DB) prepare(sourceID string, items []pressfeed.Item, now time.Time, dict *itemDict) (prepared, error) {
 	var (
 		fresh    []pressfeed.Item
 		name     string
@@ -130,7 +130,7 @@ func (db *DB) prepare(sourceID string, items []pressfeed.Item, now time.Time) (p
 		}
 		it = freshItem(it, now)
 		it.StoryID = it.Key
-		encoded, err := encodeItem(it)
+		encoded, err := encodeItem(it, dict)
 		if err != nil {
 			return prepared{}, err
 		}
