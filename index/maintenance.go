@@ -462,6 +462,7 @@ func compactInto(ctx context.Context, src *DB, tmp string) error {
 	if err != nil {
 		return err
 	}
+	dst.AllocSize = allocSize
 	if err := bolt.Compact(dst, src.bolt, compactTxSize); err != nil {
 		dst.Close()
 		return err

@@ -412,7 +412,9 @@ func (s *storyIndex) index(it pressfeed.Item) error {
 			return err
 		}
 	}
-	if err := s.tx.Bucket(bucketStoryRecent).Put(timeKey(it.FirstSeen, key), nil); err != nil {
+	recent := s.tx.Bucket(bucketStoryRecent)
+	recent.FillPercent = appendFill // keyed by first sighting: it grows at its end
+	if err := recent.Put(timeKey(it.FirstSeen, key), nil); err != nil {
 		return err
 	}
 	v, err := encodeEntry(e, s.post.vocab)
