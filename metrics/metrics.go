@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,6 +63,21 @@ type Metrics struct {
 	requests     *prometheus.CounterVec
 	reqDuration  *prometheus.HistogramVec
 	retention    *prometheus.CounterVec
+	// routes keeps each route and status's request counter and duration
+	// histogram once looked up: ObserveRequest is on every request's path,
+	// and a lookup by label values hashes and allocates. Routes are the
+	// mux's patterns, so there are few.
+	routes sync.Map // routeStatus → routeMetrics
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+type routeMetrics struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
 }
 
 // New returns Metrics on a fresh registry that also carries the Go runtime
@@ -139,8 +155,17 @@ func (m *Metrics) ObserveRequest(route string, status int, d time.Duration) {
 	if route == "" {
 		route = "unmatched"
 	}
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.reqDuration.WithLabelValues(route).Observe(d.Seconds())
+	key := routeStatus{route, status}
+	rm, ok := m.routes.Load(key)
+	if !ok {
+		rm, _ = m.routes.LoadOrStore(key, routeMetrics{
+			requests: m.requests.WithLabelValues(route, strconv.Itoa(status)),
+			duration: m.reqDuration.WithLabelValues(route),
+		})
+	}
+	r := rm.(routeMetrics)
+	r.requests.Inc()
+	r.duration.Observe(d.Seconds())
 }
 
 // ObservePruned records items removed by retention.

@@ -10,9 +10,9 @@ import (
 const contentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self'; " +
 	"form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// setSecurityHeaders sets the headers every response carries.
-func setSecurityHeaders(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
+// setSecurityHeaders sets the headers every response but a 304 carries
+// (answerWriter); tls says the request came over TLS.
+func setSecurityHeaders(h http.Header, tls bool) {
 	// Assigned prebuilt (canonical keys, shared values): every response,
 	// the hot cached feed included, pays for these.
 	h["Content-Security-Policy"] = cspHeader
@@ -20,7 +20,7 @@ func setSecurityHeaders(w http.ResponseWriter, r *http.Request) {
 	h["X-Frame-Options"] = denyHeader
 	h["Referrer-Policy"] = sameOriginHeader
 	h["Cross-Origin-Opener-Policy"] = sameOriginHeader
-	if r.TLS != nil {
+	if tls {
 		h["Strict-Transport-Security"] = hstsHeader
 	}
 }

@@ -50,56 +50,63 @@ func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	w.Write([]byte("ready\n"))
 }
 
-// observe serves r through h and reports the matched route, status and
+// observe serves r through h, with the security headers on every answer
+// but a 304 (answerWriter), and reports the matched route, status and
 // duration to the Observe hook.
 func (s *Server) observe(h http.Handler, w http.ResponseWriter, r *http.Request) {
-	if s.opts.Ops.Observe == nil {
-		h.ServeHTTP(w, r)
-		return
+	var start time.Time
+	if s.opts.Ops.Observe != nil {
+		start = time.Now()
 	}
-	start := time.Now()
-	rec := &statusRecorder{ResponseWriter: w}
-	h.ServeHTTP(rec, r)
-	// ServeMux sets r.Pattern on the request it was given, before calling
-	// the handler.
-	s.opts.Ops.Observe(r.Pattern, rec.status(), time.Since(start))
+	aw := &answerWriter{ResponseWriter: w, tls: r.TLS != nil}
+	h.ServeHTTP(aw, r)
+	if aw.code == 0 {
+		aw.WriteHeader(http.StatusOK) // what net/http sends for a handler that wrote nothing
+	}
+	if s.opts.Ops.Observe != nil {
+		// ServeMux sets r.Pattern on the request it was given, before
+		// calling the handler.
+		s.opts.Ops.Observe(r.Pattern, aw.code, time.Since(start))
+	}
 }
 
-// statusRecorder remembers the status a handler sent.
-type statusRecorder struct {
+// answerWriter remembers the status a handler sent, and adds the security
+// headers (setSecurityHeaders) as the status is sent, unless it is 304 Not
+// Modified: a 304 updates the headers of the response a client or cache
+// keeps, which has them (RFC 9111 4.3.4), and leaving them out keeps the
+// hot feed's commonest answer small: under nine headers, Go's header maps
+// stay in one group and are cheaper to build, copy and write.
+type answerWriter struct {
 	http.ResponseWriter
 	code int
+	tls  bool
 }
 
-func (s *statusRecorder) WriteHeader(code int) {
-	if s.code == 0 {
-		s.code = code
+func (a *answerWriter) WriteHeader(code int) {
+	if a.code == 0 {
+		a.code = code
+		if code != http.StatusNotModified {
+			setSecurityHeaders(a.ResponseWriter.Header(), a.tls)
+		}
 	}
-	s.ResponseWriter.WriteHeader(code)
+	a.ResponseWriter.WriteHeader(code)
 }
 
-func (s *statusRecorder) Write(b []byte) (int, error) {
-	if s.code == 0 {
-		s.code = http.StatusOK
+func (a *answerWriter) Write(b []byte) (int, error) {
+	if a.code == 0 {
+		a.WriteHeader(http.StatusOK)
 	}
-	return s.ResponseWriter.Write(b)
+	return a.ResponseWriter.Write(b)
 }
 
 // ReadFrom keeps the underlying writer's sendfile path for file downloads.
-func (s *statusRecorder) ReadFrom(r io.Reader) (int64, error) {
-	if s.code == 0 {
-		s.code = http.StatusOK
+func (a *answerWriter) ReadFrom(r io.Reader) (int64, error) {
+	if a.code == 0 {
+		a.WriteHeader(http.StatusOK)
 	}
-	return io.Copy(s.ResponseWriter, r)
+	return io.Copy(a.ResponseWriter, r)
 }
 
 // Unwrap lets http.ResponseController reach the real writer (Flush,
 // deadlines).
-func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
-
-func (s *statusRecorder) status() int {
-	if s.code == 0 {
-		return http.StatusOK
-	}
-	return s.code
-}
+func (a *answerWriter) Unwrap() http.ResponseWriter { return a.ResponseWriter }

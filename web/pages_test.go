@@ -338,6 +338,22 @@ func TestSecurityHeadersEverywhere(t *testing.T) {
 			t.Errorf("%s: headers %v", path, h)
 		}
 	}
+	// A 304 leaves them out: it updates the headers of the response the
+	// client keeps, which has them; it still carries its validators.
+	resp, _ := get(t, d.Srv.URL+"/feed.atom")
+	req, _ := http.NewRequest("GET", d.Srv.URL+"/feed.atom", nil)
+	req.Header.Set("If-None-Match", resp.Header.Get("ETag"))
+	nm, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nm.Body.Close()
+	if nm.StatusCode != http.StatusNotModified || nm.Header.Get("ETag") == "" || nm.Header.Get("Cache-Control") == "" || nm.Header.Get("Vary") == "" {
+		t.Errorf("conditional feed request: %d %v", nm.StatusCode, nm.Header)
+	}
+	if nm.Header.Get("Content-Security-Policy") != "" || nm.Header.Get("X-Frame-Options") != "" {
+		t.Errorf("a 304 carries the security headers: %v", nm.Header)
+	}
 	// The stylesheet the pages link to is served, cacheable for ever.
 	_, body := get(t, d.Srv.URL+"/")
 	css := regexp.MustCompile(`<link rel="stylesheet" href="([^"]+)">`).FindStringSubmatch(body)

@@ -116,7 +116,6 @@ func NewServer(store Store, opts Options) *Server {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	setSecurityHeaders(w, r)
 	s.observe(s.mux, w, r)
 }
 
