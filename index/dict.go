@@ -81,8 +81,11 @@ func registerDict(name [4]byte, content []byte) (*itemDict, error) {
 		return nil, fmt.Errorf("item dictionary %x: %w", name, err)
 	}
 	dictDecoders.LoadOrStore(name, &registeredDict{content: content, dec: dec})
+	// The fastest level, not the default: against a dictionary it was both
+	// smaller and faster on bench/scale's items (737 B in 34 µs, against
+	// 751 B in 60 µs).
 	enc, err := zstd.NewWriter(nil,
-		zstd.WithEncoderLevel(zstd.SpeedDefault),
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
 		zstd.WithEncoderConcurrency(1),
 		zstd.WithWindowSize(1<<20),
 		zstd.WithLowerEncoderMem(true),
