@@ -13,9 +13,9 @@ import (
 // Items are the bulk of a store, and their text compresses about three to
 // one: since schema 5 an item's value is its JSON compressed with zstd,
 // behind a one-byte tag (zstdTag; since schema 11 zstdDictTag for an item
-// compressed against the store's dictionary, dict.go). A JSON value starts with '{', never with the tag,
-// so values written before schema 5 read as they always did, and every
-// reader goes through decodeJSON. Other buckets hold small records and stay
+// compressed against the store's dictionary, dict.go). A JSON value starts
+// with '{', never with a tag, so values written before schema 5 read as
+// they always did, and every reader goes through decodeJSON. Other buckets hold small records and stay
 // plain JSON.
 const zstdTag = 0x01
 

@@ -59,7 +59,7 @@ func TestItemDictionary(t *testing.T) {
 	if err := compactInto(ctx, db, copyPath); err != nil {
 		t.Fatal(err)
 	}
-	dictDecoders.Clear()
+	dicts.Clear()
 	cp, err := Open(copyPath, Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -86,8 +86,8 @@ func (p *postings) newest(w string, lo, hi uint64, max int, fn func(key [16]byte
 
 // build fills the postings from story_items, once; the caller holds mu.
 // It reads of each entry only its time and posted words (postedWords),
-// makes each distinct word's string once, and visits the entries by time,
-// so every word's list comes out sorted.
+// whose strings are the vocabulary's own (v), and visits the entries by
+// time, so every word's list comes out sorted.
 func (p *postings) build(db *bolt.DB, v *vocabulary) error {
 	if p.built {
 		return nil
