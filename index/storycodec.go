@@ -90,11 +90,7 @@ func decodeEntry(b []byte, words wordBook) (indexEntry, error) {
 	d := decoder{b: b[1:]}
 	e.SourceID = d.string()
 	if format == entryFormat {
-		if len(d.b) < 16 {
-			return e, errBadEntry
-		}
-		e.StoryID = hex.EncodeToString(d.b[:16])
-		d.b = d.b[16:]
+		e.StoryID = hex.EncodeToString(d.key())
 	} else {
 		e.StoryID = d.string()
 	}
@@ -145,10 +141,7 @@ func postedWords(b []byte, words wordBook, fn func(w string)) (int64, error) {
 	d := decoder{b: b[1:]}
 	d.bytes() // source
 	if format == entryFormat {
-		if len(d.b) < 16 {
-			return 0, errBadEntry
-		}
-		d.b = d.b[16:]
+		d.key() // story
 	} else {
 		d.bytes() // story
 	}
@@ -195,8 +188,8 @@ func appendString(b []byte, s string) []byte {
 	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
-// decoder reads index entries and story records; a short or garbled value sets err
-// and yields zero values.
+// decoder reads index entries and story records; a short or garbled
+// value sets err and yields zero values.
 type decoder struct {
 	b   []byte
 	err bool
@@ -223,6 +216,17 @@ func (d *decoder) varint() int64 {
 }
 
 func (d *decoder) string() string { return string(d.bytes()) }
+
+// key is the next 16 bytes (an item or story key), not copied.
+func (d *decoder) key() []byte {
+	if len(d.b) < 16 {
+		d.err, d.b = true, nil
+		return make([]byte, 16)
+	}
+	k := d.b[:16:16]
+	d.b = d.b[16:]
+	return k
+}
 
 // bytes is the next string's bytes, not copied.
 func (d *decoder) bytes() []byte {
@@ -276,12 +280,8 @@ func decodeRecord(v []byte, rec *storyRecord) error {
 	}
 	rec.Members = make([]storyMember, n)
 	for i := range rec.Members {
-		if len(d.b) < 16 {
-			return errBadRecord
-		}
 		m := &rec.Members[i]
-		m.Key = hex.EncodeToString(d.b[:16])
-		d.b = d.b[16:]
+		m.Key = hex.EncodeToString(d.key())
 		m.SourceID, m.Link = d.string(), d.string()
 		m.Published, m.FirstSeen, m.Updated = d.time(), d.time(), d.time()
 	}
