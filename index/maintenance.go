@@ -160,7 +160,8 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // decodable and listed in the time and source indexes under its publication
 // time, with its current search text from schema 4 on, no index entry
 // points at a missing item, every story index entry decodes and is a
-// stored item's, and every story member is stored). It returns every problem found, joined, or nil.
+// stored item's, and every story member is stored). It returns every
+// problem found, joined, or nil.
 // A store of an older schema (a backup being restored, opened read-only)
 // lacks what later schemas add: the upgrade writes it when the store is
 // opened for writing.

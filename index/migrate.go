@@ -60,21 +60,32 @@ func (db *DB) migrate(tx *bolt.Tx, vt *vocabTx, from int) error {
 // older format as format 3, numbering its words. An entry that does not
 // decode is left for the next lookup to report, as it would have been.
 func convertEntries(tx *bolt.Tx, vt *vocabTx) error {
-	b := tx.Bucket(bucketStoryItems)
-	type entry struct{ key, v []byte }
-	var todo []entry
-	err := b.ForEach(func(k, v []byte) error {
+	return rewriteValues(tx.Bucket(bucketStoryItems), func(v []byte) ([]byte, error) {
 		if len(v) == 0 || v[0] == entryFormat {
-			return nil
+			return nil, nil
 		}
 		e, err := decodeEntry(v, vt)
 		if err != nil {
-			return nil
+			return nil, nil
 		}
-		if v, err = encodeEntry(e, vt); err != nil {
-			return fmt.Errorf("entry %x: %w", k, err)
+		return encodeEntry(e, vt)
+	})
+}
+
+// rewriteValues replaces each value of b for which next returns a new one
+// (nil leaves it), after reading them all: bbolt forbids writes during
+// ForEach.
+func rewriteValues(b *bolt.Bucket, next func(v []byte) ([]byte, error)) error {
+	type entry struct{ key, v []byte }
+	var todo []entry
+	err := b.ForEach(func(k, v []byte) error {
+		nv, err := next(v)
+		if err != nil {
+			return fmt.Errorf("key %x: %w", k, err)
 		}
-		todo = append(todo, entry{bytes.Clone(k), v}) // bbolt forbids writes during ForEach
+		if nv != nil {
+			todo = append(todo, entry{bytes.Clone(k), nv})
+		}
 		return nil
 	})
 	if err != nil {
@@ -130,33 +141,17 @@ func convertStoryRecords(tx *bolt.Tx) error {
 // is decoded.
 func convertSearchTexts(tx *bolt.Tx, vt *vocabTx) error {
 	byTime := tx.Bucket(bucketByTime)
-	type entry struct{ key, text []byte }
-	var todo []entry
-	err := byTime.ForEach(func(k, v []byte) error {
+	byTime.FillPercent = appendFill
+	return rewriteValues(byTime, func(v []byte) ([]byte, error) {
 		if len(v) == 0 || v[0] != searchTextV1 {
-			return nil
+			return nil, nil
 		}
 		var words []string
 		if len(v) > 1 {
 			words = strings.Split(string(v[1:]), " ")
 		}
-		text, err := encodeSearchText(words, vt)
-		if err != nil {
-			return err
-		}
-		todo = append(todo, entry{bytes.Clone(k), text}) // bbolt forbids writes during ForEach
-		return nil
+		return encodeSearchText(words, vt)
 	})
-	if err != nil {
-		return err
-	}
-	byTime.FillPercent = appendFill
-	for _, e := range todo {
-		if err := byTime.Put(e.key, e.text); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // backfillStories gives every item of a schema-1 store a story of its own:
