@@ -15,8 +15,8 @@ import (
 // behind a one-byte tag (zstdTag; since schema 11 zstdDictTag for an item
 // compressed against the store's dictionary, dict.go). A JSON value starts
 // with '{', never with a tag, so values written before schema 5 read as
-// they always did, and every reader goes through decodeJSON. Other buckets hold small records and stay
-// plain JSON.
+// they always did, and every reader goes through decodeJSON. Other buckets
+// hold small records and stay plain JSON.
 const zstdTag = 0x01
 
 // The encoder and decoder are safe for concurrent use. They keep small

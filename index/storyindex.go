@@ -92,9 +92,9 @@ type preparedItem struct {
 }
 
 // prepare works out the items of sourceID the store does not hold yet, as
-// Ingest will store them at now, compressed against dict. Ingest uses the features while the
-// source's name is unchanged, and the value while the item's story is its
-// own.
+// Ingest will store them at now, compressed against dict. Ingest uses the
+// features while the source's name is unchanged, and the value while the
+// item's story is its own.
 func (db *DB) prepare(sourceID string, items []pressfeed.Item, now time.Time, dict *itemDict) (prepared, error) {
 	var (
 		fresh    []pressfeed.Item

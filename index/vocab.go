@@ -25,9 +25,9 @@ import (
 // The whole vocabulary is loaded at Open. A writer (a transaction that
 // writes search texts or entries) numbers new words in its own vocabTx and
 // adds them to the loaded vocabulary only once its transaction has
-// committed; a failed transaction's numbers are given again. A reader takes, without a
-// lock, the words its own transaction can see (in): the loaded list, cut
-// to the count the transaction reads from meta.
+// committed; a failed transaction's numbers are given again. A reader
+// takes, without a lock, the words its own transaction can see (in): the
+// loaded list, cut to the count the transaction reads from meta.
 type vocabulary struct {
 	writer sync.Mutex // held by the one vocabTx in progress
 	ids    map[string]uint32
