@@ -1,6 +1,7 @@
 package syndicate
 
 import (
+	"bytes"
 	"encoding/xml"
 	"io"
 	"time"
@@ -26,7 +27,15 @@ const generatorURI = "https://pressfeed.invalid/"
 // one space of indent a level, the same escapes: atom_internal_test.go
 // holds the encoding/xml version and compares the two).
 func WriteAtom(w io.Writer, f Feed) error {
-	x := &xmlWriter{b: make([]byte, 0, atomSize(f))}
+	x := &xmlWriter{}
+	// Into a bytes.Buffer (as the web server renders), the document is
+	// built in the buffer's own space and not copied (AvailableBuffer).
+	if buf, ok := w.(*bytes.Buffer); ok {
+		buf.Grow(atomSize(f))
+		x.b = buf.AvailableBuffer()
+	} else {
+		x.b = make([]byte, 0, atomSize(f))
+	}
 	x.raw(xml.Header)
 	x.begin("feed")
 	x.attr("xmlns", "http://www.w3.org/2005/Atom")
