@@ -18,14 +18,23 @@ import (
 // is rebuilt from story_items, which still records each entry's words, at
 // the first lookup after Open.
 //
+// A word's list holds item numbers, 4 bytes a posting, not the 24 bytes of
+// an item's time and key: an item is posted under up to 24 words, so at
+// 100,000 window items the lists hold 2.4 million postings. Each posted
+// item has a number while it is posted under any word (items, numbers);
+// the number is freed when its last posting goes, and reused.
+//
 // mu is held for writing around every write transaction that changes
 // story_items (storyUpdate) and for reading around lookups (storyView), so
 // the postings always match what is committed: a transaction that fails
 // has its changes to them undone before mu is released.
 type postings struct {
-	mu    sync.RWMutex
-	built bool
-	words map[string][]posting
+	mu      sync.RWMutex
+	built   bool
+	words   map[string][]uint32 // item numbers, sorted by their postings
+	items   []numbered          // by number
+	numbers map[[16]byte]uint32 // item key → number
+	free    []uint32            // numbers of items no longer posted
 }
 
 // posting is one item under one word: its publication time as the time
@@ -33,6 +42,13 @@ type postings struct {
 type posting struct {
 	at  uint64
 	key [16]byte
+}
+
+// numbered is the item a number stands for, and under how many words it is
+// posted.
+type numbered struct {
+	posting
+	refs uint32
 }
 
 func comparePostings(a, b posting) int {
@@ -45,24 +61,65 @@ func comparePostings(a, b posting) int {
 	return bytes.Compare(a.key[:], b.key[:])
 }
 
-func (p *postings) add(w string, x posting) {
+// search finds x in w's list: where it is or would go, and whether it is
+// there.
+func (p *postings) search(w string, x posting) ([]uint32, int, bool) {
 	list := p.words[w]
-	i, found := slices.BinarySearchFunc(list, x, comparePostings)
-	if !found {
-		p.words[w] = slices.Insert(list, i, x)
+	i, found := slices.BinarySearchFunc(list, x, func(n uint32, x posting) int {
+		return comparePostings(p.items[n].posting, x)
+	})
+	return list, i, found
+}
+
+// number returns x's number, giving it one if it has none.
+func (p *postings) number(x posting) uint32 {
+	if n, ok := p.numbers[x.key]; ok {
+		return n
 	}
+	var n uint32
+	if len(p.free) > 0 {
+		n = p.free[len(p.free)-1]
+		p.free = p.free[:len(p.free)-1]
+		p.items[n] = numbered{posting: x}
+	} else {
+		n = uint32(len(p.items))
+		p.items = append(p.items, numbered{posting: x})
+	}
+	p.numbers[x.key] = n
+	return n
+}
+
+// add posts x under w and reports whether it was not posted there before.
+func (p *postings) add(w string, x posting) bool {
+	list := p.words[w]
+	i, found := len(list), false
+	// A new item is most often the newest under its words.
+	if i > 0 && comparePostings(p.items[list[i-1]].posting, x) >= 0 {
+		_, i, found = p.search(w, x)
+	}
+	if found {
+		return false
+	}
+	n := p.number(x)
+	p.items[n].refs++
+	p.words[w] = slices.Insert(list, i, n)
+	return true
 }
 
 func (p *postings) remove(w string, x posting) bool {
-	list := p.words[w]
-	i, found := slices.BinarySearchFunc(list, x, comparePostings)
+	list, i, found := p.search(w, x)
 	if !found {
 		return false
 	}
+	n := list[i]
 	if len(list) == 1 {
 		delete(p.words, w)
 	} else {
 		p.words[w] = slices.Delete(list, i, i+1)
+	}
+	if p.items[n].refs--; p.items[n].refs == 0 {
+		delete(p.numbers, x.key)
+		p.free = append(p.free, n)
 	}
 	return true
 }
@@ -73,27 +130,41 @@ func (p *postings) count(w string) int { return len(p.words[w]) }
 // newest calls fn with the items under w published from lo to hi
 // (inclusive), newest first, at most max of them.
 func (p *postings) newest(w string, lo, hi uint64, max int, fn func(key [16]byte)) {
-	list := p.words[w]
-	i, _ := slices.BinarySearchFunc(list, posting{at: hi + 1}, comparePostings)
+	list, i, _ := p.search(w, posting{at: hi + 1})
 	for n := 0; i > 0 && n < max; n++ {
 		i--
-		if list[i].at < lo {
+		it := &p.items[list[i]]
+		if it.at < lo {
 			return
 		}
-		fn(list[i].key)
+		fn(it.key)
 	}
+}
+
+// lists returns every word's postings as times and keys, for tests: two
+// postings that hold the same items number them as they happened to.
+func (p *postings) lists() map[string][]posting {
+	out := make(map[string][]posting, len(p.words))
+	for w, list := range p.words {
+		for _, n := range list {
+			out[w] = append(out[w], p.items[n].posting)
+		}
+	}
+	return out
 }
 
 // build fills the postings from story_items, once; the caller holds mu.
 // It reads of each entry only its time and posted words (postedWords),
 // whose strings are the vocabulary's own (v), and visits the entries by
-// time, so every word's list comes out sorted.
+// time, numbering them in that order, so every word's list comes out
+// sorted.
 func (p *postings) build(db *bolt.DB, v *vocabulary) error {
 	if p.built {
 		return nil
 	}
 	index := make(map[string]int) // word → its list in lists
-	var lists [][]posting
+	var lists [][]uint32
+	var items []numbered
 	err := db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStoryItems)
 		if b == nil {
@@ -121,7 +192,10 @@ func (p *postings) build(db *bolt.DB, v *vocabulary) error {
 			return err
 		}
 		slices.SortFunc(entries, func(a, b entry) int { return comparePostings(a.x, b.x) })
+		items = make([]numbered, 0, len(entries))
 		for _, e := range entries {
+			n := uint32(len(items))
+			it := numbered{posting: e.x}
 			postedWords(e.v, words, func(w string) {
 				i, ok := index[w]
 				if !ok {
@@ -129,17 +203,29 @@ func (p *postings) build(db *bolt.DB, v *vocabulary) error {
 					index[w] = i
 					lists = append(lists, nil)
 				}
-				lists[i] = append(lists[i], e.x)
+				// A word listed twice is posted once, as add posts it.
+				if l := lists[i]; len(l) == 0 || l[len(l)-1] != n {
+					lists[i] = append(l, n)
+					it.refs++
+				}
 			})
+			if it.refs > 0 {
+				items = append(items, it)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("build story postings: %w", err)
 	}
-	p.words = make(map[string][]posting, len(index))
+	p.words = make(map[string][]uint32, len(index))
 	for w, i := range index {
 		p.words[w] = lists[i]
+	}
+	p.items = items
+	p.numbers = make(map[[16]byte]uint32, len(items))
+	for n, it := range items {
+		p.numbers[it.key] = uint32(n)
 	}
 	p.built = true
 	return nil
@@ -166,11 +252,9 @@ func (t *postingsTx) words() wordBook {
 }
 
 func (t *postingsTx) add(w string, x posting) {
-	if _, found := slices.BinarySearchFunc(t.p.words[w], x, comparePostings); found {
-		return
+	if t.p.add(w, x) {
+		t.undo = append(t.undo, func() { t.p.remove(w, x) })
 	}
-	t.p.add(w, x)
-	t.undo = append(t.undo, func() { t.p.remove(w, x) })
 }
 
 func (t *postingsTx) remove(w string, x posting) {
@@ -191,7 +275,8 @@ func (t *postingsTx) rollback() {
 // postings are thrown away (an upgrade at Open builds them afresh after),
 // numbering words in vt.
 func scratchPostings(vt *vocabTx) *postingsTx {
-	return &postingsTx{p: &postings{built: true, words: make(map[string][]posting)}, vocab: vt}
+	p := &postings{built: true, words: make(map[string][]uint32), numbers: make(map[[16]byte]uint32)}
+	return &postingsTx{p: p, vocab: vt}
 }
 
 // storyUpdate runs fn in a write transaction with the postings held for

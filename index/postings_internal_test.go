@@ -1,0 +1,61 @@
+package index
+
+import (
+	"reflect"
+	"testing"
+)
+
+// TestPostingsNumbers: a word's list names items by number; a number is
+// freed when its item's last posting goes and is given to the next new
+// item, and a transaction's undo leaves the lists, and the items numbered,
+// as they were.
+func TestPostingsNumbers(t *testing.T) {
+	p := &postings{built: true, words: make(map[string][]uint32), numbers: make(map[[16]byte]uint32)}
+	x := func(at uint64, k byte) posting { return posting{at: at, key: [16]byte{k}} }
+	a, b, c := x(30, 'a'), x(10, 'b'), x(20, 'c')
+	tx := &postingsTx{p: p}
+	tx.add("police", a)
+	tx.add("police", b)
+	tx.add("police", c)
+	tx.add("police", a) // again: no change
+	tx.add("court", a)
+	want := map[string][]posting{"police": {b, c, a}, "court": {a}}
+	if got := p.lists(); !reflect.DeepEqual(got, want) {
+		t.Fatalf("after adds: %v, want %v", got, want)
+	}
+	var keys [][16]byte
+	p.newest("police", 15, 30, 10, func(k [16]byte) { keys = append(keys, k) })
+	if !reflect.DeepEqual(keys, [][16]byte{a.key, c.key}) {
+		t.Errorf("newest from 15 to 30: %v, want a then c", keys)
+	}
+	tx.undo = nil
+
+	// b goes: its number is free, and the next new item takes it.
+	tx.remove("police", b)
+	if _, ok := p.numbers[b.key]; ok || len(p.free) != 1 {
+		t.Fatalf("b's number kept (%v) or not freed (free %v)", p.numbers, p.free)
+	}
+	d := x(40, 'd')
+	tx.add("court", d)
+	if p.numbers[d.key] != 1 || len(p.items) != 3 {
+		t.Errorf("d numbered %d among %d items, want b's number 1 among 3", p.numbers[d.key], len(p.items))
+	}
+	// a is still posted under court, so keeps its number.
+	tx.remove("police", a)
+	if _, ok := p.numbers[a.key]; !ok {
+		t.Error("a lost its number while still posted under court")
+	}
+
+	tx.rollback()
+	if got := p.lists(); !reflect.DeepEqual(got, want) {
+		t.Errorf("after rollback: %v, want %v", got, want)
+	}
+	if len(p.numbers) != 3 {
+		t.Errorf("%d items numbered after rollback, want a, b and c", len(p.numbers))
+	}
+	for k, n := range p.numbers {
+		if p.items[n].key != k {
+			t.Errorf("number %d names %x, not %x", n, p.items[n].key, k)
+		}
+	}
+}
