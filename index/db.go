@@ -115,6 +115,10 @@ type DB struct {
 	params similar.Params
 	gen    atomic.Uint64
 	check  func(pressfeed.Source) error
+	// numberedTexts: every search text is searchTextV2, as in every store
+	// of schema 8 or later, so a query word that no vocabulary word holds
+	// matches nothing without a walk (Stories).
+	numberedTexts bool
 
 	statsCache statsCache  // stats.go
 	states     stateBuffer // statebuf.go
@@ -181,16 +185,19 @@ func openUnloaded(path string, opts Options) (*DB, error) {
 	b.AllocSize = allocSize
 	db := &DB{bolt: b, path: path, now: opts.Now, window: opts.StoryWindow, params: similar.DefaultParams(), check: opts.ValidateSource}
 	if opts.ReadOnly {
-		if err := db.readableSchema(); err != nil {
+		schema, err := db.readableSchema()
+		if err != nil {
 			b.Close()
 			return nil, fmt.Errorf("open store %s read-only: %w", path, err)
 		}
+		db.numberedTexts = schema >= 8
 	}
 	if !opts.ReadOnly {
 		if err := db.init(); err != nil {
 			b.Close()
 			return nil, fmt.Errorf("open store %s: %w", path, err)
 		}
+		db.numberedTexts = true // init upgraded the store to SchemaVersion
 	}
 	return db, nil
 }
@@ -231,12 +238,14 @@ func (db *DB) init() error {
 // readableSchema refuses, for a read-only open (which cannot upgrade), a
 // store written by a newer program: its layout may differ in ways this one
 // would misread. A store with no schema yet and an older one are read as
-// they are.
-func (db *DB) readableSchema() error {
-	return db.bolt.View(func(tx *bolt.Tx) error {
-		_, err := schemaOf(tx.Bucket(bucketMeta))
+// they are. It returns the store's schema.
+func (db *DB) readableSchema() (int, error) {
+	var schema int
+	err := db.bolt.View(func(tx *bolt.Tx) (err error) {
+		schema, err = schemaOf(tx.Bucket(bucketMeta))
 		return err
 	})
+	return schema, err
 }
 
 // schemaOf reads the store's schema version: 0 when none is recorded, an

@@ -44,6 +44,9 @@ func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, e
 				return err
 			}
 			tq = newTextQuery(queryWords(words), vocab)
+			if tq.none && db.numberedTexts {
+				return nil // no stored text can hold the word
+			}
 		}
 		allowed, err := allowedSources(tx, q)
 		if err != nil {
