@@ -1,8 +1,12 @@
 package index
 
 import (
+	"context"
 	"reflect"
 	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // TestPostingsNumbers: a word's list names items by number; a number is
@@ -57,5 +61,36 @@ func TestPostingsNumbers(t *testing.T) {
 		if p.items[n].key != k {
 			t.Errorf("number %d names %x, not %x", n, p.items[n].key, k)
 		}
+	}
+}
+
+// TestPruneOfNothingBuildsNoPostings: a retention run with nothing old
+// enough to remove (every daemon start runs one) writes nothing and leaves
+// the postings unbuilt, so a daemon with nothing new to store never reads
+// the story index; one with something to remove still removes it.
+func TestPruneOfNothingBuildsNoPostings(t *testing.T) {
+	db, path, clock, check := copiedReleaseStore(t)
+	db.Close()
+	db, err := Open(path, clock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	txid := func() (id int) {
+		db.bolt.View(func(tx *bolt.Tx) error { id = tx.ID(); return nil })
+		return id
+	}
+	before := txid()
+	// The releases were published up to 19 hours before the clock.
+	now := clock.Now()
+	if n, err := db.Prune(context.Background(), now.Add(-20*time.Hour)); n != 0 || err != nil {
+		t.Fatalf("Prune before every item = %d, %v; want 0, nil", n, err)
+	}
+	if db.post.built || txid() != before {
+		t.Errorf("a prune of nothing built the postings (%v) or wrote (transaction %d → %d)", db.post.built, before, txid())
+	}
+	check("after a prune of nothing", db)
+	if n, err := db.Prune(context.Background(), now.Add(time.Hour)); n != 20 || err != nil {
+		t.Errorf("Prune after every item = %d, %v; want all 20 removed", n, err)
 	}
 }

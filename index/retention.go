@@ -28,6 +28,12 @@ const pruneBatch = 500
 // and returns how many items it removed, also when it stops early because
 // ctx ended or a write failed.
 func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int, error) {
+	if old, err := db.anyPublishedBefore(ctx, cutoff); err != nil || !old {
+		// Nothing to prune: no write, and the story postings, which a
+		// prune updates, need not be built (a daemon starting with
+		// nothing new to store never builds them).
+		return 0, err
+	}
 	total := 0
 	var resume []byte // the last time key looked at
 	for {
@@ -47,6 +53,21 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time) (int, error) {
 		}
 		resume = next
 	}
+}
+
+// anyPublishedBefore reports whether any stored item was published before
+// t: every item Prune removes is (pruneBatch).
+func (db *DB) anyPublishedBefore(ctx context.Context, t time.Time) (bool, error) {
+	var old bool
+	err := db.view(ctx, func(tx *bolt.Tx) error {
+		k, _ := tx.Bucket(bucketByTime).Cursor().First()
+		old = k != nil && bytes.Compare(k, timeKey(t, nil)) < 0
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("prune: %w", err)
+	}
+	return old, nil
 }
 
 // pruneBatch removes up to pruneBatch items published and first seen before
