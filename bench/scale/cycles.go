@@ -68,10 +68,11 @@ func (b *bench) cycle(ctx context.Context, name string, prepare func() []string)
 	for r := 0; r < b.o.runs; r++ {
 		etags := prepare()
 		progress("%s, run %d/%d", name, r+1, b.o.runs)
-		u, s, err := b.poll(ctx)
+		u, s, n, err := b.poll(ctx, b.settings)
 		if err != nil {
 			return cycleResult{}, err
 		}
+		b.stored += n
 		ours, summary = append(ours, u), s
 		f, err := b.floor(ctx, etags)
 		if err != nil {
@@ -89,19 +90,18 @@ func (c cycleResult) show() {
 		c.ours.rssKB/1024, c.ours.anonKB/1024, c.floor.rssKB/1024, mb(c.storeBytes))
 }
 
-// poll runs `pressfeed poll` once and returns its cost and a summary of its
-// per-source lines.
-func (b *bench) poll(ctx context.Context) (usage, string, error) {
-	cmd := exec.CommandContext(ctx, b.bin, "poll", "-config", b.settings)
+// poll runs `pressfeed poll` once and returns its cost, a summary of its
+// per-source lines and how many items it stored.
+func (b *bench) poll(ctx context.Context, settings string) (usage, string, int, error) {
+	cmd := exec.CommandContext(ctx, b.bin, "poll", "-config", settings)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	u, err := measure(cmd)
 	if err != nil {
-		return u, "", fmt.Errorf("pressfeed poll: %v\n%s", err, stderr.String())
+		return u, "", 0, fmt.Errorf("pressfeed poll: %v\n%s", err, stderr.String())
 	}
 	summary, n := countPoll(stdout.String())
-	b.stored += n
-	return u, summary, nil
+	return u, summary, n, nil
 }
 
 // summarize counts outcomes and new items in `pressfeed poll` output.
@@ -142,16 +142,8 @@ func countPoll(out string) (string, int) {
 // floor runs this program in floor mode as a child: fetch every URL (with
 // the given ETags as validators) and parse each 200 with gofeed.
 func (b *bench) floor(ctx context.Context, etags []string) (usage, error) {
-	list := b.dir + "/floor.txt"
-	var buf strings.Builder
-	for i, u := range b.urls {
-		etag := ""
-		if etags != nil {
-			etag = etags[i]
-		}
-		fmt.Fprintf(&buf, "%s\t%s\n", u, etag)
-	}
-	if err := os.WriteFile(list, []byte(buf.String()), 0o644); err != nil {
+	list, err := b.floorList(etags)
+	if err != nil {
 		return usage{}, err
 	}
 	cmd := exec.CommandContext(ctx, b.self, "-floor", list, strconv.Itoa(b.o.concurrency))
@@ -164,20 +156,59 @@ func (b *bench) floor(ctx context.Context, etags []string) (usage, error) {
 	return u, nil
 }
 
+// floorList writes the floor child's list of URLs and their validators and
+// returns its path.
+func (b *bench) floorList(etags []string) (string, error) {
+	list := b.dir + "/floor.txt"
+	var buf strings.Builder
+	for i, u := range b.urls {
+		etag := ""
+		if etags != nil {
+			etag = etags[i]
+		}
+		fmt.Fprintf(&buf, "%s\t%s\n", u, etag)
+	}
+	return list, os.WriteFile(list, []byte(buf.String()), 0o644)
+}
+
 // floorMain is the floor child: a plain http.Client, gofeed, nothing else.
-func floorMain(args []string) int {
+// Warm, it runs the cycle twice on one client, closing its connections
+// between, and prints the second's wall and CPU time in nanoseconds: a
+// running daemon's floor.
+func floorMain(args []string, warm bool) int {
 	data, err := os.ReadFile(args[0])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	conc, _ := strconv.Atoi(args[1])
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
 	client := &http.Client{Timeout: time.Minute}
+	if warm {
+		if err := floorCycle(client, lines, conc); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		client.CloseIdleConnections()
+	}
+	start, cpu := time.Now(), processCPU()
+	if err := floorCycle(client, lines, conc); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	if warm {
+		fmt.Println(int64(time.Since(start)), int64(processCPU()-cpu))
+	}
+	return 0
+}
+
+// floorCycle fetches and parses every line's URL, conc at once.
+func floorCycle(client *http.Client, lines []string, conc int) error {
 	sem := make(chan struct{}, conc)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var failed []string
-	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+	for _, line := range lines {
 		url, etag, _ := strings.Cut(line, "\t")
 		sem <- struct{}{}
 		wg.Add(1)
@@ -193,10 +224,9 @@ func floorMain(args []string) int {
 	}
 	wg.Wait()
 	if len(failed) > 0 {
-		fmt.Fprintf(os.Stderr, "%d failed, first: %s\n", len(failed), failed[0])
-		return 1
+		return fmt.Errorf("%d failed, first: %s", len(failed), failed[0])
 	}
-	return 0
+	return nil
 }
 
 func fetchParse(client *http.Client, url, etag string) error {

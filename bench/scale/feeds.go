@@ -64,6 +64,16 @@ func (f *feedServer) close() {
 	}
 }
 
+// closeIdle closes every idle client connection, as a feed server's
+// keep-alive timeout (seconds to a minute or two) does long before a
+// source's next poll is due.
+func (f *feedServer) closeIdle() {
+	for _, s := range f.servers {
+		s.SetKeepAlivesEnabled(false) // closes the idle connections
+		s.SetKeepAlivesEnabled(true)
+	}
+}
+
 // bump moves every k-th source (k=10 for 10 %) on by one version.
 func (f *feedServer) bump(every, by int) {
 	f.mu.Lock()

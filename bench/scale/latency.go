@@ -1,15 +1,12 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"os/exec"
 	"sort"
 	"strconv"
 	"strings"
@@ -31,6 +28,7 @@ type serveResult struct {
 	stored     int
 	storeBytes int64
 	fill       usage
+	filled     int           // items the last fill cycle added
 	startup    time.Duration // until the start-up poll cycle had logged every source
 	rssKB      int64         // peak RSS of the serve process after the latency runs
 	anonKB     int64         // its anonymous RSS then
@@ -39,7 +37,8 @@ type serveResult struct {
 
 // feedURLs are the feeds timed: the plain merged feed, the largest page,
 // and the filters, including a search that matches nothing and so tests
-// every stored item (its search text, kept in the time index).
+// every stored item (its search text, kept in the time index), and one
+// for a word in no item, which the vocabulary answers without a walk.
 var feedURLs = []struct{ what, path string }{
 	{"merged feed, 50 newest", "/feed.atom"},
 	{"merged feed, limit=500", "/feed.atom?limit=500"},
@@ -47,7 +46,8 @@ var feedURLs = []struct{ what, path string }{
 	{"kind=pcc (a quarter of sources)", "/feed.atom?kind=pcc"},
 	{"area (one in twenty sources)", "/feed.atom?area=Area+03"},
 	{"search, two common words", "/feed.atom?q=" + synthtext.Vocabulary[0] + "+" + synthtext.Vocabulary[1]},
-	{"search, no match (tests every item)", "/feed.atom?q=nosuchword"},
+	{"search, five words no item holds together (tests every item)", "/feed.atom?q=" + strings.Join(synthtext.Vocabulary[1000:1005], "+")},
+	{"search, a word no item holds (no walk)", "/feed.atom?q=nosuchword"},
 }
 
 // latency fills the store to o.stored items, starts `pressfeed serve` on it
@@ -57,65 +57,78 @@ func (b *bench) latency(ctx context.Context) (serveResult, error) {
 	for b.stored < b.o.stored {
 		b.feeds.bump(1, b.o.items/b.o.step) // every item new
 		progress("filling the store: %d items so far", b.stored)
-		u, _, err := b.poll(ctx)
+		u, _, n, err := b.poll(ctx, b.settings)
 		if err != nil {
 			return res, err
 		}
-		res.fill = u
+		b.stored += n
+		res.fill, res.filled = u, n
 	}
 	res.stored, res.storeBytes = b.stored, size(b.db)
+	err := b.serveTimed(ctx, b.settings, b.db, len(b.urls), &res)
+	return res, err
+}
 
-	progress("starting pressfeed serve on %d items", b.stored)
-	cmd := exec.CommandContext(ctx, b.bin, "serve", "-config", b.settings, "-addr", "127.0.0.1:0")
-	stderr, err := cmd.StderrPipe()
+// serveTimed starts `pressfeed serve` on a store and times each feed URL
+// into res.
+func (b *bench) serveTimed(ctx context.Context, settings, db string, sources int, res *serveResult) error {
+	progress("starting pressfeed serve on %s", db)
+	d, err := b.startDaemon(ctx, settings, db, sources)
 	if err != nil {
-		return res, err
+		return err
 	}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		return res, err
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
-	}()
-	// The start-up cycle polls every source (all 304 now); wait for it so
-	// the timings below are of a quiet daemon.
-	polls := 0
-	sc := bufio.NewScanner(stderr)
-	for polls < len(b.urls) && sc.Scan() {
-		if strings.Contains(sc.Text(), "msg=poll ") || strings.Contains(sc.Text(), `msg="poll failed"`) {
-			polls++
-		}
-	}
-	if polls < len(b.urls) {
-		return res, fmt.Errorf("serve stopped after %d start-up polls", polls)
-	}
-	res.startup = time.Since(start)
-	go io.Copy(io.Discard, stderr)
-	var ctl struct{ URL string }
-	data, err := os.ReadFile(b.db + ".control")
-	if err == nil {
-		err = json.Unmarshal(data, &ctl)
-	}
-	if err != nil {
-		return res, fmt.Errorf("read the daemon's control file: %w", err)
-	}
-
+	defer d.stop()
+	res.startup = d.startup
 	client := &http.Client{Timeout: time.Minute}
 	for _, f := range feedURLs {
 		progress("timing %s", f.path)
-		l, err := timeURL(client, ctl.URL, f.path, b.o.requests)
+		l, err := timeURL(client, d.url, f.path, b.o.requests)
 		if err != nil {
-			return res, err
+			return err
 		}
 		l.what = f.what
 		res.latencies = append(res.latencies, l)
 		progress("  p50 %s p99 %s over %d requests", ms(l.p50), ms(l.p99), l.samples)
 	}
-	res.rssKB, res.anonKB = peakRSS(cmd.Process.Pid), anonRSS(cmd.Process.Pid)
-	return res, nil
+	res.rssKB, res.anonKB = peakRSS(d.cmd.Process.Pid), anonRSS(d.cmd.Process.Pid)
+	return nil
 }
+
+// growthPoint is one row of the table of how cost grows with the store:
+// the ingest CPU an item of the cycle that brought the store to this size,
+// and the feeds' latency at it.
+type growthPoint struct {
+	stored     int
+	cpuPerItem time.Duration
+	latencies  []latencyResult
+}
+
+// smallStore is the table's first row: the first 10,000 items' sources
+// polled into a store of their own, which is then served and timed.
+func (b *bench) smallStore(ctx context.Context) (growthPoint, error) {
+	n := smallItems / b.o.items
+	if n >= len(b.urls) {
+		return growthPoint{}, nil // a small run: the main store is this size
+	}
+	settings, db := b.dir+"/small.toml", b.dir+"/small.db"
+	if err := writeSettings(settings, db, b.urls[:n], b.o.concurrency); err != nil {
+		return growthPoint{}, err
+	}
+	progress("a store of %d sources' items, for the growth table", n)
+	u, _, stored, err := b.poll(ctx, settings)
+	if err != nil {
+		return growthPoint{}, err
+	}
+	var res serveResult
+	if err := b.serveTimed(ctx, settings, db, n, &res); err != nil {
+		return growthPoint{}, err
+	}
+	os.Remove(db)
+	return growthPoint{stored: stored, cpuPerItem: u.cpu / time.Duration(max(stored, 1)), latencies: res.latencies}, nil
+}
+
+// smallItems is the size of the growth table's smallest store.
+const smallItems = 10000
 
 // urlBudget bounds the time spent on one URL, so a slow one (a search that
 // matches nothing reads every item) keeps the run short; at least

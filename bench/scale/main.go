@@ -11,9 +11,13 @@
 // + system, from the child's rusage), peak RSS and the store's size. The
 // floor is the same three cycles done by a plain net/http client that only
 // fetches and parses with gofeed, run the same way (a child process, the
-// same concurrency). Then it fills the store to 100,000 items, starts
-// `pressfeed serve` on it and measures p50/p99 latency of /feed.atom
-// uncached, plain and filtered.
+// same concurrency). It runs the 304 and changed cycles again in a running
+// daemon (`pressfeed serve`, its scheduler starting every source at the
+// same minute) against a warm floor (daemon.go). Then it fills the store to
+// 100,000 items, starts `pressfeed serve` on it and measures p50/p99
+// latency of /feed.atom uncached, plain and filtered; the same latencies
+// at 10,000 items (a store of 200 sources) and after the cold cycle make
+// the table of how cost grows with the store.
 package main
 
 import (
@@ -38,8 +42,8 @@ type options struct {
 }
 
 func main() {
-	if len(os.Args) > 2 && os.Args[1] == "-floor" {
-		os.Exit(floorMain(os.Args[2:]))
+	if len(os.Args) > 2 && (os.Args[1] == "-floor" || os.Args[1] == "-floor-warm") {
+		os.Exit(floorMain(os.Args[2:], os.Args[1] == "-floor-warm"))
 	}
 	var o options
 	flag.IntVar(&o.sources, "sources", 1000, "sources (each on its own loopback address)")
@@ -101,15 +105,38 @@ func run(ctx context.Context, o options) error {
 		}
 	}
 	b := &bench{o: o, bin: bin, self: self, dir: dir, db: db, settings: settings, urls: urls, feeds: feeds}
+	small, err := b.smallStore(ctx)
+	if err != nil {
+		return err
+	}
 	res, err := b.cycles(ctx)
 	if err != nil {
 		return err
 	}
+	running, err := b.daemonCycles(ctx)
+	if err != nil {
+		return err
+	}
+	// The growth table's rows: the small store, the cold cycle's and the
+	// last fill's.
+	var growth []growthPoint
+	if small.stored > 0 {
+		growth = append(growth, small)
+	}
+	mid := serveResult{stored: b.stored}
+	if err := b.serveTimed(ctx, b.settings, b.db, len(b.urls), &mid); err != nil {
+		return err
+	}
+	cold := o.sources * o.items
+	growth = append(growth, growthPoint{stored: b.stored, cpuPerItem: res[0].ours.cpu / time.Duration(cold), latencies: mid.latencies})
 	lat, err := b.latency(ctx)
 	if err != nil {
 		return err
 	}
-	report(os.Stdout, o, res, lat)
+	if lat.filled > 0 {
+		growth = append(growth, growthPoint{stored: lat.stored, cpuPerItem: lat.fill.cpu / time.Duration(lat.filled), latencies: lat.latencies})
+	}
+	report(os.Stdout, o, append(res, running...), lat, growth)
 	return nil
 }
 
@@ -126,17 +153,26 @@ type bench struct {
 	stored             int // items in the store, from the polls' counts
 }
 
-// writeSettings writes a settings file naming every source. Sources poll
+// writeSettings writes a settings file naming every source, polled
 // hourly, so the serve phase is quiet after its start-up cycle.
 func writeSettings(path, db string, urls []string, concurrency int) error {
+	head := fmt.Sprintf("db = %q\nallow_private_networks = true\nconcurrency = %d\nlog_level = \"info\"\n", db, concurrency)
+	return os.WriteFile(path, []byte(head+sourceTables(urls, hourly)), 0o644)
+}
+
+// hourly is the sources' schedule but in the running-daemon cycles.
+const hourly = "@every 1h"
+
+// sourceTables returns a [[source]] table for every URL, each polled on
+// schedule.
+func sourceTables(urls []string, schedule string) string {
 	kinds := []string{"force", "pcc", "rocu", "other"}
 	var b strings.Builder
-	fmt.Fprintf(&b, "db = %q\nallow_private_networks = true\nconcurrency = %d\nlog_level = \"info\"\n", db, concurrency)
 	for i, u := range urls {
-		fmt.Fprintf(&b, "\n[[source]]\nid = \"src-%04d\"\nname = \"Source %d\"\nkind = %q\narea = \"Area %02d\"\nurl = %q\nschedule = \"@every 1h\"\n",
-			i, i, kinds[i%len(kinds)], i%20, u)
+		fmt.Fprintf(&b, "\n[[source]]\nid = \"src-%04d\"\nname = \"Source %d\"\nkind = %q\narea = \"Area %02d\"\nurl = %q\nschedule = %q\n",
+			i, i, kinds[i%len(kinds)], i%20, u, schedule)
 	}
-	return os.WriteFile(path, []byte(b.String()), 0o644)
+	return b.String()
 }
 
 // usage is what one child process cost.
