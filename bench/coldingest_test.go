@@ -107,6 +107,52 @@ func BenchmarkChangedIngest(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*feeds.n*50), "µs/item-seen")
 }
 
+// BenchmarkNotModifiedPoll is bench/scale's all-304 cycle in process: 100
+// stored sources whose feeds answer 304 to the ETag of the last poll,
+// polled four at once. BenchmarkNotModifiedFloor is its floor.
+func BenchmarkNotModifiedPoll(b *testing.B) {
+	feeds := newChangingFeeds(100)
+	defer feeds.Close()
+	db, err := index.Open(filepath.Join(b.TempDir(), "s.db"), index.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	p := fetch.NewPoller(db, benchFetch)
+	pollAll(b, p, feeds.URL, feeds.n, 50)
+	for b.Loop() {
+		eachFour(feeds.n, func(i int) {
+			if res := p.Poll(b.Context(), benchSource(feeds.URL, i)); res.Outcome != fetch.OutcomeNotModified {
+				b.Errorf("source %d: %s, want not modified: %v", i, res.Outcome, res.Err)
+			}
+		})
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*feeds.n), "µs/poll")
+}
+
+// BenchmarkNotModifiedFloor is BenchmarkNotModifiedPoll's cycle done by a
+// plain http.Client sending each feed's ETag.
+func BenchmarkNotModifiedFloor(b *testing.B) {
+	feeds := newChangingFeeds(100)
+	defer feeds.Close()
+	for b.Loop() {
+		eachFour(feeds.n, func(i int) {
+			req, _ := http.NewRequest("GET", fmt.Sprintf("%s/f/%d", feeds.URL, i), nil)
+			req.Header.Set("If-None-Match", feeds.etags[i])
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusNotModified {
+				b.Errorf("feed %d: %s", i, resp.Status)
+			}
+		})
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*feeds.n), "µs/poll")
+}
+
 // BenchmarkChangedFloor is BenchmarkChangedIngest's cycle done by a plain
 // http.Client and gofeed.Parser.Parse, four at once: fetching and parsing
 // the changed feeds, the least any poller must do. Compare the two in one
@@ -140,11 +186,12 @@ type changingFeeds struct {
 	n     int
 	mu    sync.Mutex
 	feeds [][]byte
+	etags []string // strong ETags: an unchanged feed answers 304
 	first int
 }
 
 func newChangingFeeds(n int) *changingFeeds {
-	cf := &changingFeeds{n: n, feeds: make([][]byte, n)}
+	cf := &changingFeeds{n: n, feeds: make([][]byte, n), etags: make([]string, n)}
 	cf.set()
 	cf.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var i int
@@ -153,8 +200,13 @@ func newChangingFeeds(n int) *changingFeeds {
 			return
 		}
 		cf.mu.Lock()
-		body := cf.feeds[i]
+		body, etag := cf.feeds[i], cf.etags[i]
 		cf.mu.Unlock()
+		w.Header().Set("ETag", etag)
+		if r.Header.Get("If-None-Match") == etag {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
 		w.Header().Set("Content-Type", "application/rss+xml")
 		w.Write(body)
 	}))
@@ -171,6 +223,7 @@ func (cf *changingFeeds) set() {
 	defer cf.mu.Unlock()
 	for i := range cf.feeds {
 		cf.feeds[i] = feedFrom(i, cf.first)
+		cf.etags[i] = fmt.Sprintf(`"%d-%d"`, i, cf.first)
 	}
 }
 
@@ -182,12 +235,17 @@ var benchFetch = fetch.Options{UserAgent: "pressfeed-bench", AllowPrivateNetwork
 // s000 …, and fails b unless each stores want new items.
 func pollAll(b *testing.B, p *fetch.Poller, base string, n, want int) {
 	eachFour(n, func(i int) {
-		src := pressfeed.Source{ID: fmt.Sprintf("s%03d", i), Name: fmt.Sprintf("Source %d", i), Kind: pressfeed.KindForce,
-			URL: fmt.Sprintf("%s/f/%d", base, i), Type: pressfeed.TypeFeed, Enabled: true}
+		src := benchSource(base, i)
 		if res := p.Poll(b.Context(), src); res.Err != nil || res.New != want {
 			b.Errorf("%s: %d new, want %d: %v", src.ID, res.New, want, res.Err)
 		}
 	})
+}
+
+// benchSource is source i, s000 …, whose feed is base's /f/i.
+func benchSource(base string, i int) pressfeed.Source {
+	return pressfeed.Source{ID: fmt.Sprintf("s%03d", i), Name: fmt.Sprintf("Source %d", i), Kind: pressfeed.KindForce,
+		URL: fmt.Sprintf("%s/f/%d", base, i), Type: pressfeed.TypeFeed, Enabled: true}
 }
 
 // eachFour calls fn for 0 … n-1, four at once, as the daemon's polls run.
