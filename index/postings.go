@@ -107,7 +107,12 @@ func (p *postings) add(w string, x posting) bool {
 }
 
 func (p *postings) remove(w string, x posting) bool {
-	list, i, found := p.search(w, x)
+	// The story window drops its oldest items first.
+	list := p.words[w]
+	i, found := 0, len(list) > 0 && p.items[list[0]].posting == x
+	if !found {
+		list, i, found = p.search(w, x)
+	}
 	if !found {
 		return false
 	}
