@@ -20,9 +20,10 @@ import (
 //
 // A word's list holds item numbers, 4 bytes a posting, not the 24 bytes of
 // an item's time and key: an item is posted under up to 24 words, so at
-// 100,000 window items the lists hold 2.4 million postings. Each posted
-// item has a number while it is posted under any word (items, numbers);
-// the number is freed when its last posting goes, and reused.
+// 100,000 window items the lists hold 2.4 million postings. An item at
+// one time (a posting's time and key) has a number while it is posted
+// under any word (items, numbers); the number is freed when its last
+// posting goes, and reused.
 //
 // mu is held for writing around every write transaction that changes
 // story_items (storyUpdate) and for reading around lookups (storyView), so
@@ -33,7 +34,7 @@ type postings struct {
 	built   bool
 	words   map[string][]uint32 // item numbers, sorted by their postings
 	items   []numbered          // by number
-	numbers map[[16]byte]uint32 // item key → number
+	numbers map[posting]uint32  // an item's time and key → number
 	free    []uint32            // numbers of items no longer posted
 }
 
@@ -73,7 +74,7 @@ func (p *postings) search(w string, x posting) ([]uint32, int, bool) {
 
 // number returns x's number, giving it one if it has none.
 func (p *postings) number(x posting) uint32 {
-	if n, ok := p.numbers[x.key]; ok {
+	if n, ok := p.numbers[x]; ok {
 		return n
 	}
 	var n uint32
@@ -85,7 +86,7 @@ func (p *postings) number(x posting) uint32 {
 		n = uint32(len(p.items))
 		p.items = append(p.items, numbered{posting: x})
 	}
-	p.numbers[x.key] = n
+	p.numbers[x] = n
 	return n
 }
 
@@ -123,7 +124,7 @@ func (p *postings) remove(w string, x posting) bool {
 		p.words[w] = slices.Delete(list, i, i+1)
 	}
 	if p.items[n].refs--; p.items[n].refs == 0 {
-		delete(p.numbers, x.key)
+		delete(p.numbers, x)
 		p.free = append(p.free, n)
 	}
 	return true
@@ -228,9 +229,9 @@ func (p *postings) build(db *bolt.DB, v *vocabulary) error {
 		p.words[w] = lists[i]
 	}
 	p.items = items
-	p.numbers = make(map[[16]byte]uint32, len(items))
+	p.numbers = make(map[posting]uint32, len(items))
 	for n, it := range items {
-		p.numbers[it.key] = uint32(n)
+		p.numbers[it.posting] = uint32(n)
 	}
 	p.built = true
 	return nil
@@ -280,7 +281,7 @@ func (t *postingsTx) rollback() {
 // postings are thrown away (an upgrade at Open builds them afresh after),
 // numbering words in vt.
 func scratchPostings(vt *vocabTx) *postingsTx {
-	p := &postings{built: true, words: make(map[string][]uint32), numbers: make(map[[16]byte]uint32)}
+	p := &postings{built: true, words: make(map[string][]uint32), numbers: make(map[posting]uint32)}
 	return &postingsTx{p: p, vocab: vt}
 }
 

@@ -14,7 +14,7 @@ import (
 // item, and a transaction's undo leaves the lists, and the items numbered,
 // as they were.
 func TestPostingsNumbers(t *testing.T) {
-	p := &postings{built: true, words: make(map[string][]uint32), numbers: make(map[[16]byte]uint32)}
+	p := &postings{built: true, words: make(map[string][]uint32), numbers: make(map[posting]uint32)}
 	x := func(at uint64, k byte) posting { return posting{at: at, key: [16]byte{k}} }
 	a, b, c := x(30, 'a'), x(10, 'b'), x(20, 'c')
 	tx := &postingsTx{p: p}
@@ -36,17 +36,17 @@ func TestPostingsNumbers(t *testing.T) {
 
 	// b goes: its number is free, and the next new item takes it.
 	tx.remove("police", b)
-	if _, ok := p.numbers[b.key]; ok || len(p.free) != 1 {
+	if _, ok := p.numbers[b]; ok || len(p.free) != 1 {
 		t.Fatalf("b's number kept (%v) or not freed (free %v)", p.numbers, p.free)
 	}
 	d := x(40, 'd')
 	tx.add("court", d)
-	if p.numbers[d.key] != 1 || len(p.items) != 3 {
-		t.Errorf("d numbered %d among %d items, want b's number 1 among 3", p.numbers[d.key], len(p.items))
+	if p.numbers[d] != 1 || len(p.items) != 3 {
+		t.Errorf("d numbered %d among %d items, want b's number 1 among 3", p.numbers[d], len(p.items))
 	}
 	// a is still posted under court, so keeps its number.
 	tx.remove("police", a)
-	if _, ok := p.numbers[a.key]; !ok {
+	if _, ok := p.numbers[a]; !ok {
 		t.Error("a lost its number while still posted under court")
 	}
 
@@ -57,9 +57,9 @@ func TestPostingsNumbers(t *testing.T) {
 	if len(p.numbers) != 3 {
 		t.Errorf("%d items numbered after rollback, want a, b and c", len(p.numbers))
 	}
-	for k, n := range p.numbers {
-		if p.items[n].key != k {
-			t.Errorf("number %d names %x, not %x", n, p.items[n].key, k)
+	for x, n := range p.numbers {
+		if p.items[n].posting != x {
+			t.Errorf("number %d names %v, not %v", n, p.items[n].posting, x)
 		}
 	}
 }
