@@ -89,15 +89,7 @@ func BenchmarkColdIngest(b *testing.B) {
 // comes first, untimed but in a profile: profile with enough iterations
 // (-benchtime 20x) to outweigh it. BenchmarkChangedFloor is its floor.
 func BenchmarkChangedIngest(b *testing.B) {
-	feeds := newChangingFeeds(100)
-	defer feeds.Close()
-	db, err := index.Open(filepath.Join(b.TempDir(), "s.db"), index.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	p := fetch.NewPoller(db, benchFetch)
-	pollAll(b, p, feeds.URL, feeds.n, 50)
+	feeds, p := storedFeeds(b)
 	for b.Loop() {
 		b.StopTimer()
 		feeds.advance()
@@ -111,15 +103,7 @@ func BenchmarkChangedIngest(b *testing.B) {
 // stored sources whose feeds answer 304 to the ETag of the last poll,
 // polled four at once. BenchmarkNotModifiedFloor is its floor.
 func BenchmarkNotModifiedPoll(b *testing.B) {
-	feeds := newChangingFeeds(100)
-	defer feeds.Close()
-	db, err := index.Open(filepath.Join(b.TempDir(), "s.db"), index.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	p := fetch.NewPoller(db, benchFetch)
-	pollAll(b, p, feeds.URL, feeds.n, 50)
+	feeds, p := storedFeeds(b)
 	for b.Loop() {
 		eachFour(feeds.n, func(i int) {
 			if res := p.Poll(b.Context(), benchSource(feeds.URL, i)); res.Outcome != fetch.OutcomeNotModified {
@@ -151,6 +135,21 @@ func BenchmarkNotModifiedFloor(b *testing.B) {
 		})
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*feeds.n), "µs/poll")
+}
+
+// storedFeeds serves 100 changing feeds and returns them with a poller
+// whose store holds every item they list now; both close with b.
+func storedFeeds(b *testing.B) (*changingFeeds, *fetch.Poller) {
+	feeds := newChangingFeeds(100)
+	b.Cleanup(feeds.Close)
+	db, err := index.Open(filepath.Join(b.TempDir(), "s.db"), index.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	p := fetch.NewPoller(db, benchFetch)
+	pollAll(b, p, feeds.URL, feeds.n, 50)
+	return feeds, p
 }
 
 // BenchmarkChangedFloor is BenchmarkChangedIngest's cycle done by a plain
