@@ -142,13 +142,10 @@ func countPoll(out string) (string, int) {
 // floor runs this program in floor mode as a child: fetch every URL (with
 // the given ETags as validators) and parse each 200 with gofeed.
 func (b *bench) floor(ctx context.Context, etags []string) (usage, error) {
-	list, err := b.floorList(etags)
+	cmd, stderr, err := b.floorCmd(ctx, etags, "-floor")
 	if err != nil {
 		return usage{}, err
 	}
-	cmd := exec.CommandContext(ctx, b.self, "-floor", list, strconv.Itoa(b.o.concurrency))
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
 	u, err := measure(cmd)
 	if err != nil {
 		return u, fmt.Errorf("floor: %v\n%s", err, stderr.String())
@@ -156,9 +153,10 @@ func (b *bench) floor(ctx context.Context, etags []string) (usage, error) {
 	return u, nil
 }
 
-// floorList writes the floor child's list of URLs and their validators and
-// returns its path.
-func (b *bench) floorList(etags []string) (string, error) {
+// floorCmd writes the floor child's list of URLs and their validators and
+// returns the child in mode ("-floor" or "-floor-warm"), its stderr
+// collected.
+func (b *bench) floorCmd(ctx context.Context, etags []string, mode string) (*exec.Cmd, *bytes.Buffer, error) {
 	list := b.dir + "/floor.txt"
 	var buf strings.Builder
 	for i, u := range b.urls {
@@ -168,7 +166,13 @@ func (b *bench) floorList(etags []string) (string, error) {
 		}
 		fmt.Fprintf(&buf, "%s\t%s\n", u, etag)
 	}
-	return list, os.WriteFile(list, []byte(buf.String()), 0o644)
+	if err := os.WriteFile(list, []byte(buf.String()), 0o644); err != nil {
+		return nil, nil, err
+	}
+	cmd := exec.CommandContext(ctx, b.self, mode, list, strconv.Itoa(b.o.concurrency))
+	stderr := new(bytes.Buffer)
+	cmd.Stderr = stderr
+	return cmd, stderr, nil
 }
 
 // floorMain is the floor child: a plain http.Client, gofeed, nothing else.

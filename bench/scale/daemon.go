@@ -228,13 +228,10 @@ func (b *bench) importSources(ctx context.Context, schedule string) error {
 // warmFloor runs the floor child in its warm mode and reads what the
 // second of its two cycles cost.
 func (b *bench) warmFloor(ctx context.Context, etags []string) (usage, error) {
-	list, err := b.floorList(etags)
+	cmd, stderr, err := b.floorCmd(ctx, etags, "-floor-warm")
 	if err != nil {
 		return usage{}, err
 	}
-	cmd := exec.CommandContext(ctx, b.self, "-floor-warm", list, strconv.Itoa(b.o.concurrency))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil {
 		return usage{}, fmt.Errorf("warm floor: %v\n%s", err, stderr.String())

@@ -102,7 +102,7 @@ func reportGrowth(w io.Writer, growth []growthPoint) float64 {
 	fmt.Fprintf(w, "How cost grows with the store (ingest CPU an item of the cycle that brought the store to its size: a cold cycle, else the last fill; feed p50s as above):\n\n")
 	fmt.Fprint(w, "| stored items | ingest CPU an item |")
 	for _, l := range growth[0].latencies {
-		fmt.Fprintf(w, " `%s` |", strings.TrimPrefix(l.path, "/feed.atom"))
+		fmt.Fprintf(w, " `%s` |", l.path)
 	}
 	fmt.Fprint(w, "\n|---|---|")
 	for range growth[0].latencies {
