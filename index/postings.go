@@ -133,19 +133,59 @@ func (p *postings) remove(w string, x posting) bool {
 // count is how many items are posted under w: the word's rarity.
 func (p *postings) count(w string) int { return len(p.words[w]) }
 
-// newest calls fn with the items under w published from lo to hi
-// (inclusive), newest first, at most max of them.
-func (p *postings) newest(w string, lo, hi uint64, max int, fn func(key [16]byte)) {
-	list, i, _ := p.search(w, posting{at: hi + 1})
-	for n := 0; i > 0 && n < max; n++ {
-		i--
-		it := &p.items[list[i]]
-		if it.at < lo {
-			return
-		}
-		fn(it.key)
-	}
+// shared is an item under some of a lookup's words: its number and under
+// how many of them.
+type shared struct {
+	n    uint32
+	hits int
 }
+
+// tally counts, by item number, how many of a lookup's words an item is
+// under. It is scratch for postings.shared, kept between lookups in
+// tallies so a lookup allocates no map.
+type tally struct {
+	counts  []uint16 // by item number
+	touched []uint32 // numbers whose count is not zero
+}
+
+var tallies = sync.Pool{New: func() any { return new(tally) }}
+
+// shared returns the items under at least min of words, counting under
+// each word only its items published from lo to hi (inclusive), newest
+// first, at most max of them; in no order.
+func (p *postings) shared(words []string, lo, hi uint64, max, min int) []shared {
+	t := tallies.Get().(*tally)
+	defer tallies.Put(t)
+	if len(t.counts) < len(p.items) {
+		t.counts = make([]uint16, len(p.items)+len(p.items)/4)
+	}
+	for _, w := range words {
+		list, i, _ := p.search(w, posting{at: hi + 1})
+		for k := 0; i > 0 && k < max; k++ {
+			i--
+			n := list[i]
+			if p.items[n].at < lo {
+				break
+			}
+			if t.counts[n] == 0 {
+				t.touched = append(t.touched, n)
+			}
+			t.counts[n]++
+		}
+	}
+	var out []shared
+	for _, n := range t.touched {
+		if c := int(t.counts[n]); c >= min {
+			out = append(out, shared{n, c})
+		}
+		t.counts[n] = 0
+	}
+	t.touched = t.touched[:0]
+	return out
+}
+
+// key is the key of the item numbered n.
+func (p *postings) key(n uint32) [16]byte { return p.items[n].key }
 
 // lists returns every word's postings as times and keys, for tests: two
 // postings that hold the same items number them as they happened to.

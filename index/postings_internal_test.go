@@ -27,10 +27,29 @@ func TestPostingsNumbers(t *testing.T) {
 	if got := p.lists(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("after adds: %v, want %v", got, want)
 	}
-	var keys [][16]byte
-	p.newest("police", 15, 30, 10, func(k [16]byte) { keys = append(keys, k) })
-	if !reflect.DeepEqual(keys, [][16]byte{a.key, c.key}) {
-		t.Errorf("newest from 15 to 30: %v, want a then c", keys)
+	hits := func(lo, hi uint64, max, min int) map[byte]int {
+		out := make(map[byte]int)
+		for _, s := range p.shared([]string{"police", "court", "unposted"}, lo, hi, max, min) {
+			out[p.key(s.n)[0]] = s.hits
+		}
+		return out
+	}
+	for _, c := range []struct {
+		lo, hi   uint64
+		max, min int
+		want     map[byte]int
+	}{
+		{15, 30, 10, 1, map[byte]int{'a': 2, 'c': 1}}, // b is before lo
+		{0, 25, 10, 1, map[byte]int{'b': 1, 'c': 1}},  // a is after hi
+		{0, 30, 10, 2, map[byte]int{'a': 2}},          // under fewer than min
+		{0, 30, 1, 1, map[byte]int{'a': 2}},           // each word's newest only
+	} {
+		// Twice: the scratch counts left by one call must not leak into the next.
+		for range 2 {
+			if got := hits(c.lo, c.hi, c.max, c.min); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("shared from %d to %d, max %d, min %d: %v, want %v", c.lo, c.hi, c.max, c.min, got, c.want)
+			}
+		}
 	}
 	tx.undo = nil
 

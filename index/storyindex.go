@@ -348,30 +348,21 @@ func (s *storyIndex) rarest(f similar.Features, max int, skipUnposted bool) []st
 // that share at least minHits of words, most shared first, at most
 // maxCandidates of them.
 func (s *storyIndex) candidates(words []string, lo, hi time.Time) [][16]byte {
-	hits := make(map[[16]byte]int, 256)
-	for _, w := range words {
-		s.post.p.newest(w, timeNS(lo), timeNS(hi), postingCap, func(key [16]byte) { hits[key]++ })
-	}
-	type hit struct {
-		key [16]byte
-		n   int
-	}
-	var found []hit
-	for k, n := range hits {
-		if n >= minHits {
-			found = append(found, hit{k, n})
+	p := s.post.p
+	found := p.shared(words, timeNS(lo), timeNS(hi), postingCap, minHits)
+	slices.SortFunc(found, func(a, b shared) int {
+		if a.hits != b.hits {
+			return b.hits - a.hits
 		}
-	}
-	sort.Slice(found, func(i, j int) bool {
-		a, b := found[i], found[j]
-		return a.n > b.n || a.n == b.n && bytes.Compare(a.key[:], b.key[:]) < 0
+		ka, kb := p.key(a.n), p.key(b.n)
+		return bytes.Compare(ka[:], kb[:])
 	})
 	if len(found) > maxCandidates {
 		found = found[:maxCandidates]
 	}
 	keys := make([][16]byte, len(found))
 	for i, h := range found {
-		keys[i] = h.key
+		keys[i] = p.key(h.n)
 	}
 	return keys
 }
