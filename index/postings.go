@@ -133,9 +133,9 @@ func (p *postings) remove(w string, x posting) bool {
 // count is how many items are posted under w: the word's rarity.
 func (p *postings) count(w string) int { return len(p.words[w]) }
 
-// shared is an item under some of a lookup's words: its number and under
+// sharer is an item under some of a lookup's words: its number and under
 // how many of them.
-type shared struct {
+type sharer struct {
 	n    uint32
 	hits int
 }
@@ -153,7 +153,7 @@ var tallies = sync.Pool{New: func() any { return new(tally) }}
 // shared returns the items under at least min of words, counting under
 // each word only its items published from lo to hi (inclusive), newest
 // first, at most max of them; in no order.
-func (p *postings) shared(words []string, lo, hi uint64, max, min int) []shared {
+func (p *postings) shared(words []string, lo, hi uint64, max, min int) []sharer {
 	t := tallies.Get().(*tally)
 	defer tallies.Put(t)
 	if len(t.counts) < len(p.items) {
@@ -173,10 +173,10 @@ func (p *postings) shared(words []string, lo, hi uint64, max, min int) []shared 
 			t.counts[n]++
 		}
 	}
-	var out []shared
+	var out []sharer
 	for _, n := range t.touched {
 		if c := int(t.counts[n]); c >= min {
-			out = append(out, shared{n, c})
+			out = append(out, sharer{n, c})
 		}
 		t.counts[n] = 0
 	}

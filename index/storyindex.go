@@ -350,7 +350,7 @@ func (s *storyIndex) rarest(f similar.Features, max int, skipUnposted bool) []st
 func (s *storyIndex) candidates(words []string, lo, hi time.Time) [][16]byte {
 	p := s.post.p
 	found := p.shared(words, timeNS(lo), timeNS(hi), postingCap, minHits)
-	slices.SortFunc(found, func(a, b shared) int {
+	slices.SortFunc(found, func(a, b sharer) int {
 		if a.hits != b.hits {
 			return b.hits - a.hits
 		}
