@@ -43,7 +43,7 @@ func readFeed(body []byte, contentType string, lim Limits) (*gofeed.Feed, []stri
 			return nil, nil, failure(pressfeed.CatNotAFeed, nil, "a JSON document, but not a JSON Feed (it has no \"version\")")
 		}
 	}
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(dec.Doc))
+	feed, err := newParser().Parse(bytes.NewReader(dec.Doc))
 	if err != nil {
 		if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
 			return nil, nil, failure(pressfeed.CatNotAFeed, err, "not an RSS, Atom or JSON feed")
