@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -326,7 +327,11 @@ func scratchPostings(vt *vocabTx) *postingsTx {
 }
 
 // storyUpdate runs fn in a write transaction with the postings held for
-// writing; when the transaction fails, fn's changes to them are undone.
+// writing; when the transaction fails, fn's changes to them are undone. A
+// panic in fn is returned as its error, after the same undoing: let
+// through, it would leave the postings with the changes of a rolled-back
+// transaction and the vocabulary's writer lock held, so that every later
+// write waited forever.
 func (db *DB) storyUpdate(ctx context.Context, fn func(tx *bolt.Tx, post *postingsTx) error) error {
 	db.post.mu.Lock()
 	defer db.post.mu.Unlock()
@@ -334,8 +339,13 @@ func (db *DB) storyUpdate(ctx context.Context, fn func(tx *bolt.Tx, post *postin
 		return err
 	}
 	post := &postingsTx{p: &db.post}
-	err := db.update(ctx, func(tx *bolt.Tx) error {
+	err := db.update(ctx, func(tx *bolt.Tx) (err error) {
 		post.vocab = db.vocab.begin(tx)
+		defer func() {
+			if p := recover(); p != nil {
+				err = fmt.Errorf("the write panicked: %v\n%s", p, debug.Stack())
+			}
+		}()
 		return fn(tx, post)
 	})
 	if err != nil {
