@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 
@@ -92,7 +91,7 @@ func containsFold(s, substr string) bool {
 		if len(s)-i < len(substr) {
 			return false
 		}
-		if bytes.EqualFold([]byte(s[i:i+len(substr)]), []byte(substr)) {
+		if strings.EqualFold(s[i:i+len(substr)], substr) {
 			return true
 		}
 		i++
