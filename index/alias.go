@@ -42,7 +42,7 @@ func newAliases(tx *bolt.Tx, sourceID string, prev, next pressfeed.SourceState) 
 // which an alias is recorded so that later polls find it at once.
 func (a *aliases) find(key []byte, link string) ([]byte, error) {
 	if b := a.tx.Bucket(bucketAliases); b != nil {
-		if to := b.Get(key); to != nil && a.tx.Bucket(bucketItems).Get(to) != nil {
+		if to := b.Get(key); to != nil && itemsOf(a.tx).Get(to) != nil {
 			return bytes.Clone(to), nil
 		}
 	}
@@ -69,7 +69,7 @@ func (a *aliases) find(key []byte, link string) ([]byte, error) {
 func (a *aliases) load() error {
 	a.links = map[string][]byte{}
 	prefix := append([]byte(a.sourceID), 0)
-	items := a.tx.Bucket(bucketItems)
+	items := itemsOf(a.tx)
 	c := a.tx.Bucket(bucketBySource).Cursor()
 	k, _ := c.Seek(append(bytes.Clone(prefix), 0xff))
 	if k == nil {
@@ -106,5 +106,5 @@ func aliased(tx *bolt.Tx, key []byte) bool {
 		return false
 	}
 	to := b.Get(key)
-	return to != nil && tx.Bucket(bucketItems).Get(to) != nil
+	return to != nil && itemsOf(tx).Get(to) != nil
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/klauspost/compress/zstd"
-	bolt "go.etcd.io/bbolt"
 
 	"pressfeed"
 )
@@ -61,8 +60,8 @@ func encodeItem(it pressfeed.Item, d *itemDict) ([]byte, error) {
 	return itemEncoder.EncodeAll(data, []byte{zstdTag}), nil
 }
 
-// putItem stores it under key in the items bucket b, compressed alone.
-func putItem(b *bolt.Bucket, key []byte, it pressfeed.Item) error {
+// putItem stores it under key in the items b, compressed alone.
+func putItem(b itemTable, key []byte, it pressfeed.Item) error {
 	data, err := encodeItem(it, nil)
 	if err != nil {
 		return err

@@ -61,7 +61,7 @@ func TestItemsAreStoredCompressed(t *testing.T) {
 
 	// Make it a schema-4 store: every item plain JSON.
 	err := db.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketItems)
+		b := itemsOf(tx)
 		for key, v := range raw {
 			var it pressfeed.Item
 			if err := decodeJSON(v, &it); err != nil {
@@ -113,7 +113,7 @@ func storedItems(t *testing.T, b *bolt.DB) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
 	err := b.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+		return itemsOf(tx).ForEach(func(k, v []byte) error {
 			out[hex.EncodeToString(k)] = append([]byte(nil), v...)
 			return nil
 		})

@@ -41,14 +41,16 @@ import (
 //     their story id in binary (entry format 3, storycodec.go).
 //   - 11: adds dicts; items may be compressed against the store's
 //     dictionary (dict.go), which an older program could not read.
-const SchemaVersion = 11
+//   - 12: items move from items (by key) to item_data (by arrival number),
+//     found through item_seq (itemtable.go).
+const SchemaVersion = 12
 
 // Bucket names. Keys are described where each bucket is used.
 var (
 	bucketMeta     = []byte("meta")      // "schema" → version
 	bucketSources  = []byte("sources")   // source id → Source JSON
 	bucketState    = []byte("state")     // source id → SourceState JSON
-	bucketItems    = []byte("items")     // item key (16 bytes) → Item JSON
+	bucketItems    = []byte("items")     // before schema 12: item key (16 bytes) → item value (itemtable.go)
 	bucketByTime   = []byte("by_time")   // published (8) | item key (16) → search text (search.go)
 	bucketBySource = []byte("by_source") // source id | 0 | published (8) | item key (16) → nil
 	bucketMarks    = []byte("marks")     // source id → SourceState.Marks of its last stored poll
@@ -66,7 +68,7 @@ var (
 	bucketStoryWords = []byte("story_words") // word | 0 | published (8) | item key (16) → nil
 	bucketStoryDF    = []byte("story_df")    // word → number of story_words postings under it
 
-	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItems, bucketByTime, bucketBySource, bucketMarks, bucketVocab, bucketDicts,
+	allBuckets = [][]byte{bucketMeta, bucketSources, bucketState, bucketItemData, bucketItemSeq, bucketByTime, bucketBySource, bucketMarks, bucketVocab, bucketDicts,
 		bucketStories, bucketStoryLinks, bucketStoryItems, bucketStoryRecent,
 		bucketAudit, bucketTokens}
 )
@@ -287,7 +289,10 @@ func (db *DB) Generation() uint64 { return db.gen.Load() }
 func (db *DB) changed() { db.gen.Add(1) }
 
 // getJSON decodes the value at key into v and reports whether it existed.
-func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
+// getter is what getJSON reads from: a bucket, or the items (itemtable.go).
+type getter interface{ Get(key []byte) []byte }
+
+func getJSON(b getter, key []byte, v any) (bool, error) {
 	data := b.Get(key)
 	if data == nil {
 		return false, nil
@@ -298,7 +303,10 @@ func getJSON(b *bolt.Bucket, key []byte, v any) (bool, error) {
 	return true, nil
 }
 
-func putJSON(b *bolt.Bucket, key []byte, v any) error {
+// putter is what putJSON writes to: a bucket, or the items.
+type putter interface{ Put(key, value []byte) error }
+
+func putJSON(b putter, key []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"sync"
 
@@ -138,13 +139,19 @@ func dictFrom(tx *bolt.Tx) (*itemDict, error) {
 		return d, err
 	}
 	var content []byte
-	c := tx.Bucket(bucketItems).Cursor()
-	for k, v := c.First(); k != nil && len(content) < dictSize; k, v = c.Next() {
+	enough := errors.New("enough content")
+	err := itemsOf(tx).ForEach(func(k, v []byte) error {
 		plain, err := plainItem(v)
 		if err != nil {
-			return nil, fmt.Errorf("item %x: %w", k, err)
+			return fmt.Errorf("item %x: %w", k, err)
 		}
-		content = append(content, plain...)
+		if content = append(content, plain...); len(content) >= dictSize {
+			return enough
+		}
+		return nil
+	})
+	if err != nil && err != enough {
+		return nil, err
 	}
 	if len(content) < dictSize {
 		return nil, nil

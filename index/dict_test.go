@@ -32,7 +32,7 @@ func TestItemDictionary(t *testing.T) {
 	var sizeAlone, sizeAgainst int
 	err = db.bolt.View(func(tx *bolt.Tx) error {
 		names = tx.Bucket(bucketDicts).Stats().KeyN
-		return tx.Bucket(bucketItems).ForEach(func(_, v []byte) error {
+		return itemsOf(tx).ForEach(func(_, v []byte) error {
 			switch v[0] {
 			case zstdTag:
 				alone, sizeAlone = alone+1, sizeAlone+len(v)
@@ -76,8 +76,11 @@ func TestItemDictionary(t *testing.T) {
 
 	// A value that names a dictionary nobody holds.
 	err = cp.bolt.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketItems)
-		k, v := b.Cursor().Last()
+		b := itemsOf(tx)
+		var k, v []byte
+		if err := b.ForEach(func(key, value []byte) error { k, v = key, value; return nil }); err != nil {
+			return err
+		}
 		bad := bytes.Clone(v)
 		bad[0] = zstdDictTag
 		copy(bad[1:5], "nope")

@@ -48,7 +48,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 		if flushed, err = db.states.writePending(tx); err != nil { // statebuf.go
 			return err
 		}
-		itemsB := tx.Bucket(bucketItems)
+		itemsB := itemsOf(tx)
 		stories := newStoryIndex(tx, db, now, pre.features, post)
 		var prev pressfeed.SourceState
 		if _, err := getJSON(tx.Bucket(bucketState), []byte(sourceID), &prev); err != nil {
@@ -218,7 +218,7 @@ func insertItem(tx *bolt.Tx, vt *vocabTx, d *itemDict, key []byte, it pressfeed.
 			return err
 		}
 	}
-	if err := tx.Bucket(bucketItems).Put(key, value); err != nil {
+	if err := itemsOf(tx).Put(key, value); err != nil {
 		return err
 	}
 	// The time and source indexes grow mostly at their ends (new items are
@@ -282,7 +282,7 @@ func (db *DB) Item(ctx context.Context, key string) (pressfeed.Item, error) {
 	}
 	var it pressfeed.Item
 	err = db.view(ctx, func(tx *bolt.Tx) error {
-		ok, err := getJSON(tx.Bucket(bucketItems), raw, &it)
+		ok, err := getJSON(itemsOf(tx), raw, &it)
 		if err == nil && !ok {
 			err = pressfeed.ErrNotFound
 		}
@@ -298,7 +298,7 @@ func (db *DB) Item(ctx context.Context, key string) (pressfeed.Item, error) {
 func (db *DB) ItemCount(ctx context.Context) (int, error) {
 	var n int
 	err := db.view(ctx, func(tx *bolt.Tx) error {
-		n = tx.Bucket(bucketItems).Stats().KeyN
+		n = itemsOf(tx).Len()
 		return nil
 	})
 	return n, err

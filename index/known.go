@@ -15,7 +15,7 @@ import (
 func (db *DB) KnownItems(ctx context.Context, sourceID string, guids []string) (map[string]bool, error) {
 	known := make(map[string]bool)
 	err := db.view(ctx, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketItems)
+		b := itemsOf(tx)
 		for _, g := range guids {
 			key, err := hex.DecodeString(pressfeed.ItemKey(sourceID, g))
 			if err != nil {

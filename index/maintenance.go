@@ -212,7 +212,7 @@ func verifyItems(ctx context.Context, tx *bolt.Tx, withText bool) error {
 		return fmt.Errorf("the vocabulary holds %d words and counts %d", len(words), counted)
 	}
 	n := 0
-	err := tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+	err := itemsOf(tx).ForEach(func(k, v []byte) error {
 		if n++; n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
@@ -256,7 +256,7 @@ func verifyEntries(tx *bolt.Tx, words wordBook) error {
 	if b == nil {
 		return nil
 	}
-	items := tx.Bucket(bucketItems)
+	items := itemsOf(tx)
 	return b.ForEach(func(k, v []byte) error {
 		if _, err := decodeEntry(v, words); err != nil {
 			return fmt.Errorf("story index entry %x: %w", k, err)
@@ -270,7 +270,8 @@ func verifyEntries(tx *bolt.Tx, words wordBook) error {
 
 // bucketSince is the schema that added each bucket younger than schema 5;
 // an older store is read without it.
-var bucketSince = map[string]int{string(bucketMarks): 7, string(bucketVocab): 8, string(bucketDicts): 11}
+var bucketSince = map[string]int{string(bucketMarks): 7, string(bucketVocab): 8, string(bucketDicts): 11,
+	string(bucketItemData): 12, string(bucketItemSeq): 12}
 
 // storedWords returns the words of a stored search text, in order, with
 // vocab the vocabulary by number; nil for a text it cannot read.
@@ -304,7 +305,7 @@ func storedWords(text []byte, vocab []string) []string {
 // verifyStoriesAndTombstones checks that every story member is a stored
 // item and that no stored item is also a tombstone.
 func verifyStoriesAndTombstones(tx *bolt.Tx) error {
-	items := tx.Bucket(bucketItems)
+	items := itemsOf(tx)
 	if b := tx.Bucket(bucketStories); b != nil {
 		err := b.ForEach(func(k, v []byte) error {
 			var rec storyRecord

@@ -53,6 +53,11 @@ func (db *DB) migrate(tx *bolt.Tx, vt *vocabTx, from int) error {
 			return fmt.Errorf("number the story index entries: %w", err)
 		}
 	}
+	if from < 12 {
+		if err := renumberItems(tx); err != nil { // itemtable.go
+			return fmt.Errorf("renumber the items: %w", err)
+		}
+	}
 	return nil
 }
 
@@ -103,7 +108,7 @@ func rewriteValues(b *bolt.Bucket, next func(v []byte) ([]byte, error)) error {
 // binary, with each member as its stored item has it now (memberOf); a
 // member whose item is gone keeps what the record said.
 func convertStoryRecords(tx *bolt.Tx) error {
-	stories, items := tx.Bucket(bucketStories), tx.Bucket(bucketItems)
+	stories, items := tx.Bucket(bucketStories), itemsOf(tx)
 	var ids []string
 	err := stories.ForEach(func(k, v []byte) error {
 		if len(v) > 0 && v[0] != recordFormat {
@@ -165,7 +170,7 @@ func (db *DB) backfillStories(tx *bolt.Tx, vt *vocabTx) error {
 	// from story_items.
 	stories := newStoryIndex(tx, db, now, nil, scratchPostings(vt))
 	horizon := now.Add(-db.window)
-	items := tx.Bucket(bucketItems)
+	items := itemsOf(tx)
 	var all []pressfeed.Item
 	err := items.ForEach(func(k, v []byte) error {
 		var it pressfeed.Item
@@ -207,7 +212,7 @@ func (db *DB) backfillStories(tx *bolt.Tx, vt *vocabTx) error {
 // not for an upgrade to paper over.
 func backfillSearchText(tx *bolt.Tx, vt *vocabTx) error {
 	byTime := tx.Bucket(bucketByTime)
-	return tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+	return itemsOf(tx).ForEach(func(k, v []byte) error {
 		var it pressfeed.Item
 		if err := decodeJSON(v, &it); err != nil {
 			return fmt.Errorf("decode item %x: %w", k, err)

@@ -53,7 +53,7 @@ func (db *DB) Stories(ctx context.Context, q pressfeed.Query) (pressfeed.Page, e
 			return err
 		}
 		w := newWalker(tx, allowed, after)
-		items, byTime := tx.Bucket(bucketItems), tx.Bucket(bucketByTime)
+		items, byTime := itemsOf(tx), tx.Bucket(bucketByTime)
 		for {
 			if err := ctx.Err(); err != nil {
 				return err

@@ -87,7 +87,7 @@ func (db *DB) pruneBatch(cutoff time.Time, resume []byte) (int, []byte, error) {
 		if err != nil {
 			return err
 		}
-		items := tx.Bucket(bucketItems)
+		items := itemsOf(tx)
 		end := timeKey(cutoff, nil)
 		c := tx.Bucket(bucketByTime).Cursor()
 		var k []byte
@@ -152,7 +152,7 @@ func deleteItem(tx *bolt.Tx, it pressfeed.Item) error {
 	if err := tx.Bucket(bucketBySource).Delete(sourceKey(it.SourceID, it.Published, key)); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketItems).Delete(key)
+	return itemsOf(tx).Delete(key)
 }
 
 // leaveStory takes a pruned item out of its story and out of the indexes

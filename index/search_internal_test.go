@@ -353,7 +353,7 @@ func TestSearchPagesMatchTheSlowPath(t *testing.T) {
 	defer slow.Close()
 	var items []pressfeed.Item
 	err = db.bolt.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketItems).ForEach(func(k, v []byte) error {
+		return itemsOf(tx).ForEach(func(k, v []byte) error {
 			var it pressfeed.Item
 			if err := decodeJSON(v, &it); err != nil {
 				return err

@@ -44,7 +44,7 @@ func (db *DB) Stats(ctx context.Context) (Stats, error) {
 	}
 	var st Stats
 	err = db.view(ctx, func(tx *bolt.Tx) error {
-		st.Items = tx.Bucket(bucketItems).Stats().KeyN
+		st.Items = itemsOf(tx).Len()
 		st.Stories = countStories(tx, st.Items)
 		if b := tx.Bucket(bucketTombstones); b != nil {
 			st.Tombstones = b.Stats().KeyN

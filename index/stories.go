@@ -186,7 +186,7 @@ func storyView(tx *bolt.Tx, it pressfeed.Item, allowed map[string]bool, words []
 		st.ID = it.StoryID
 		return st, true, nil
 	}
-	items := tx.Bucket(bucketItems)
+	items := itemsOf(tx)
 	// Is another member that passes the filters published before it? The
 	// recorded times answer without reading the members, except for a text
 	// filter, which needs the member itself.
@@ -249,7 +249,7 @@ func storyView(tx *bolt.Tx, it pressfeed.Item, allowed map[string]bool, words []
 // them (storyMember.item), read from the store only where the record is too
 // old to name them. partial[i] reports that members[i] is the record's
 // part. A member deleted since is left out.
-func storyMembers(items *bolt.Bucket, rec *storyRecord, it pressfeed.Item) (members []pressfeed.Item, partial []bool, err error) {
+func storyMembers(items itemTable, rec *storyRecord, it pressfeed.Item) (members []pressfeed.Item, partial []bool, err error) {
 	members = make([]pressfeed.Item, 0, len(rec.Members)+1)
 	partial = make([]bool, 0, cap(members))
 	self := false
@@ -285,7 +285,7 @@ func publishedBefore(members []pressfeed.Item, i, j int) bool {
 }
 
 // loadItem reads the item with key (hex) and reports whether it exists.
-func loadItem(items *bolt.Bucket, key string) (pressfeed.Item, bool, error) {
+func loadItem(items itemTable, key string) (pressfeed.Item, bool, error) {
 	var it pressfeed.Item
 	k, err := keyBytes(key)
 	if err != nil {

@@ -107,7 +107,7 @@ func (db *DB) prepare(sourceID string, items []pressfeed.Item, now time.Time, di
 			return err
 		}
 		name, clusters = src.Name, src.Clusters()
-		b := tx.Bucket(bucketItems)
+		b := itemsOf(tx)
 		for _, it := range items {
 			it.SourceID, it.Key = sourceID, pressfeed.ItemKey(sourceID, it.GUID)
 			key, err := hex.DecodeString(it.Key)

@@ -197,7 +197,7 @@ func TestStoryViewSkipsAMemberGone(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		return tx.Bucket(bucketItems).Delete(k)
+		return itemsOf(tx).Delete(k)
 	})
 	if err != nil {
 		t.Fatal(err)
