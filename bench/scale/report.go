@@ -38,8 +38,8 @@ func report(w io.Writer, o options, cycles []cycleResult, s serveResult, growth 
 			c.ours.rssKB/1024, c.ours.anonKB/1024, c.floor.rssKB/1024, mb(c.storeBytes))
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintf(w, "Store filled to %d items (last fill cycle: %s wall, %.2f CPU s, %d MB peak RSS; %s on disk).\n",
-		s.stored, secs(s.fill.wall), s.fill.cpu.Seconds(), s.fill.rssKB/1024, mb(s.storeBytes))
+	fmt.Fprintf(w, "Store filled to %d items (last fill cycle: %s wall, %.2f CPU s, %d MB peak RSS, of it %d MB anonymous at most; %s on disk).\n",
+		s.stored, secs(s.fill.wall), s.fill.cpu.Seconds(), s.fill.rssKB/1024, s.fill.anonKB/1024, mb(s.storeBytes))
 	fmt.Fprintf(w, "`pressfeed serve` on it: start-up cycle (all 304) logged in %s; peak RSS %d MB after the latency runs (anonymous %d MB at the end; the rest is the store's pages, mapped by bbolt).\n\n", secs(s.startup), s.rssKB/1024, s.anonKB/1024)
 	fmt.Fprintf(w, "| feed (uncached: each request a distinct URL) | p50 | p99 | requests | response |\n|---|---|---|---|---|\n")
 	for _, l := range s.latencies {

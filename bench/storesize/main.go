@@ -75,8 +75,11 @@ func report(w io.Writer, path, title string) error {
 			return err
 		}
 		items := 0
-		if b := tx.Bucket([]byte("items")); b != nil {
-			items = b.Stats().KeyN
+		for _, name := range []string{"item_seq", "items"} { // schema 12 and later, then earlier
+			if b := tx.Bucket([]byte(name)); b != nil {
+				items = b.Stats().KeyN
+				break
+			}
 		}
 		if items == 0 {
 			return fmt.Errorf("%s holds no items", path)
