@@ -288,10 +288,10 @@ func (db *DB) Generation() uint64 { return db.gen.Load() }
 
 func (db *DB) changed() { db.gen.Add(1) }
 
-// getJSON decodes the value at key into v and reports whether it existed.
 // getter is what getJSON reads from: a bucket, or the items (itemtable.go).
 type getter interface{ Get(key []byte) []byte }
 
+// getJSON decodes the value at key into v and reports whether it existed.
 func getJSON(b getter, key []byte, v any) (bool, error) {
 	data := b.Get(key)
 	if data == nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"reflect"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -17,7 +18,8 @@ import (
 // items. Opened read-only it reads as it is; opened to write, every item
 // moves to item_data, numbered oldest first by the time index, items is
 // dropped, and every page, item and story reads as before. Items that
-// arrive later append after them, and an update keeps an item's number.
+// arrive later append after them, an update keeps an item's number, and a
+// value nothing numbers fails Verify.
 func TestUpgradeRenumbersItems(t *testing.T) {
 	ctx := context.Background()
 	db, path, clock, check := copiedReleaseStore(t)
@@ -83,6 +85,17 @@ func TestUpgradeRenumbersItems(t *testing.T) {
 	}
 	if n, err := db.ItemCount(ctx); err != nil || n != 21 {
 		t.Errorf("ItemCount = %d (%v), want 21", n, err)
+	}
+
+	// A value item_seq does not number is damage Verify names.
+	err = db.bolt.Update(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketItemData).Put(append(binary.BigEndian.AppendUint64(nil, 99), make([]byte, 16)...), []byte("{}"))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Verify(ctx); err == nil || !strings.Contains(err.Error(), "item_data holds 22 values for 21 numbered items") {
+		t.Errorf("verify with an unnumbered value: %v", err)
 	}
 }
 

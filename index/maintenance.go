@@ -237,6 +237,11 @@ func verifyItems(ctx context.Context, tx *bolt.Tx, withText bool) error {
 	if err != nil {
 		return err
 	}
+	if t := itemsOf(tx); t.data != nil {
+		if got := t.data.Stats().KeyN; got != n {
+			return fmt.Errorf("item_data holds %d values for %d numbered items", got, n)
+		}
+	}
 	if got := byTime.Stats().KeyN; got != n {
 		return fmt.Errorf("time index has %d entries for %d items", got, n)
 	}
