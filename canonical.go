@@ -73,7 +73,9 @@ func CanonicalURL(raw string) string {
 	var kept []string
 	if u.RawQuery != "" {
 		for _, part := range strings.Split(u.RawQuery, "&") {
-			if part == "" {
+			// Blanks around a part would be trimmed off the whole URL
+			// when it is canonicalized again: "?a &" is "?a".
+			if part = strings.TrimSpace(part); part == "" {
 				continue
 			}
 			name, _, _ := strings.Cut(part, "=")
