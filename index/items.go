@@ -97,7 +97,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 				if err := stories.place(&in); err != nil {
 					return err
 				}
-				if err := insertItem(tx, post.vocab, dict, key, in, pre.items[in.Key]); err != nil {
+				if err := insertItem(tx, itemsB, post.vocab, dict, key, in, pre.items[in.Key]); err != nil {
 					return err
 				}
 				if err := stories.added(in); err != nil {
@@ -111,7 +111,7 @@ func (db *DB) Ingest(ctx context.Context, sourceID string, items []pressfeed.Ite
 				res.Unchanged++
 				continue
 			}
-			if err := replaceItem(tx, post.vocab, dict, key, old, next); err != nil {
+			if err := replaceItem(tx, itemsB, post.vocab, dict, key, old, next); err != nil {
 				return err
 			}
 			if err := stories.changed(old, next); err != nil {
@@ -210,7 +210,7 @@ const appendFill = 0.9
 // search text. pre, when given, carries the value and search words prepare
 // worked out; the value is used only if the item started a story of its
 // own, as prepare assumed.
-func insertItem(tx *bolt.Tx, vt *vocabTx, d *itemDict, key []byte, it pressfeed.Item, pre preparedItem) error {
+func insertItem(tx *bolt.Tx, items itemTable, vt *vocabTx, d *itemDict, key []byte, it pressfeed.Item, pre preparedItem) error {
 	value := pre.encoded
 	if value == nil || it.StoryID != it.Key {
 		var err error
@@ -218,7 +218,7 @@ func insertItem(tx *bolt.Tx, vt *vocabTx, d *itemDict, key []byte, it pressfeed.
 			return err
 		}
 	}
-	if err := itemsOf(tx).Put(key, value); err != nil {
+	if err := items.Put(key, value); err != nil {
 		return err
 	}
 	// The time and source indexes grow mostly at their ends (new items are
@@ -242,7 +242,7 @@ func insertItem(tx *bolt.Tx, vt *vocabTx, d *itemDict, key []byte, it pressfeed.
 
 // replaceItem writes next over the stored item old, moving its index
 // entries when its publication time changed.
-func replaceItem(tx *bolt.Tx, vt *vocabTx, d *itemDict, key []byte, old, next pressfeed.Item) error {
+func replaceItem(tx *bolt.Tx, items itemTable, vt *vocabTx, d *itemDict, key []byte, old, next pressfeed.Item) error {
 	if !old.Published.Equal(next.Published) {
 		if err := tx.Bucket(bucketByTime).Delete(timeKey(old.Published, key)); err != nil {
 			return err
@@ -251,7 +251,7 @@ func replaceItem(tx *bolt.Tx, vt *vocabTx, d *itemDict, key []byte, old, next pr
 			return err
 		}
 	}
-	return insertItem(tx, vt, d, key, next, preparedItem{})
+	return insertItem(tx, items, vt, d, key, next, preparedItem{})
 }
 
 // timeKey orders items by publication time, then key, so a reverse cursor

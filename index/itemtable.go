@@ -35,7 +35,8 @@ func itemsOf(tx *bolt.Tx) itemTable {
 	return itemTable{data: tx.Bucket(bucketItemData), seq: tx.Bucket(bucketItemSeq)}
 }
 
-// dataKey is an item's key in item_data.
+// dataKey is an item's key in item_data, in a new slice (bbolt keeps a
+// written key until the transaction ends).
 func dataKey(seq, key []byte) []byte {
 	return append(bytes.Clone(seq), key...)
 }
@@ -49,7 +50,10 @@ func (t itemTable) Get(key []byte) []byte {
 	if seq == nil {
 		return nil
 	}
-	return t.data.Get(dataKey(seq, key))
+	var k [8 + 16]byte // a read keeps no key: no allocation
+	n := copy(k[:], seq)
+	n += copy(k[n:], key)
+	return t.data.Get(k[:n])
 }
 
 // Put stores value as the item with key: in its place when the item is
