@@ -204,13 +204,14 @@ func (p *postings) lists() map[string][]posting {
 // It reads of each entry only its time and posted words (postedWords),
 // whose strings are the vocabulary's own (v), and visits the entries by
 // time, numbering them in that order, so every word's list comes out
-// sorted.
+// sorted. A word's list is found by the word's number in a slice rather
+// than by its letters in a map: the build reads every posting of the
+// window, 24 an item.
 func (p *postings) build(db *bolt.DB, v *vocabulary) error {
 	if p.built {
 		return nil
 	}
-	index := make(map[string]int) // word → its list in lists
-	var lists [][]uint32
+	l := postingLists{byWord: make(map[string]int)}
 	var items []numbered
 	err := db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketStoryItems)
@@ -222,13 +223,14 @@ func (p *postings) build(db *bolt.DB, v *vocabulary) error {
 			return err
 		}
 		words := readWords(vocab)
+		l.byNumber = make([]int32, len(vocab))
 		type entry struct {
 			x posting
 			v []byte // valid for the transaction
 		}
-		var entries []entry
+		entries := make([]entry, 0, b.Stats().KeyN)
 		err = b.ForEach(func(k, v []byte) error {
-			published, err := postedWords(v, words, func(string) {})
+			published, err := entryPublished(v)
 			if err != nil {
 				return fmt.Errorf("story index entry %x: %w", k, err)
 			}
@@ -243,19 +245,17 @@ func (p *postings) build(db *bolt.DB, v *vocabulary) error {
 		for _, e := range entries {
 			n := uint32(len(items))
 			it := numbered{posting: e.x}
-			postedWords(e.v, words, func(w string) {
-				i, ok := index[w]
-				if !ok {
-					i = len(lists)
-					index[w] = i
-					lists = append(lists, nil)
-				}
+			_, err := postedWords(e.v, words, func(id uint64, w string) {
+				list := l.of(id, w)
 				// A word listed twice is posted once, as add posts it.
-				if l := lists[i]; len(l) == 0 || l[len(l)-1] != n {
-					lists[i] = append(l, n)
+				if len(*list) == 0 || (*list)[len(*list)-1] != n {
+					*list = append(*list, n)
 					it.refs++
 				}
 			})
+			if err != nil {
+				return fmt.Errorf("story index entry %x: %w", e.x.key, err)
+			}
 			if it.refs > 0 {
 				items = append(items, it)
 			}
@@ -265,9 +265,9 @@ func (p *postings) build(db *bolt.DB, v *vocabulary) error {
 	if err != nil {
 		return fmt.Errorf("build story postings: %w", err)
 	}
-	p.words = make(map[string][]uint32, len(index))
-	for w, i := range index {
-		p.words[w] = lists[i]
+	p.words = make(map[string][]uint32, len(l.lists))
+	for i, w := range l.names {
+		p.words[w] = l.lists[i]
 	}
 	p.items = items
 	p.numbers = make(map[posting]uint32, len(items))
@@ -276,6 +276,39 @@ func (p *postings) build(db *bolt.DB, v *vocabulary) error {
 	}
 	p.built = true
 	return nil
+}
+
+// postingLists are the lists a build fills, a word's found by its
+// vocabulary number or, for a word of an entry in an older format, which
+// has no number, by its letters. A store holds entries of one format: a
+// read-only store of an older schema has only words by letters, an
+// upgraded one only numbers.
+type postingLists struct {
+	lists    [][]uint32
+	names    []string       // lists[i]'s word
+	byNumber []int32        // a word's number → 1 + its list's index; 0 for none yet
+	byWord   map[string]int // a word → its list's index
+}
+
+// of returns the list of the word w, whose number is id or unnumbered.
+func (l *postingLists) of(id uint64, w string) *[]uint32 {
+	if id < uint64(len(l.byNumber)) {
+		if l.byNumber[id] == 0 {
+			l.byNumber[id] = int32(l.add(w)) + 1
+		}
+		return &l.lists[l.byNumber[id]-1]
+	}
+	i, ok := l.byWord[w]
+	if !ok {
+		i = l.add(w)
+		l.byWord[w] = i
+	}
+	return &l.lists[i]
+}
+
+func (l *postingLists) add(w string) int {
+	l.lists, l.names = append(l.lists, nil), append(l.names, w)
+	return len(l.lists) - 1
 }
 
 // postingsTx is one transaction's hold on the postings: the changes it

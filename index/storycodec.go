@@ -129,24 +129,21 @@ func decodeEntry(b []byte, words wordBook) (indexEntry, error) {
 	return e, nil
 }
 
+// unnumbered is the number postedWords passes with a word of an entry in
+// an older format, which holds its words as strings.
+const unnumbered = ^uint64(0)
+
 // postedWords reads from an entry's encoding only what the word postings
 // need (postings.build): its publication time in nanoseconds, and each word
-// it is posted under, passed to fn. The other lists are stepped over: a
-// build reads every entry of the window.
-func postedWords(b []byte, words wordBook, fn func(w string)) (int64, error) {
-	if len(b) == 0 || b[0] < entryFormatV1 || b[0] > entryFormat {
-		return 0, errBadEntry
+// it is posted under, passed to fn with its number in the vocabulary
+// (unnumbered in an entry of an older format). The other lists are stepped
+// over: a build reads every entry of the window.
+func postedWords(b []byte, words wordBook, fn func(id uint64, w string)) (int64, error) {
+	d, published, err := entryHead(b)
+	if err != nil {
+		return 0, err
 	}
 	format := b[0]
-	d := decoder{b: b[1:]}
-	d.bytes() // source
-	if format == entryFormat {
-		d.key() // story
-	} else {
-		d.bytes() // story
-	}
-	d.bytes() // link
-	published := d.varint()
 	d.varint() // first seen
 	// Title, Words, Names, Streets, Numbers, Days, then Posted; a format 1
 	// entry was posted under its Words and has no Posted.
@@ -163,7 +160,7 @@ func postedWords(b []byte, words wordBook, fn func(w string)) (int64, error) {
 		for ; n > 0 && !d.err; n-- {
 			if format != entryFormat {
 				if w := d.bytes(); posted && !d.err {
-					fn(string(w))
+					fn(unnumbered, string(w))
 				}
 				continue
 			}
@@ -175,13 +172,41 @@ func postedWords(b []byte, words wordBook, fn func(w string)) (int64, error) {
 			if !ok {
 				return 0, errBadEntry
 			}
-			fn(w)
+			fn(id, w)
 		}
 	}
 	if d.err || len(d.b) != 0 {
 		return 0, errBadEntry
 	}
 	return published, nil
+}
+
+// entryPublished reads an entry's publication time in nanoseconds and
+// nothing after it.
+func entryPublished(b []byte) (int64, error) {
+	_, published, err := entryHead(b)
+	return published, err
+}
+
+// entryHead steps over an entry's format, source, story and link, reads
+// its publication time, and returns the decoder at the time after it.
+func entryHead(b []byte) (decoder, int64, error) {
+	if len(b) == 0 || b[0] < entryFormatV1 || b[0] > entryFormat {
+		return decoder{}, 0, errBadEntry
+	}
+	d := decoder{b: b[1:]}
+	d.bytes() // source
+	if b[0] == entryFormat {
+		d.key() // story
+	} else {
+		d.bytes() // story
+	}
+	d.bytes() // link
+	published := d.varint()
+	if d.err {
+		return d, 0, errBadEntry
+	}
+	return d, published, nil
 }
 
 func appendString(b []byte, s string) []byte {

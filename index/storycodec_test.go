@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -49,7 +50,7 @@ func TestIndexEntryRoundTrip(t *testing.T) {
 		if _, err := decodeEntry(bad, words); !errors.Is(err, errBadEntry) {
 			t.Errorf("decodeEntry(%x) = %v, want errBadEntry", bad, err)
 		}
-		if _, err := postedWords(bad, words, func(string) {}); !errors.Is(err, errBadEntry) {
+		if _, err := postedWords(bad, words, func(uint64, string) {}); !errors.Is(err, errBadEntry) {
 			t.Errorf("postedWords(%x) = %v, want errBadEntry", bad, err)
 		}
 	}
@@ -85,9 +86,17 @@ func checkEntry(t *testing.T, what string, b []byte, words wordBook, want indexE
 		t.Errorf("%s: decodeEntry (%v):\n got %+v\nwant %+v", what, err, got, want)
 	}
 	var posted []string
-	at, err := postedWords(b, words, func(w string) { posted = append(posted, w) })
+	at, err := postedWords(b, words, func(id uint64, w string) {
+		posted = append(posted, w)
+		if numbered, ok := words.word(id); b[0] == entryFormat && (!ok || numbered != w) || b[0] != entryFormat && id != unnumbered {
+			t.Errorf("%s: postedWords passed %q as number %d", what, w, id)
+		}
+	})
 	if err != nil || at != want.Published.UnixNano() || !reflect.DeepEqual(posted, want.Posted) {
 		t.Errorf("%s: postedWords = %d %v (%v), want %d %v", what, at, posted, err, want.Published.UnixNano(), want.Posted)
+	}
+	if at, err := entryPublished(b); err != nil || at != want.Published.UnixNano() {
+		t.Errorf("%s: entryPublished = %d (%v), want %d", what, at, err, want.Published.UnixNano())
 	}
 }
 
@@ -188,6 +197,32 @@ func TestVerifyFindsBadEntries(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// TestPostingsBuildReportsABadEntry: a story index entry garbled after
+// its time (which the build's first pass reads alone) fails the build,
+// naming the entry, rather than leaving its words out of the postings.
+func TestPostingsBuildReportsABadEntry(t *testing.T) {
+	db, _, _, _ := copiedReleaseStore(t)
+	defer db.Close()
+	var key []byte
+	err := db.bolt.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketStoryItems)
+		k, v := b.Cursor().First()
+		key = bytes.Clone(k)
+		return b.Put(key, append(bytes.Clone(v), 0))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p postings
+	err = p.build(db.bolt, &db.vocab)
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("story index entry %x: malformed story index entry", key)) {
+		t.Errorf("build with a padded entry = %v, want its key and errBadEntry", err)
+	}
+	if p.built {
+		t.Error("a failed build left the postings marked built")
 	}
 }
 
