@@ -39,7 +39,7 @@ func Extract(d Doc) Features {
 		publisher[stem(t.word)] = true
 	}
 	title := tokenize(d.Title)
-	text := dropBoilerplate(tokenize(d.Text))
+	text := dropBoilerplate(textTokens(d.Text))
 	if len(text) > MaxTextWords {
 		text = text[:MaxTextWords]
 	}
@@ -73,6 +73,22 @@ func Extract(d Doc) Features {
 	f.Numbers = sortedSet(f.Numbers)
 	f.Days = sortedSet(f.Days)
 	return f
+}
+
+// textTokens tokenizes text as far as its first MaxTextWords words that
+// are not boilerplate, to the end of their sentence: dropBoilerplate and
+// the cut to MaxTextWords give of them what they would of the whole text.
+// A release's facts are in its first paragraph, and a long summary read
+// whole was most of the time Extract took.
+func textTokens(text string) []token {
+	kept, done := 0, 0 // the words of whole sentences kept so far; the tokens looked at
+	return tokenizeUntil(text, func(toks []token) bool {
+		if !isBoilerplate(toks[done:]) {
+			kept += len(toks) - done
+		}
+		done = len(toks)
+		return kept >= MaxTextWords
+	})
 }
 
 // dropBoilerplate removes the sentences that ask for information the same

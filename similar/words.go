@@ -21,43 +21,64 @@ type token struct {
 // tokenize splits text into words, keeping digits with their decimal points
 // ("6.15am", "2.3") and dropping thousands separators ("2,000" is "2000"),
 // apostrophes and what follows them ("force's" is "force").
-func tokenize(text string) []token {
+func tokenize(text string) []token { return tokenizeUntil(text, nil) }
+
+// tokenizeUntil is tokenize that stops early: before each sentence after
+// the first, it passes enough the tokens so far (whole sentences), and
+// stops there if enough reports true. A nil enough reads the whole text.
+//
+// A word is a run of the text's own bytes (letters and digits, and the
+// separators between digits), so a token's raw is a substring of text: it
+// copies nothing, and a text is read a rune at a time, without a []rune
+// copy of it.
+func tokenizeUntil(text string, enough func([]token) bool) []token {
 	var (
-		out      []token
-		cur      []rune
+		out      = make([]token, 0, min(len(text)/6+1, 256))
+		word     = -1    // where the word being read starts; -1 between words
 		start    = true  // the next word begins a sentence
 		punct    = false // punctuation since the last word
 		sign     = false // a currency sign just before the word
 		skipping = false // dropping the letters after an apostrophe
+		prev     rune    // the rune before r; 0 at the start
 	)
-	flush := func() {
-		if len(cur) > 0 {
-			t := newToken(string(cur), start)
-			t.after, t.money = punct, sign
-			out = append(out, t)
-			start, punct = false, false
-			cur = cur[:0]
+	// flush ends the word being read at end and reports whether to go on.
+	flush := func(end int) bool {
+		if word < 0 {
+			return true
 		}
+		if start && len(out) > 0 && enough != nil && enough(out) {
+			return false
+		}
+		t := newToken(text[word:end], start)
+		t.after, t.money = punct, sign
+		out = append(out, t)
+		start, punct = false, false
+		word = -1
+		return true
 	}
-	rs := []rune(text)
-	for i, r := range rs {
-		between := len(cur) > 0 && unicode.IsDigit(cur[len(cur)-1]) && i+1 < len(rs) && unicode.IsDigit(rs[i+1])
+	for i := 0; i < len(text); {
+		r, size := utf8.DecodeRuneInString(text[i:])
+		next, _ := utf8.DecodeRuneInString(text[i+size:]) // RuneError at the end, which is neither letter nor digit
+		between := word >= 0 && unicode.IsDigit(prev) && unicode.IsDigit(next)
 		switch {
 		case skipping && unicode.IsLetter(r):
 		case isWordRune(r):
 			skipping = false
-			if len(cur) == 0 {
-				sign = i > 0 && strings.ContainsRune("£$€", rs[i-1])
+			if word < 0 {
+				sign = strings.ContainsRune("£$€", prev)
+				word = i
 			}
-			cur = append(cur, r)
 		case (r == ',' || r == '.') && between:
-			cur = append(cur, r)
-		case isApostrophe(r) && len(cur) > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
-			flush()
+		case isApostrophe(r) && word >= 0 && unicode.IsLetter(next):
+			if !flush(i) {
+				return out
+			}
 			skipping = true
 		default:
 			skipping = false
-			flush()
+			if !flush(i) {
+				return out
+			}
 			if strings.ContainsRune(".?!:;", r) {
 				start = true
 			}
@@ -65,8 +86,10 @@ func tokenize(text string) []token {
 				punct = true
 			}
 		}
+		prev = r
+		i += size
 	}
-	flush()
+	flush(len(text))
 	return out
 }
 
