@@ -24,6 +24,7 @@ type cycleResult struct {
 	ours, floor usage
 	storeBytes  int64
 	items       string // what the cycle stored, from the poll summary
+	warmUp      bool   // run to warm the daemon up: no floor, no target
 }
 
 // cycles runs the cold, 304 and 10 %-changed cycles.

@@ -31,6 +31,11 @@ func report(w io.Writer, o options, cycles []cycleResult, s serveResult, growth 
 	fmt.Fprintln(w, "| cycle | pressfeed stored | wall: pressfeed / floor | CPU s: pressfeed / floor | peak RSS MB: pressfeed (anon) / floor | store size |")
 	fmt.Fprintln(w, "|---|---|---|---|---|---|")
 	for _, c := range cycles {
+		if c.warmUp {
+			fmt.Fprintf(w, "| %s | %s | %s / – | %.2f / – | %d (%d) / – | %s |\n",
+				c.name, c.items, secs(c.ours.wall), c.ours.cpu.Seconds(), c.ours.rssKB/1024, c.ours.anonKB/1024, mb(c.storeBytes))
+			continue
+		}
 		fmt.Fprintf(w, "| %s | %s | %s / %s (%.2f×) | %.2f / %.2f (%.2f×) | %d (%d) / %d | %s |\n",
 			c.name, c.items,
 			secs(c.ours.wall), secs(c.floor.wall), ratio(c.ours.wall, c.floor.wall),
@@ -56,6 +61,7 @@ func report(w io.Writer, o options, cycles []cycleResult, s serveResult, growth 
 		// The 304 and changed targets are for a running daemon
 		// (daemonCycles, which come last).
 		switch {
+		case c.warmUp:
 		case strings.Contains(c.name, "304"):
 			c304 = c
 		case strings.Contains(c.name, "changed"):
