@@ -87,7 +87,9 @@ func tokenizerTexts(t *testing.T) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var pairs []struct{ A, B struct{ Title, Summary string } }
+		var pairs []struct {
+			A, B struct{ Title, Summary string }
+		}
 		if err := json.Unmarshal(data, &pairs); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
