@@ -5,7 +5,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
+
+	"pressfeed/similar"
 )
 
 // indexEntry values are read by the dozen for every new item, so they are
@@ -14,8 +17,11 @@ import (
 // the story id's 16 bytes, the link as a string, the two times as
 // appendTime writes them, then seven lists, each a uvarint count and that
 // many words as their numbers in the vocabulary (vocab.go), as uvarints:
-// the features' Title, Words, Names, Streets, Numbers and Days, then the
-// words the entry is posted under in the postings. Numbers take about a
+// the features' Title, Words, Names, Streets, Numbers and Days, each in
+// the order of its numbers (as a lookup compares them: entryNumbers; an
+// entry written before 2026-12-08 has them in the order of their words, and
+// a reader sorts a list it finds out of order), then the words the entry
+// is posted under in the postings. Numbers take about a
 // third of the letters' bytes, and decoding them makes no strings: a word
 // is the vocabulary's own copy.
 //
@@ -48,6 +54,10 @@ func (r readWords) word(id uint64) (string, bool) {
 	return r[id], true
 }
 
+// featureLists is how many of an entry's lists are its features'; the
+// last list is the words it is posted under.
+const featureLists = 6
+
 // lists are an entry's word lists in the order they are encoded.
 func (e *indexEntry) lists() []*[]string {
 	f := &e.Features
@@ -64,13 +74,21 @@ func encodeEntry(e indexEntry, vt *vocabTx) ([]byte, error) {
 	b := appendString([]byte{entryFormat}, e.SourceID)
 	b = appendString(append(b, story...), e.Link)
 	b = appendTime(appendTime(b, e.Published), e.FirstSeen)
-	for _, list := range e.lists() {
-		b = binary.AppendUvarint(b, uint64(len(*list)))
+	var ids []uint32
+	for i, list := range e.lists() {
+		ids = ids[:0]
 		for _, w := range *list {
 			id, err := vt.id(w)
 			if err != nil {
 				return nil, fmt.Errorf("number %q: %w", w, err)
 			}
+			ids = append(ids, id)
+		}
+		if i < featureLists {
+			slices.Sort(ids) // for entryNumbers; decodeEntry sorts the words again
+		}
+		b = binary.AppendUvarint(b, uint64(len(ids)))
+		for _, id := range ids {
 			b = binary.AppendUvarint(b, uint64(id))
 		}
 	}
@@ -100,7 +118,7 @@ func decodeEntry(b []byte, words wordBook) (indexEntry, error) {
 	if format == entryFormatV1 {
 		lists = lists[:6]
 	}
-	for _, list := range lists {
+	for i, list := range lists {
 		n := d.uvarint()
 		if n > uint64(len(d.b)) {
 			return e, errBadEntry
@@ -119,6 +137,9 @@ func decodeEntry(b []byte, words wordBook) (indexEntry, error) {
 			}
 			*list = append(*list, w)
 		}
+		if format == entryFormat && i < featureLists && !slices.IsSorted(*list) {
+			slices.Sort(*list) // written in the order of their numbers
+		}
 	}
 	if d.err || len(d.b) != 0 {
 		return e, errBadEntry
@@ -127,6 +148,75 @@ func decodeEntry(b []byte, words wordBook) (indexEntry, error) {
 		e.Posted = e.Features.Words
 	}
 	return e, nil
+}
+
+// entryNumbers is a lookup's reading of one format-3 entry (find): what
+// near and canJoin need of it, and its features as the vocabulary numbers
+// it stores them as, each list sorted by number, for similar.CompareSets.
+// Numbers compare faster than letters, and reading them looks up no word;
+// the lists share one buffer, reused from entry to entry.
+type entryNumbers struct {
+	head indexEntry // SourceID, StoryID, Published and FirstSeen only
+	sets similar.Sets[uint32]
+	buf  []uint32
+}
+
+// head reads of b what near and canJoin need, into e.head. It reports
+// false, reading nothing, for an entry in an older format, which holds its
+// words as letters; it returns errBadEntry for a value short or garbled.
+// sets reads the rest from the decoder it returns.
+func (e *entryNumbers) readHead(b []byte) (decoder, bool, error) {
+	if len(b) == 0 || b[0] != entryFormat {
+		return decoder{}, false, nil
+	}
+	d := decoder{b: b[1:]}
+	e.head = indexEntry{SourceID: d.string(), StoryID: hex.EncodeToString(d.key())}
+	d.bytes() // link
+	e.head.Published, e.head.FirstSeen = d.time(), d.time()
+	if d.err {
+		return d, true, errBadEntry
+	}
+	return d, true, nil
+}
+
+// readSets reads the features' lists from d, where readHead left it, into
+// e.sets. It returns errBadEntry for a value short or garbled, or naming a
+// number of words or more (the count of the vocabulary the transaction
+// sees).
+func (e *entryNumbers) readSets(d decoder, words uint64) error {
+	e.buf = e.buf[:0]
+	var bounds [featureLists]int
+	for i := range bounds {
+		n := d.uvarint()
+		if n > uint64(len(d.b)) {
+			return errBadEntry
+		}
+		for ; n > 0; n-- {
+			id := d.uvarint()
+			if id >= words {
+				return errBadEntry
+			}
+			e.buf = append(e.buf, uint32(id))
+		}
+		bounds[i] = len(e.buf)
+	}
+	// The posted words, which comparisons do not read.
+	for n := d.uvarint(); n > 0 && !d.err; n-- {
+		d.uvarint()
+	}
+	if d.err || len(d.b) != 0 {
+		return errBadEntry
+	}
+	lists := [featureLists]*[]uint32{&e.sets.Title, &e.sets.Words, &e.sets.Names, &e.sets.Streets, &e.sets.Numbers, &e.sets.Days}
+	from := 0
+	for i, list := range lists {
+		*list = e.buf[from:bounds[i]:bounds[i]]
+		if !slices.IsSorted(*list) { // an entry written before its lists were
+			slices.Sort(*list)
+		}
+		from = bounds[i]
+	}
+	return nil
 }
 
 // unnumbered is the number postedWords passes with a word of an entry in

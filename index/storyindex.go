@@ -2,6 +2,8 @@ package index
 
 import (
 	"bytes"
+	"cmp"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"html"
@@ -259,30 +261,21 @@ func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 
 	f := s.features(it, src.Name)
 	s.extracted[extractedKey(it.Key, src.Name)] = f
+	c := s.comparer(f)
 	var (
 		best     string
 		strength float64
 	)
 	for _, key := range s.candidates(s.lookupWords(f), lo, hi) {
-		e, found, err := s.entry(key[:])
+		e, v, found, err := c.compare(key[:], near)
 		if err != nil {
 			return "", err
 		}
-		if !found {
+		if !found || !v.Same || best != "" && v.Strength() <= strength {
 			continue
 		}
-		ok, err := near(e)
+		ok, err := canJoin(e.StoryID)
 		if err != nil {
-			return "", err
-		}
-		if !ok {
-			continue
-		}
-		v := s.params.Compare(f, e.Features)
-		if !v.Same || best != "" && v.Strength() <= strength {
-			continue
-		}
-		if ok, err = canJoin(e.StoryID); err != nil {
 			return "", err
 		}
 		if ok {
@@ -290,6 +283,80 @@ func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 		}
 	}
 	return best, nil
+}
+
+// comparer compares a new item's features with its candidates' entries:
+// as vocabulary numbers in a write transaction, whose vocabulary can give
+// the item's words their numbers (entryNumbers), or as words.
+type comparer struct {
+	s     *storyIndex
+	f     similar.Features
+	sets  similar.Sets[uint32] // f as numbers, when numbered
+	words uint64               // the numbers the transaction sees
+	read  entryNumbers         // a candidate's entry, reused
+}
+
+// comparer returns the comparer of features f.
+func (s *storyIndex) comparer(f similar.Features) *comparer {
+	c := &comparer{s: s, f: f}
+	vt := s.post.vocab
+	if vt == nil {
+		return c
+	}
+	c.words = vt.count()
+	// A word the vocabulary lacks is in no entry: it stands for itself
+	// with a number no entry holds, from the top down.
+	unknown := ^uint32(0)
+	number := func(words []string) []uint32 {
+		out := make([]uint32, len(words))
+		for i, w := range words {
+			id, ok := vt.number(w)
+			if !ok {
+				id, unknown = unknown, unknown-1
+			}
+			out[i] = id
+		}
+		slices.Sort(out)
+		return out
+	}
+	c.sets = similar.Sets[uint32]{Title: number(f.Title), Words: number(f.Words), Names: number(f.Names),
+		Streets: number(f.Streets), Numbers: number(f.Numbers), Days: number(f.Days)}
+	return c
+}
+
+// compare reads the entry of the item with key and, when near passes it,
+// compares it with the features. found is false for a key with no entry
+// and for an entry near turns away.
+func (c *comparer) compare(key []byte, near func(indexEntry) (bool, error)) (e indexEntry, v similar.Verdict, found bool, err error) {
+	if c.words > 0 {
+		raw := c.s.tx.Bucket(bucketStoryItems).Get(key)
+		if raw == nil {
+			return e, v, false, nil
+		}
+		d, numbered, err := c.read.readHead(raw)
+		if err == nil && numbered {
+			ok, nearErr := near(c.read.head)
+			if nearErr != nil || !ok {
+				return e, v, false, nearErr
+			}
+			err = c.read.readSets(d, c.words)
+		}
+		if err != nil {
+			return e, v, true, fmt.Errorf("story index entry %x: %w", key, err)
+		}
+		if numbered {
+			return c.read.head, similar.CompareSets(c.s.params, c.sets, c.read.sets), true, nil
+		}
+	}
+	e, found, err = c.s.entry(key)
+	if err != nil || !found {
+		return e, v, found, err
+	}
+	ok, err := near(e)
+	if err != nil || !ok {
+		return e, v, false, err
+	}
+	return e, c.s.params.Compare(c.f, e.Features), true, nil
 }
 
 // lookupWords picks the words a lookup walks the postings of: every title
@@ -350,19 +417,48 @@ func (s *storyIndex) rarest(f similar.Features, max int, skipUnposted bool) []st
 func (s *storyIndex) candidates(words []string, lo, hi time.Time) [][16]byte {
 	p := s.post.p
 	found := p.shared(words, timeNS(lo), timeNS(hi), postingCap, minHits)
-	slices.SortFunc(found, func(a, b sharer) int {
-		if a.hits != b.hits {
-			return b.hits - a.hits
-		}
-		ka, kb := p.key(a.n), p.key(b.n)
-		return bytes.Compare(ka[:], kb[:])
-	})
+	// Only the maxCandidates that sort first are wanted, and a common
+	// word's lookup finds hundreds: those with fewer hits than the
+	// maxCandidates-th most are left out before sorting. Each is sorted by
+	// its key as two numbers, which compare faster than 16 bytes.
+	least := 0
 	if len(found) > maxCandidates {
-		found = found[:maxCandidates]
+		var byHits [maxLookupWords + 1]int
+		for _, h := range found {
+			byHits[min(h.hits, maxLookupWords)]++
+		}
+		n := 0
+		for least = maxLookupWords; least > 0; least-- {
+			if n += byHits[least]; n >= maxCandidates {
+				break
+			}
+		}
 	}
-	keys := make([][16]byte, len(found))
-	for i, h := range found {
-		keys[i] = p.key(h.n)
+	type candidate struct {
+		hits   int
+		hi, lo uint64 // the key
+	}
+	kept := make([]candidate, 0, min(len(found), 2*maxCandidates))
+	for _, h := range found {
+		if h.hits >= least {
+			k := p.key(h.n)
+			kept = append(kept, candidate{h.hits, binary.BigEndian.Uint64(k[:8]), binary.BigEndian.Uint64(k[8:])})
+		}
+	}
+	slices.SortFunc(kept, func(a, b candidate) int {
+		switch {
+		case a.hits != b.hits:
+			return b.hits - a.hits
+		case a.hi != b.hi:
+			return cmp.Compare(a.hi, b.hi)
+		default:
+			return cmp.Compare(a.lo, b.lo)
+		}
+	})
+	keys := make([][16]byte, min(len(kept), maxCandidates))
+	for i := range keys {
+		binary.BigEndian.PutUint64(keys[i][:8], kept[i].hi)
+		binary.BigEndian.PutUint64(keys[i][8:], kept[i].lo)
 	}
 	return keys
 }

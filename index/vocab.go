@@ -159,6 +159,18 @@ func (t *vocabTx) id(w string) (uint32, error) {
 	return id, nil
 }
 
+// number returns w's number, if it has one, without giving it one.
+func (t *vocabTx) number(w string) (uint32, bool) {
+	if id, ok := t.v.ids[w]; ok {
+		return id, true
+	}
+	id, ok := t.ids[w]
+	return id, ok
+}
+
+// count is how many words the transaction sees numbered.
+func (t *vocabTx) count() uint64 { return uint64(t.next) }
+
 // word returns the word numbered id, as the transaction sees the
 // vocabulary: the committed words and those it numbered itself.
 func (t *vocabTx) word(id uint64) (string, bool) {

@@ -55,6 +55,21 @@ const (
 // Otherwise they are one story when their titles, or their titles and texts
 // together, share enough significant words.
 func (p Params) Compare(a, b Features) Verdict {
+	return CompareSets(p, Sets[string](a), Sets[string](b))
+}
+
+// Sets are the lists of Features as values of any ordered kind: Features'
+// own words, or numbers standing for them one for one (a store's
+// vocabulary), which compare faster. Each list is sorted and holds each
+// value once.
+type Sets[T cmp.Ordered] struct {
+	Title, Words, Names, Streets, Numbers, Days []T
+}
+
+// CompareSets is Compare on Sets. Comparisons count shared values and
+// nothing else, so numbers that stand for words one for one give the
+// verdict the words give, whatever order the numbers sort the words in.
+func CompareSets[T cmp.Ordered](p Params, a, b Sets[T]) Verdict {
 	v := Verdict{Scores: Scores{}}
 	v.TitleShared, v.TitleOverlap = overlap(a.Title, b.Title)
 	v.WordsShared, v.WordsOverlap = overlap(a.Words, b.Words)
@@ -76,7 +91,7 @@ func (p Params) Compare(a, b Features) Verdict {
 }
 
 // disjoint reports whether both lists are non-empty and share nothing.
-func disjoint(a, b []string) bool {
+func disjoint[T cmp.Ordered](a, b []T) bool {
 	n, _ := overlap(a, b)
 	return len(a) > 0 && len(b) > 0 && n == 0
 }
@@ -85,7 +100,7 @@ func disjoint(a, b []string) bool {
 // the two agree on no more numbers than either states alone: "jailed for 46
 // years" and "jailed for five years and four months" share a five, but not
 // the story; nor do a 45-year-old and a 55-year-old jailed for four years.
-func disagree(a, b []string) bool {
+func disagree[T cmp.Ordered](a, b []T) bool {
 	n, _ := overlap(a, b)
 	onlyA, onlyB := len(a)-n, len(b)-n
 	return onlyA > 0 && onlyB > 0 && n <= max(onlyA, onlyB)
