@@ -9,7 +9,7 @@ import (
 	"html"
 	"net/url"
 	"slices"
-	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -399,8 +399,11 @@ func (s *storyIndex) rarest(f similar.Features, max int, skipUnposted bool) []st
 		}
 		rest = append(rest, counted{w, n})
 	}
-	sort.Slice(rest, func(i, j int) bool {
-		return rest[i].n < rest[j].n || rest[i].n == rest[j].n && rest[i].word < rest[j].word
+	slices.SortFunc(rest, func(a, b counted) int {
+		if a.n != b.n {
+			return a.n - b.n
+		}
+		return strings.Compare(a.word, b.word)
 	})
 	for _, c := range rest {
 		if len(out) >= max {
