@@ -13,7 +13,8 @@
 // fetches and parses with gofeed, run the same way (a child process, the
 // same concurrency). It runs the 304 and changed cycles again in a running
 // daemon (`pressfeed serve`, its scheduler starting every source at the
-// same minute) against a warm floor (daemon.go). Then it fills the store to
+// same minute), after one changed cycle that warms the daemon up, against
+// a warm floor (daemon.go). Then it fills the store to
 // 100,000 items, starts `pressfeed serve` on it and measures p50/p99
 // latency of /feed.atom uncached, plain and filtered; the same latencies
 // at 10,000 items (a store of 200 sources) and after the cold cycle make
