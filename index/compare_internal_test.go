@@ -218,3 +218,74 @@ func TestCandidatesAsSortingAll(t *testing.T) {
 		}
 	}
 }
+
+// TestRankingPicksAsBefore: the words a lookup walks and an item is posted
+// under, picked from one ranking, are those the two separate picks made
+// before: every title word (less the unposted ones, for a lookup), then
+// the rarest others up to the cap.
+func TestRankingPicksAsBefore(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	vocab := make([]string, 100)
+	for i := range vocab {
+		vocab[i] = fmt.Sprintf("w%02d", i)
+	}
+	for round := range 200 {
+		p := &postings{built: true, words: make(map[string][]uint32), numbers: make(map[posting]uint32)}
+		for i, w := range vocab {
+			for k := range rng.IntN(4) { // several words share each count
+				p.add(w, posting{at: uint64(k), key: [16]byte{byte(i), byte(k)}})
+			}
+		}
+		var f similar.Features
+		for _, w := range vocab {
+			if rng.IntN(3) == 0 {
+				f.Words = append(f.Words, w)
+				if rng.IntN(4) == 0 {
+					f.Title = append(f.Title, w)
+				}
+			}
+		}
+		s := &storyIndex{post: &postingsTx{p: p}}
+		r := s.rank(f)
+		for _, c := range []struct {
+			got  []string
+			max  int
+			skip bool
+		}{{r.lookupWords(), maxLookupWords, true}, {r.postingWords(), maxPostWords, false}} {
+			if want := referenceRarest(p, f, c.max, c.skip); !slices.Equal(c.got, want) {
+				t.Fatalf("round %d, max %d, skip %v: %v, want %v", round, c.max, c.skip, c.got, want)
+			}
+		}
+	}
+}
+
+// referenceRarest is how lookupWords and postingWords each picked their
+// words before they shared a ranking.
+func referenceRarest(p *postings, f similar.Features, max int, skipUnposted bool) []string {
+	var out []string
+	var rest []counted
+	for _, w := range f.Words {
+		n := p.count(w)
+		if n == 0 && skipUnposted {
+			continue
+		}
+		if _, inTitle := slices.BinarySearch(f.Title, w); inTitle {
+			out = append(out, w)
+			continue
+		}
+		rest = append(rest, counted{w, n})
+	}
+	slices.SortFunc(rest, func(a, b counted) int {
+		if a.n != b.n {
+			return a.n - b.n
+		}
+		return strings.Compare(a.word, b.word)
+	})
+	for _, c := range rest {
+		if len(out) >= max {
+			break
+		}
+		out = append(out, c.word)
+	}
+	return out
+}

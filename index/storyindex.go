@@ -62,8 +62,10 @@ type storyIndex struct {
 	params  similar.Params
 	sources map[string]pressfeed.Source // read once per transaction
 	// extracted keeps the features find computed for an item until index
-	// stores them, so a new item's text is analysed once.
+	// stores them, so a new item's text is analysed once; ranked keeps the
+	// ranking of its words, by item key, so they are counted once.
 	extracted map[string]similar.Features
+	ranked    map[string]ranking
 }
 
 // newStoryIndex works in tx as of the time now. extracted holds features
@@ -73,7 +75,7 @@ func newStoryIndex(tx *bolt.Tx, db *DB, now time.Time, extracted map[string]simi
 		extracted = make(map[string]similar.Features)
 	}
 	return &storyIndex{tx: tx, post: post, window: db.window, horizon: now.Add(-db.window), params: db.params,
-		sources: make(map[string]pressfeed.Source), extracted: extracted}
+		sources: make(map[string]pressfeed.Source), extracted: extracted, ranked: make(map[string]ranking)}
 }
 
 // prepared is what Ingest works out for a poll's new items before its
@@ -266,7 +268,9 @@ func (s *storyIndex) find(it pressfeed.Item) (string, error) {
 		best     string
 		strength float64
 	)
-	for _, key := range s.candidates(s.lookupWords(f), lo, hi) {
+	r := s.rank(f)
+	s.ranked[it.Key] = r
+	for _, key := range s.candidates(r.lookupWords(), lo, hi) {
 		e, v, found, err := c.compare(key[:], near)
 		if err != nil {
 			return "", err
@@ -366,50 +370,66 @@ func (c *comparer) compare(key []byte, near func(indexEntry) (bool, error)) (e i
 // items posted under the word: a word most recent items share
 // finds everything and tells nothing, while the words two copies of one
 // release share are their names and particulars, which are rare.
-func (s *storyIndex) lookupWords(f similar.Features) []string {
-	return s.rarest(f, maxLookupWords, true)
-}
+func (r ranking) lookupWords() []string { return r.pick(maxLookupWords, true) }
 
 // postingWords picks the words a new item is posted under, the same way:
 // every title word, then the rarest others (a word never seen counts as
 // rarest), up to maxPostWords. Posting fewer words than an item has keeps
 // the index small and cheap to write; the words left out are the common
 // ones, which a later lookup would not pick either.
-func (s *storyIndex) postingWords(f similar.Features) []string {
-	return s.rarest(f, maxPostWords, false)
+func (r ranking) postingWords() []string { return r.pick(maxPostWords, false) }
+
+// ranking is an item's significant words as the postings count them: its
+// title words in the order of Features.Words, then the others, rarest
+// first (fewest items posted under them, then by their letters).
+type ranking struct {
+	title, rest []counted
 }
 
-func (s *storyIndex) rarest(f similar.Features, max int, skipUnposted bool) []string {
-	type counted struct {
-		word string
-		n    int
-	}
-	var (
-		out  []string
-		rest []counted
-	)
+// counted is a word and how many items are posted under it.
+type counted struct {
+	word string
+	n    int
+}
+
+// rank ranks f's words by the postings as they are. A new item's lookup
+// and its posting, a few writes later in the same transaction, see the
+// same counts, so find keeps its ranking for index (ranked).
+func (s *storyIndex) rank(f similar.Features) ranking {
+	var r ranking
 	for _, w := range f.Words {
-		n := s.post.p.count(w)
-		if n == 0 && skipUnposted {
-			continue
-		}
+		c := counted{w, s.post.p.count(w)}
 		if _, inTitle := slices.BinarySearch(f.Title, w); inTitle {
-			out = append(out, w)
-			continue
+			r.title = append(r.title, c)
+		} else {
+			r.rest = append(r.rest, c)
 		}
-		rest = append(rest, counted{w, n})
 	}
-	slices.SortFunc(rest, func(a, b counted) int {
+	slices.SortFunc(r.rest, func(a, b counted) int {
 		if a.n != b.n {
 			return a.n - b.n
 		}
 		return strings.Compare(a.word, b.word)
 	})
-	for _, c := range rest {
+	return r
+}
+
+// pick returns every title word, then the rarest others up to max words
+// in all; skipUnposted leaves out the words under which nothing is posted.
+func (r ranking) pick(max int, skipUnposted bool) []string {
+	var out []string
+	for _, c := range r.title {
+		if c.n > 0 || !skipUnposted {
+			out = append(out, c.word)
+		}
+	}
+	for _, c := range r.rest {
 		if len(out) >= max {
 			break
 		}
-		out = append(out, c.word)
+		if c.n > 0 || !skipUnposted {
+			out = append(out, c.word)
+		}
 	}
 	return out
 }
@@ -492,7 +512,13 @@ func (s *storyIndex) index(it pressfeed.Item) error {
 	}
 	e := indexEntry{SourceID: it.SourceID, StoryID: it.StoryID, Published: it.Published, FirstSeen: it.FirstSeen,
 		Link: storyLink(it.Link), Features: s.features(it, src.Name)}
-	e.Posted = s.postingWords(e.Features)
+	r, ok := s.ranked[it.Key]
+	if ok {
+		delete(s.ranked, it.Key)
+	} else {
+		r = s.rank(e.Features)
+	}
+	e.Posted = r.postingWords()
 	x := posting{at: timeNS(it.Published), key: [16]byte(key)}
 	for _, w := range e.Posted {
 		s.post.add(w, x)
