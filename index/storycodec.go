@@ -19,7 +19,7 @@ import (
 // many words as their numbers in the vocabulary (vocab.go), as uvarints:
 // the features' Title, Words, Names, Streets, Numbers and Days, each in
 // the order of its numbers (as a lookup compares them: entryNumbers; an
-// entry written before 2026-12-08 has them in the order of their words, and
+// entry an earlier version wrote has them in the order of their words, and
 // a reader sorts a list it finds out of order), then the words the entry
 // is posted under in the postings. Numbers take about a
 // third of the letters' bytes, and decoding them makes no strings: a word
@@ -161,10 +161,10 @@ type entryNumbers struct {
 	buf  []uint32
 }
 
-// head reads of b what near and canJoin need, into e.head. It reports
+// readHead reads of b what near and canJoin need, into e.head. It reports
 // false, reading nothing, for an entry in an older format, which holds its
 // words as letters; it returns errBadEntry for a value short or garbled.
-// sets reads the rest from the decoder it returns.
+// readSets reads the rest from the decoder it returns.
 func (e *entryNumbers) readHead(b []byte) (decoder, bool, error) {
 	if len(b) == 0 || b[0] != entryFormat {
 		return decoder{}, false, nil
@@ -211,7 +211,7 @@ func (e *entryNumbers) readSets(d decoder, words uint64) error {
 	from := 0
 	for i, list := range lists {
 		*list = e.buf[from:bounds[i]:bounds[i]]
-		if !slices.IsSorted(*list) { // an entry written before its lists were
+		if !slices.IsSorted(*list) { // written by an earlier version, in the order of its words
 			slices.Sort(*list)
 		}
 		from = bounds[i]
