@@ -63,8 +63,11 @@ const (
 // teaser, nearly half for a long summary; also leaving out words that are
 // part of longer ones saved only another 3 to 7 % and cost a third of the
 // time, so it is not done.
-func itemWords(it pressfeed.Item) []string {
-	words := strings.FieldsFunc(searchable(it), func(r rune) bool { return !wordRune(r) })
+func itemWords(it pressfeed.Item) []string { return textWords(searchable(it)) }
+
+// textWords is itemWords given the item's searchable text.
+func textWords(text string) []string {
+	words := strings.FieldsFunc(text, func(r rune) bool { return !wordRune(r) })
 	slices.Sort(words)
 	return slices.Compact(words)
 }

@@ -138,9 +138,10 @@ func (db *DB) prepare(sourceID string, items []pressfeed.Item, now time.Time, di
 		if err != nil {
 			return prepared{}, err
 		}
-		out.items[it.Key] = preparedItem{words: itemWords(it), encoded: encoded}
+		summary := summaryText(it.Summary) // once, for the search text and the features
+		out.items[it.Key] = preparedItem{words: textWords(searchableWith(it, summary)), encoded: encoded}
 		if clusters {
-			out.features[extractedKey(it.Key, name)] = features(it, name)
+			out.features[extractedKey(it.Key, name)] = featuresWith(it, name, summary)
 		}
 	}
 	return out, nil
@@ -164,13 +165,18 @@ func (s *storyIndex) source(id string) (pressfeed.Source, error) {
 // features reduces an item to what similarity compares: its title and the
 // plain text of its summary (or, lacking one, its content).
 func features(it pressfeed.Item, publisher string) similar.Features {
-	text := it.Summary
-	if text == "" {
-		text = it.Content
+	return featuresWith(it, publisher, summaryText(it.Summary))
+}
+
+// featuresWith is features given the item's summary as summaryText makes
+// it, which its search text also reads (DB.prepare).
+func featuresWith(it pressfeed.Item, publisher, summary string) similar.Features {
+	if it.Summary == "" {
+		summary = summaryText(it.Content)
 	}
 	return similar.Extract(similar.Doc{
 		Title:     html.UnescapeString(it.Title),
-		Text:      html.UnescapeString(stripTags(text)),
+		Text:      summary,
 		Publisher: publisher,
 	})
 }

@@ -51,10 +51,17 @@ func searchWords(q string) []string {
 // not find them. Invalid UTF-8 becomes U+FFFD, as it does when the item is
 // stored as JSON, so an item matches the same before and after it is
 // stored.
-func searchable(it pressfeed.Item) string {
-	text := it.Title + " " + html.UnescapeString(stripTags(it.Summary))
-	return fold(strings.ToValidUTF8(text, "\uFFFD"))
+func searchable(it pressfeed.Item) string { return searchableWith(it, summaryText(it.Summary)) }
+
+// searchableWith is searchable given the item's summary as summaryText
+// makes it, which a new item's features also read (DB.prepare).
+func searchableWith(it pressfeed.Item, summary string) string {
+	return fold(strings.ToValidUTF8(it.Title+" "+summary, "\uFFFD"))
 }
+
+// summaryText is sanitized HTML as a reader sees it: markup removed,
+// entities decoded.
+func summaryText(markup string) string { return html.UnescapeString(stripTags(markup)) }
 
 // matchWords reports whether every word appears in the item's searchable
 // text. It is the definition of a match; the search text stored in the time
