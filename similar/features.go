@@ -39,7 +39,7 @@ func Extract(d Doc) Features {
 		publisher[stem(t.word)] = true
 	}
 	title := tokenize(d.Title)
-	text := dropBoilerplate(textTokens(d.Text))
+	text := textTokens(d.Text)
 	if len(text) > MaxTextWords {
 		text = text[:MaxTextWords]
 	}
@@ -75,41 +75,34 @@ func Extract(d Doc) Features {
 	return f
 }
 
-// textTokens tokenizes text as far as its first MaxTextWords words that
-// are not boilerplate, to the end of their sentence: dropBoilerplate and
-// the cut to MaxTextWords give of them what they would of the whole text.
-// A release's facts are in its first paragraph, and a long summary read
-// whole was most of the time Extract took.
+// textTokens returns the tokens of text less the sentences that ask for
+// information the same way in every appeal ("Anyone with information is
+// asked to call 101 quoting log 123, or Crimestoppers anonymously on 0800
+// 555 111"). Their words and numbers are shared by unrelated releases, so
+// kept they would make two different appeals one story, and their numbers
+// would keep two releases whose own numbers differ from being told apart.
+//
+// It reads text only as far as the end of the sentence that brings the
+// words kept to MaxTextWords, all that Extract reads: a release's facts
+// are in its first paragraph, and a long summary read whole was most of
+// the time Extract took.
 func textTokens(text string) []token {
-	kept, done := 0, 0 // the words of whole sentences kept so far; the tokens looked at
-	return tokenizeUntil(text, func(toks []token) bool {
-		if !isBoilerplate(toks[done:]) {
-			kept += len(toks) - done
+	var kept []token
+	done := 0 // the tokens looked at: whole sentences
+	keep := func(sentence []token) {
+		if !isBoilerplate(sentence) {
+			kept = append(kept, sentence...)
 		}
-		done = len(toks)
-		return kept >= MaxTextWords
-	})
-}
-
-// dropBoilerplate removes the sentences that ask for information the same
-// way in every appeal ("Anyone with information is asked to call 101
-// quoting log 123, or Crimestoppers anonymously on 0800 555 111"). Their
-// words and numbers are shared by unrelated releases, so kept they would
-// make two different appeals one story, and their numbers would keep two
-// releases whose own numbers differ from being told apart.
-func dropBoilerplate(toks []token) []token {
-	out := toks[:0:0]
-	for start := 0; start < len(toks); {
-		end := start + 1
-		for end < len(toks) && !toks[end].sentence {
-			end++
-		}
-		if !isBoilerplate(toks[start:end]) {
-			out = append(out, toks[start:end]...)
-		}
-		start = end
 	}
-	return out
+	toks := tokenizeUntil(text, func(toks []token) bool {
+		keep(toks[done:])
+		done = len(toks)
+		return len(kept) >= MaxTextWords
+	})
+	if done < len(toks) { // the last sentence, when the text ran out first
+		keep(toks[done:])
+	}
+	return kept
 }
 
 // isBoilerplate reports whether a sentence is a call for information: it

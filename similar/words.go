@@ -56,9 +56,11 @@ func tokenizeUntil(text string, enough func([]token) bool) []token {
 		word = -1
 		return true
 	}
+	r, size := utf8.DecodeRuneInString(text)
 	for i := 0; i < len(text); {
-		r, size := utf8.DecodeRuneInString(text[i:])
-		next, _ := utf8.DecodeRuneInString(text[i+size:]) // RuneError at the end, which is neither letter nor digit
+		// next is the rune after r: RuneError at the end, which is
+		// neither letter nor digit. It is r in the next round.
+		next, nextSize := utf8.DecodeRuneInString(text[i+size:])
 		between := word >= 0 && unicode.IsDigit(prev) && unicode.IsDigit(next)
 		switch {
 		case skipping && unicode.IsLetter(r):
@@ -88,6 +90,7 @@ func tokenizeUntil(text string, enough func([]token) bool) []token {
 		}
 		prev = r
 		i += size
+		r, size = next, nextSize
 	}
 	flush(len(text))
 	return out
