@@ -100,20 +100,13 @@ func encodeEntry(e indexEntry, vt *vocabTx) ([]byte, error) {
 // value in another format, short or garbled, or naming a number words
 // does not hold.
 func decodeEntry(b []byte, words wordBook) (indexEntry, error) {
-	var e indexEntry
-	if len(b) == 0 || b[0] < entryFormatV1 || b[0] > entryFormat {
-		return e, errBadEntry
+	h, d, err := readEntryHeader(b)
+	if err != nil {
+		return indexEntry{}, err
 	}
 	format := b[0]
-	d := decoder{b: b[1:]}
-	e.SourceID = d.string()
-	if format == entryFormat {
-		e.StoryID = hex.EncodeToString(d.key())
-	} else {
-		e.StoryID = d.string()
-	}
-	e.Link = d.string()
-	e.Published, e.FirstSeen = d.time(), d.time()
+	e := h.entry(format)
+	e.Link = string(h.link)
 	lists := e.lists()
 	if format == entryFormatV1 {
 		lists = lists[:6]
@@ -169,14 +162,9 @@ func (e *entryNumbers) readHead(b []byte) (decoder, bool, error) {
 	if len(b) == 0 || b[0] != entryFormat {
 		return decoder{}, false, nil
 	}
-	d := decoder{b: b[1:]}
-	e.head = indexEntry{SourceID: d.string(), StoryID: hex.EncodeToString(d.key())}
-	d.bytes() // link
-	e.head.Published, e.head.FirstSeen = d.time(), d.time()
-	if d.err {
-		return d, true, errBadEntry
-	}
-	return d, true, nil
+	h, d, err := readEntryHeader(b)
+	e.head = h.entry(entryFormat)
+	return d, true, err
 }
 
 // readSets reads the features' lists from d, where readHead left it, into
@@ -229,12 +217,11 @@ const unnumbered = ^uint64(0)
 // (unnumbered in an entry of an older format). The other lists are stepped
 // over: a build reads every entry of the window.
 func postedWords(b []byte, words wordBook, fn func(id uint64, w string)) (int64, error) {
-	d, published, err := entryHead(b)
+	h, d, err := readEntryHeader(b)
 	if err != nil {
 		return 0, err
 	}
 	format := b[0]
-	d.varint() // first seen
 	// Title, Words, Names, Streets, Numbers, Days, then Posted; a format 1
 	// entry was posted under its Words and has no Posted.
 	lists := 7
@@ -268,35 +255,56 @@ func postedWords(b []byte, words wordBook, fn func(id uint64, w string)) (int64,
 	if d.err || len(d.b) != 0 {
 		return 0, errBadEntry
 	}
-	return published, nil
+	return h.published, nil
 }
 
 // entryPublished reads an entry's publication time in nanoseconds and
-// nothing after it.
+// nothing after its header.
 func entryPublished(b []byte) (int64, error) {
-	_, published, err := entryHead(b)
-	return published, err
+	h, _, err := readEntryHeader(b)
+	return h.published, err
 }
 
-// entryHead steps over an entry's format, source, story and link, reads
-// its publication time, and returns the decoder at the time after it.
-func entryHead(b []byte) (decoder, int64, error) {
+// entryHeader is what an entry holds before its lists, as encoded; its
+// slices are b's, valid as long as b is.
+type entryHeader struct {
+	source, story, link  []byte // story: its 16 bytes in format 3, else its id's letters
+	published, firstSeen int64  // as appendTime writes them
+}
+
+// readEntryHeader reads the format byte and header of an entry in any
+// format decodeEntry reads, and returns the decoder at its first list. It
+// returns errBadEntry for another format or a header short or garbled.
+func readEntryHeader(b []byte) (entryHeader, decoder, error) {
+	var h entryHeader
 	if len(b) == 0 || b[0] < entryFormatV1 || b[0] > entryFormat {
-		return decoder{}, 0, errBadEntry
+		return h, decoder{}, errBadEntry
 	}
 	d := decoder{b: b[1:]}
-	d.bytes() // source
+	h.source = d.bytes()
 	if b[0] == entryFormat {
-		d.key() // story
+		h.story = d.key()
 	} else {
-		d.bytes() // story
+		h.story = d.bytes()
 	}
-	d.bytes() // link
-	published := d.varint()
+	h.link = d.bytes()
+	h.published, h.firstSeen = d.varint(), d.varint()
 	if d.err {
-		return d, 0, errBadEntry
+		return h, d, errBadEntry
 	}
-	return d, published, nil
+	return h, d, nil
+}
+
+// entry is the entry h heads, in format, without its link and lists.
+func (h entryHeader) entry(format byte) indexEntry {
+	var story string
+	if format == entryFormat {
+		story = hex.EncodeToString(h.story)
+	} else {
+		story = string(h.story)
+	}
+	return indexEntry{SourceID: string(h.source), StoryID: story,
+		Published: nanoTime(h.published), FirstSeen: nanoTime(h.firstSeen)}
 }
 
 func appendString(b []byte, s string) []byte {
@@ -416,8 +424,11 @@ func appendTime(b []byte, t time.Time) []byte {
 }
 
 // time reads what appendTime wrote, in UTC.
-func (d *decoder) time() time.Time {
-	if n := d.varint(); n != 0 {
+func (d *decoder) time() time.Time { return nanoTime(d.varint()) }
+
+// nanoTime is the time appendTime wrote as n.
+func nanoTime(n int64) time.Time {
+	if n != 0 {
 		return time.Unix(0, n).UTC()
 	}
 	return time.Time{}
